@@ -1,0 +1,72 @@
+// Per-node counters and latency, and the end-of-run summary built from them.
+#pragma once
+#include <boost/json.hpp>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace flowrun {
+
+// Log-scale latency histogram (microseconds), lock-free to record; percentiles are approximate
+// to the bucket (about 19% wide), which is plenty for p50/p95 in a summary.
+class LatencyHistogram {
+ public:
+  static constexpr int kBuckets = 96;
+  void record(std::int64_t micros);
+  double percentile_ms(double p) const;  // 0 < p <= 1
+  std::int64_t count() const;
+  // Upper bound (µs) of bucket i; for Prometheus buckets.
+  static double bucket_upper_us(int i);
+  std::int64_t bucket_count(int i) const { return buckets_[i].load(std::memory_order_relaxed); }
+
+ private:
+  std::array<std::atomic<std::int64_t>, kBuckets> buckets_{};
+};
+
+struct NodeMetrics {
+  std::atomic<std::int64_t> in{0}, out{0}, errors{0}, filtered{0}, emitted{0};
+  std::atomic<std::int64_t> busy_us{0};
+  std::atomic<std::int64_t> queued{0};      // inside the node now: waiting or running
+  std::atomic<std::int64_t> max_queued{0};  // high-water mark of `queued`
+  std::atomic<std::int64_t> in_flight{0}, max_in_flight{0};  // running bodies
+  LatencyHistogram latency;
+};
+
+struct NodeSummary {
+  std::string id, type, role;
+  std::int64_t in = 0, out = 0, errors = 0, filtered = 0, emitted = 0, received = 0;
+  double busy_ms = 0, p50_ms = 0, p95_ms = 0;
+  std::int64_t max_queued = 0, max_in_flight = 0, buffer = 0;
+  int concurrency = 1;
+  bool balanced = true;  // in == out + errors + filtered, and in == records sent to it
+  std::string stopped_reason;  // a source that stopped early says why
+};
+
+struct EdgeSummary {
+  std::string from, port, to;
+  bool control = false;
+  std::int64_t count = 0;
+};
+
+struct RunSummary {
+  std::string pipeline, run_id, status;  // status: ok | failed | interrupted
+  std::string started_at, finished_at;   // ISO 8601 UTC
+  double duration_ms = 0;
+  std::vector<NodeSummary> nodes;
+  std::vector<EdgeSummary> edges;
+  std::int64_t source_records = 0, dead_letters = 0;
+  double error_rate = 0, max_error_rate = -1;  // -1 = not set
+  std::map<std::string, double> counters;      // RunContext counters (tokens, cache hits ...)
+  boost::json::object resources;               // waits, breaker states, budgets left
+  int exit_code = 0;
+
+  boost::json::object to_json() const;
+  std::string to_table() const;  // the human table printed on stderr
+};
+
+}  // namespace flowrun

@@ -1,0 +1,68 @@
+// What a node implementation sees. Node code never touches oneTBB: the engine wraps every body,
+// counts, catches exceptions, routes ports and decides which threads run it.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "engine/record.hpp"
+
+namespace flowrun {
+
+class Resources;
+class RunContext;
+
+// Hands records to the node's output ports. "out" is the default port; "errors" is always there;
+// other ports are declared in the node's descriptor.
+class Emitter {
+ public:
+  virtual ~Emitter() = default;
+  virtual void emit(Record r) { emit("out", std::move(r)); }
+  virtual void emit(std::string_view port, Record r) = 0;
+  // Count the current input as intentionally dropped (a filter said no), not as an error.
+  virtual void filtered() = 0;
+};
+
+// Throw this from a body to send the record to `errors` with a field and rule attached.
+// Any other std::exception is also caught; its what() becomes the reason.
+struct RecordError : std::runtime_error {
+  RecordError(std::string field, std::string rule, std::string message)
+      : std::runtime_error(std::move(message)), field(std::move(field)), rule(std::move(rule)) {}
+  std::string field, rule;
+};
+
+// Thrown by a node to stop the whole run (only honoured for nodes marked `fatal: true`, and by
+// sources, which simply end; a source's message is reported in the summary).
+struct FatalError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Node {
+ public:
+  virtual ~Node() = default;
+  // Called once before any record flows (connect, check a server, open files).
+  virtual void open(RunContext&) {}
+  // Called once after every input has finished and every record was processed; may still emit
+  // (aggregates, flushed batches).
+  virtual void close(RunContext&, Emitter&) {}
+};
+
+// A source runs on its own thread (never a TBB worker), so it may block on the network.
+// emit() blocks while downstream buffers are full: that is the pipeline's backpressure.
+class SourceNode : public Node {
+ public:
+  virtual void run(RunContext& ctx, Emitter& out) = 0;
+};
+
+// Transforms and sinks. process() is called once per input record, by up to `concurrency`
+// threads at once: TBB workers for CPU nodes, the node's I/O threads for nodes whose descriptor
+// says `blocking_io`. A sink that returns normally has written the record.
+class ProcessNode : public Node {
+ public:
+  virtual void process(Record in, RunContext& ctx, Emitter& out) = 0;
+};
+
+}  // namespace flowrun

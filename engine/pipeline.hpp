@@ -1,0 +1,46 @@
+// The facade: load a pipeline file into a validated Graph, run it, render it.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/diagnostics.hpp"
+#include "engine/graph.hpp"
+#include "engine/metrics.hpp"
+#include "engine/registry.hpp"
+
+namespace flowrun {
+
+struct LoadOptions {
+  std::vector<std::string> sets;             // --set path.to.key=value (YAML value)
+  std::map<std::string, std::string> vars;   // --var name=value (commas make a list)
+  bool strict = false;                       // warnings count as errors
+};
+
+struct LoadResult {
+  Graph graph;
+  Diagnostics diagnostics;
+  bool ok() const { return !diagnostics.has_errors(); }
+};
+
+// Parses, substitutes ${env.X}/${vars.x}, applies mode sugar, validates against the registry.
+// Never throws for a bad pipeline: every problem is a diagnostic with file:line:column.
+LoadResult load_pipeline_file(const std::string& path, const Registry& registry,
+                              const LoadOptions& opts = {});
+LoadResult load_pipeline_string(const std::string& yaml_text, const std::string& file_name,
+                                const Registry& registry, const LoadOptions& opts = {});
+
+struct RunOptions {
+  std::map<std::string, std::string> settings;  // merged over the graph's settings
+  bool handle_signals = false;                  // install SIGINT/SIGTERM: stop sources, drain
+  std::string run_id;                           // "" = generated
+};
+
+// Runs a validated graph to completion. Throws PipelineError if a node cannot be created or
+// opened (the message names the node).
+RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunOptions& opts = {});
+
+// Graphviz DOT of the pipeline; with a summary, edges carry counts and nodes their errors.
+std::string to_dot(const Graph& graph, const RunSummary* after_run = nullptr);
+
+}  // namespace flowrun

@@ -1,0 +1,619 @@
+// Builds the oneTBB flow graph from our Graph and runs it.
+//
+// Shape per pipeline node (see docs/architecture.md):
+//   CPU transform/sink : multifunction_node<Msg, Ports> with the node's concurrency (queueing);
+//                        its output ports are the pipeline ports.
+//   I/O transform/sink : async_node<Msg, Msg> whose body hands the record to the node's IoPool
+//                        (size = concurrency), then a port splitter multifunction_node.
+//   source             : a thread of its own running SourceNode::run(); it puts into the output
+//                        ports of a port-holder multifunction_node (graph.reserve_wait() held).
+// Backpressure: every node counts the records inside it (`queued`); before a source emits, it
+// waits until every node downstream of it is below its `buffer`. Only sources ever wait, on
+// their own threads, so no oneTBB worker blocks and bounded memory cannot deadlock.
+// Completion: the main thread marks a node done when all its data predecessors are done and
+// nothing is inside it, calls close(), and wakes nodes that wait on it through `after:`.
+#include <oneapi/tbb/flow_graph.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <ctime>
+#include <iomanip>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "engine/context.hpp"
+#include "engine/io_pool.hpp"
+#include "engine/pipeline.hpp"
+
+namespace flowrun {
+
+namespace {
+
+namespace flow = tbb::flow;
+
+struct Msg {
+  std::shared_ptr<Record> rec;
+  std::uint8_t port = 0;
+};
+constexpr int kMaxPorts = 6;  // out, errors, and up to 4 declared ports
+using Ports = std::tuple<Msg, Msg, Msg, Msg, Msg, Msg>;
+using MultiNode = flow::multifunction_node<Msg, Ports>;
+using AsyncNode = flow::async_node<Msg, Msg>;
+using OutPorts = MultiNode::output_ports_type;
+
+std::atomic<int> g_signals{0};
+extern "C" void on_signal(int) {
+  if (g_signals.fetch_add(1) >= 1) std::_Exit(130);  // second Ctrl-C: leave now
+}
+
+std::string iso_now() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::ostringstream os;
+  os << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+  return os.str();
+}
+
+std::string make_run_id() {
+  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::ostringstream os;
+  os << std::put_time(&tm, "%Y%m%dT%H%M%SZ") << "-" << std::hex << (std::random_device{}() & 0xffff);
+  return os.str();
+}
+
+void bump_max(std::atomic<std::int64_t>& hwm, std::int64_t v) {
+  auto cur = hwm.load(std::memory_order_relaxed);
+  while (v > cur && !hwm.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {}
+}
+
+struct Runtime;
+
+struct NodeRt {
+  int index = 0;
+  const GraphNode* spec = nullptr;
+  std::unique_ptr<Node> impl;
+  SourceNode* source = nullptr;
+  ProcessNode* process = nullptr;
+  bool io = false;
+  NodeMetrics m;
+  std::vector<std::string> port_names;
+  std::vector<std::vector<int>> consumers;  // by port index
+  std::unique_ptr<std::atomic<std::int64_t>[]> port_counts;
+  std::atomic<std::int64_t> received{0};
+  std::vector<int> downstream;  // every node reachable by data edges (for admission)
+  std::vector<int> data_preds, control_preds, data_succs, control_succs;
+
+  std::unique_ptr<MultiNode> ports_node;  // owns the output ports
+  std::unique_ptr<AsyncNode> async;       // I/O nodes: the body
+  std::unique_ptr<IoPool> pool;
+  flow::receiver<Msg>* input = nullptr;
+
+  // `after:` gate for non-source nodes: records that arrive early wait here (they are still
+  // counted in `queued`, so backpressure holds them bounded).
+  std::mutex gate_mu;
+  bool gate_open = true;
+  std::vector<Msg> stash;
+
+  std::atomic<bool> finished{false};  // sources: run() returned
+  bool done = false;                  // main thread only
+  std::string stopped_reason;
+  std::mutex reason_mu;
+
+  int port_index(std::string_view p) const {
+    for (std::size_t i = 0; i < port_names.size(); ++i)
+      if (port_names[i] == p) return static_cast<int>(i);
+    return -1;
+  }
+};
+
+// Delivers one message on output port `port` of a multifunction node's ports.
+template <class PortsT>
+void put_port(PortsT& ports, int port, const Msg& msg) {
+  switch (port) {
+    case 0: std::get<0>(ports).try_put(msg); break;
+    case 1: std::get<1>(ports).try_put(msg); break;
+    case 2: std::get<2>(ports).try_put(msg); break;
+    case 3: std::get<3>(ports).try_put(msg); break;
+    case 4: std::get<4>(ports).try_put(msg); break;
+    case 5: std::get<5>(ports).try_put(msg); break;
+    default: break;
+  }
+}
+
+struct Runtime {
+  const Graph& graph;
+  RunContext& ctx;
+  flow::graph g;
+  std::vector<std::unique_ptr<NodeRt>> nodes;
+  std::atomic<std::int64_t> seq{0};
+
+  std::mutex mon_mu;
+  std::condition_variable mon_cv;   // wakes the main thread
+  std::condition_variable done_cv;  // wakes sources waiting on `after:`
+  bool dirty = false;
+  std::atomic<bool> fatal{false};
+  std::string fatal_reason;
+
+  Runtime(const Graph& gr, RunContext& c) : graph(gr), ctx(c) {}
+
+  void notify() {
+    {
+      std::lock_guard lock(mon_mu);
+      dirty = true;
+    }
+    mon_cv.notify_one();
+  }
+
+  // ---- emitting -----------------------------------------------------------------------------
+
+  // Accounts for one record leaving `from` on `port`, before it is put into the graph, so that
+  // every consumer's `queued` is raised before the producer can be seen as finished.
+  void account_emit(NodeRt& from, int port) {
+    from.port_counts[port].fetch_add(1, std::memory_order_relaxed);
+    if (port == 1) {
+      // counted per input in the body; sources count their own error rows here
+      if (from.source) from.m.errors.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      from.m.emitted.fetch_add(1, std::memory_order_relaxed);
+      if (from.source) from.m.out.fetch_add(1, std::memory_order_relaxed);
+    }
+    for (int c : from.consumers[port]) {
+      auto& to = *nodes[c];
+      to.received.fetch_add(1, std::memory_order_relaxed);
+      bump_max(to.m.max_queued, to.m.queued.fetch_add(1, std::memory_order_relaxed) + 1);
+    }
+  }
+
+  // Tags records leaving on a non-default port with where they left, so dead letters can say.
+  void tag_port(NodeRt& from, int port, Record& r) {
+    if (port == 0) return;
+    auto it = r.meta.find("error");
+    if (it == r.meta.end() || !it->value().is_object()) {
+      r.meta["error"] = json::object{{"node", from.spec->id},
+                                     {"port", from.port_names[port]},
+                                     {"message", "emitted on port '" + from.port_names[port] + "'"}};
+    } else {
+      auto& e = it->value().as_object();
+      if (!e.contains("node")) e["node"] = from.spec->id;
+      if (!e.contains("port")) e["port"] = from.port_names[port];
+    }
+  }
+
+  void stamp(Record& r, const NodeRt& src) {
+    if (r.env.source.empty()) r.env.source = src.spec->id;
+    if (r.env.trace_id.empty()) r.env.trace_id = ctx.run_id() + "-" + std::to_string(seq.fetch_add(1) + 1);
+    if (r.env.created_us == 0) r.env.created_us = now_us();
+  }
+
+  // Sources wait here while any node downstream is at its buffer: the bounded edges.
+  void admit(NodeRt& src) {
+    int spins = 0;
+    for (;;) {
+      bool full = false;
+      for (int d : src.downstream) {
+        auto& n = *nodes[d];
+        if (n.m.queued.load(std::memory_order_relaxed) >= n.spec->buffer) {
+          full = true;
+          break;
+        }
+      }
+      if (!full || fatal.load()) return;
+      if (++spins < 64) std::this_thread::yield();
+      else std::this_thread::sleep_for(std::chrono::microseconds(spins < 1000 ? 50 : 500));
+    }
+  }
+
+  // ---- the wrapped body ----------------------------------------------------------------------
+
+  // Emitter used while a body runs; `deliver` puts a message into the graph.
+  struct BodyEmitter : Emitter {
+    Runtime& rt;
+    NodeRt& node;
+    std::function<void(int, const Msg&)> deliver;
+    int data_out = 0, error_out = 0;
+    bool filtered_flag = false;
+    BodyEmitter(Runtime& r, NodeRt& n, std::function<void(int, const Msg&)> d)
+        : rt(r), node(n), deliver(std::move(d)) {}
+    using Emitter::emit;
+    void emit(std::string_view port, Record r) override {
+      int p = node.port_index(port);
+      if (p < 0) throw std::logic_error("node '" + node.spec->id + "' emitted on undeclared port '" + std::string(port) + "'");
+      if (node.source) {
+        rt.stamp(r, node);
+        rt.admit(node);
+      }
+      rt.tag_port(node, p, r);
+      (p == 1 ? error_out : data_out)++;
+      rt.account_emit(node, p);
+      deliver(p, Msg{std::make_shared<Record>(std::move(r)), static_cast<std::uint8_t>(p)});
+    }
+    void filtered() override { filtered_flag = true; }
+  };
+
+  Record error_record(const NodeRt& n, const Record& input, const std::string& message,
+                      const std::string& field = "", const std::string& rule = "") {
+    Record r = input;
+    json::object e{{"node", n.spec->id}, {"port", "errors"}, {"message", redact(message)}};
+    if (!field.empty()) e["field"] = field;
+    if (!rule.empty()) e["rule"] = rule;
+    r.meta["error"] = std::move(e);
+    return r;
+  }
+
+  std::string redact(std::string s) const {
+    for (const auto& secret : graph.secrets) {
+      if (secret.size() < 4) continue;  // too short to redact without mangling text
+      for (auto pos = s.find(secret); pos != std::string::npos; pos = s.find(secret, pos)) s.replace(pos, secret.size(), "***");
+    }
+    return s;
+  }
+
+  void run_body(NodeRt& n, const Msg& msg, const std::function<void(int, const Msg&)>& deliver) {
+    {
+      std::lock_guard lock(n.gate_mu);
+      if (!n.gate_open) {
+        n.stash.push_back(msg);
+        return;
+      }
+    }
+    n.m.in.fetch_add(1, std::memory_order_relaxed);
+    bump_max(n.m.max_in_flight, n.m.in_flight.fetch_add(1) + 1);
+    BodyEmitter em(*this, n, deliver);
+    const auto t0 = now_us();
+    bool threw = false;
+    try {
+      n.process->process(*msg.rec, ctx, em);  // a copy: the original stays for dead letters
+    } catch (const RecordError& e) {
+      threw = true;
+      deliver_error(n, em, error_record(n, *msg.rec, e.what(), e.field, e.rule));
+    } catch (const std::exception& e) {
+      threw = true;
+      if (n.spec->fatal) trip_fatal(n, e.what());
+      deliver_error(n, em, error_record(n, *msg.rec, e.what()));
+    } catch (...) {
+      threw = true;
+      deliver_error(n, em, error_record(n, *msg.rec, "unknown exception"));
+    }
+    const auto dt = now_us() - t0;
+    n.m.busy_us.fetch_add(dt, std::memory_order_relaxed);
+    n.m.latency.record(dt);
+    if (threw || (em.error_out > 0 && em.data_out == 0)) n.m.errors.fetch_add(1, std::memory_order_relaxed);
+    else if (em.data_out > 0 || n.spec->role() == Role::sink) n.m.out.fetch_add(1, std::memory_order_relaxed);
+    else n.m.filtered.fetch_add(1, std::memory_order_relaxed);
+    n.m.in_flight.fetch_sub(1);
+    if (n.m.queued.fetch_sub(1) == 1) notify();
+  }
+
+  void deliver_error(NodeRt& n, BodyEmitter& em, Record r) {
+    em.error_out++;
+    account_emit(n, 1);
+    const auto& err = r.meta["error"].as_object();
+    spdlog::debug("[{}] node {}: record failed: {}", r.env.trace_id, n.spec->id, err.at("message").as_string().c_str());
+    em.deliver(1, Msg{std::make_shared<Record>(std::move(r)), 1});
+  }
+
+  void trip_fatal(NodeRt& n, const std::string& why) {
+    std::lock_guard lock(mon_mu);
+    if (!fatal.exchange(true)) fatal_reason = "node '" + n.spec->id + "' failed: " + redact(why);
+    ctx.request_stop();
+  }
+
+  // ---- building -----------------------------------------------------------------------------
+
+  void build(const Registry& registry) {
+    const int count = static_cast<int>(graph.nodes.size());
+    Diagnostics diags;
+    for (int i = 0; i < count; ++i) {
+      auto n = std::make_unique<NodeRt>();
+      n->index = i;
+      n->spec = &graph.nodes[i];
+      n->port_names = n->spec->ports();
+      n->consumers.resize(n->port_names.size());
+      n->port_counts = std::make_unique<std::atomic<std::int64_t>[]>(n->port_names.size());
+      const NodeDescriptor* d = n->spec->desc ? n->spec->desc : registry.find(n->spec->type);
+      try {
+        n->impl = d->factory(n->spec->config);
+      } catch (const std::exception& e) {
+        diags.error(n->spec->where, "node '" + n->spec->id + "': " + redact(e.what()));
+        nodes.push_back(std::move(n));
+        continue;
+      }
+      n->source = dynamic_cast<SourceNode*>(n->impl.get());
+      n->process = dynamic_cast<ProcessNode*>(n->impl.get());
+      if (d->role == Role::source && !n->source)
+        diags.error(n->spec->where, "node type '" + d->type + "' is a source but its factory made no SourceNode");
+      if (d->role != Role::source && !n->process)
+        diags.error(n->spec->where, "node type '" + d->type + "' made no ProcessNode");
+      n->io = d->blocking_io;
+      nodes.push_back(std::move(n));
+    }
+    if (diags.has_errors()) throw PipelineError(diags);
+
+    for (int i = 0; i < count; ++i) {
+      auto& n = *nodes[i];
+      n.data_preds = graph.data_predecessors(i);
+      n.control_preds = graph.control_predecessors(i);
+      for (int p : n.data_preds) nodes[p]->data_succs.push_back(i);
+      for (int p : n.control_preds) nodes[p]->control_succs.push_back(i);
+      for (std::size_t p = 0; p < n.port_names.size(); ++p) n.consumers[p] = graph.consumers(i, n.port_names[p]);
+      n.gate_open = n.source || n.control_preds.empty();
+    }
+    for (int i = 0; i < count; ++i) {  // transitive data successors
+      std::vector<bool> seen(count, false);
+      std::vector<int> stack{i};
+      while (!stack.empty()) {
+        int v = stack.back();
+        stack.pop_back();
+        for (std::size_t p = 0; p < nodes[v]->consumers.size(); ++p)
+          for (int c : nodes[v]->consumers[p])
+            if (!seen[c]) seen[c] = true, nodes[i]->downstream.push_back(c), stack.push_back(c);
+      }
+    }
+
+    for (auto& np : nodes) {
+      NodeRt* n = np.get();
+      const std::size_t conc = n->spec->concurrency == 0 ? flow::unlimited : static_cast<std::size_t>(n->spec->concurrency);
+      if (n->source) {
+        n->ports_node = std::make_unique<MultiNode>(g, flow::serial, [](const Msg&, OutPorts&) {});
+      } else if (n->io) {
+        int threads = n->spec->concurrency == 0 ? 256 : n->spec->concurrency;
+        n->pool = std::make_unique<IoPool>(threads);
+        n->ports_node = std::make_unique<MultiNode>(
+            g, n->spec->concurrency == 1 ? flow::serial : flow::unlimited,
+            [](const Msg& m, OutPorts& ports) { put_port(ports, m.port, m); });
+        MultiNode* splitter = n->ports_node.get();
+        n->async = std::make_unique<AsyncNode>(
+            g, flow::unlimited, [this, n](const Msg& m, AsyncNode::gateway_type& gw) {
+              gw.reserve_wait();
+              n->pool->submit([this, n, m, &gw] {
+                run_body(*n, m, [&gw](int, const Msg& out) { gw.try_put(out); });
+                gw.release_wait();
+              });
+            });
+        flow::make_edge(*n->async, *splitter);
+        n->input = n->async.get();
+      } else {
+        n->ports_node = std::make_unique<MultiNode>(g, conc, [this, n](const Msg& m, OutPorts& ports) {
+          run_body(*n, m, [&ports](int p, const Msg& out) { put_port(ports, p, out); });
+        });
+        n->input = n->ports_node.get();
+      }
+    }
+    for (auto& np : nodes) {
+      auto& n = *np;
+      for (std::size_t p = 0; p < n.consumers.size(); ++p)
+        for (int c : n.consumers[p]) connect(n, static_cast<int>(p), *nodes[c]);
+    }
+  }
+
+  void connect(NodeRt& from, int port, NodeRt& to) {
+    auto& mf = *from.ports_node;
+    switch (port) {
+      case 0: flow::make_edge(flow::output_port<0>(mf), *to.input); break;
+      case 1: flow::make_edge(flow::output_port<1>(mf), *to.input); break;
+      case 2: flow::make_edge(flow::output_port<2>(mf), *to.input); break;
+      case 3: flow::make_edge(flow::output_port<3>(mf), *to.input); break;
+      case 4: flow::make_edge(flow::output_port<4>(mf), *to.input); break;
+      case 5: flow::make_edge(flow::output_port<5>(mf), *to.input); break;
+    }
+  }
+
+  // ---- running ------------------------------------------------------------------------------
+
+  bool controls_done(const NodeRt& n) const {
+    for (int p : n.control_preds)
+      if (!nodes[p]->done) return false;
+    return true;
+  }
+
+  void source_thread(NodeRt& n) {
+    {
+      std::unique_lock lock(mon_mu);
+      done_cv.wait(lock, [&] { return controls_done(n) || ctx.stopping(); });
+    }
+    BodyEmitter em(*this, n, [&n](int p, const Msg& m) {
+      auto& ports = n.ports_node->output_ports();
+      put_port(ports, p, m);
+    });
+    const auto t0 = now_us();
+    if (!ctx.stopping()) {
+      try {
+        n.source->run(ctx, em);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(n.reason_mu);
+        n.stopped_reason = redact(e.what());
+        spdlog::error("source '{}' stopped: {}", n.spec->id, n.stopped_reason);
+        if (n.spec->fatal) trip_fatal(n, e.what());
+      }
+    }
+    n.m.busy_us += now_us() - t0;
+    n.finished = true;
+    g.release_wait();
+    notify();
+  }
+
+  // One pass of the completion rules; returns whether anything changed.
+  bool settle() {
+    bool changed = false;
+    for (auto& np : nodes) {
+      auto& n = *np;
+      if (n.done) continue;
+      bool preds_done = true;
+      for (int p : n.data_preds) preds_done = preds_done && nodes[p]->done;
+      bool ready = n.source ? n.finished.load() : (preds_done && controls_done(n) && n.m.queued.load() == 0);
+      if (!ready) continue;
+      BodyEmitter em(*this, n, [&n](int p, const Msg& m) { put_port(n.ports_node->output_ports(), p, m); });
+      if (n.io && n.async) {
+        // close() of an I/O node may emit: route through its splitter like process() does
+        em.deliver = [&n](int, const Msg& m) { n.ports_node->try_put(m); };
+      }
+      try {
+        n.impl->close(ctx, em);
+      } catch (const std::exception& e) {
+        spdlog::error("node '{}': close failed: {}", n.spec->id, redact(e.what()));
+        std::lock_guard lock(n.reason_mu);
+        n.stopped_reason = std::string("close failed: ") + redact(e.what());
+      }
+      {
+        std::lock_guard lock(mon_mu);
+        n.done = true;
+      }
+      done_cv.notify_all();
+      changed = true;
+      for (int s : n.control_succs) open_gate(*nodes[s]);
+    }
+    return changed;
+  }
+
+  void open_gate(NodeRt& n) {
+    if (n.source || !controls_done(n)) return;
+    std::vector<Msg> waiting;
+    {
+      std::lock_guard lock(n.gate_mu);
+      if (n.gate_open) return;
+      n.gate_open = true;
+      waiting.swap(n.stash);
+    }
+    for (auto& m : waiting) n.input->try_put(m);
+  }
+
+  bool all_done() const {
+    for (const auto& n : nodes)
+      if (!n->done) return false;
+    return true;
+  }
+};
+
+}  // namespace
+
+RunSummary summarize(const Graph& graph, const std::vector<const NodeMetrics*>& metrics,
+                     const std::vector<std::int64_t>& received,
+                     const std::vector<std::vector<std::int64_t>>& port_counts,
+                     const std::vector<std::string>& reasons);  // summary.cpp
+
+RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunOptions& opts) {
+  auto resources = Resources::from_yaml(graph.resources);
+  std::map<std::string, std::string> settings = graph.settings;
+  if (!graph.store.empty()) settings["store"] = graph.store;
+  settings["pipeline.file"] = graph.file;
+  for (const auto& [k, v] : opts.settings) settings[k] = v;
+  RunContext ctx(graph.name, opts.run_id.empty() ? make_run_id() : opts.run_id, *resources, settings);
+
+  const std::string started_at = iso_now();
+  const auto t0 = now_us();
+  Runtime rt(graph, ctx);
+  rt.build(registry);
+
+  for (const auto& obs : registry.observers())
+    if (obs.on_start) obs.on_start(ctx);
+
+  // Open every node before any record flows, so a missing server fails fast and clearly.
+  for (auto& n : rt.nodes) {
+    try {
+      n->impl->open(ctx);
+    } catch (const std::exception& e) {
+      Diagnostics d;
+      d.error(n->spec->where, "node '" + n->spec->id + "' could not start: " + rt.redact(e.what()));
+      throw PipelineError(d);
+    }
+  }
+
+  void (*old_int)(int) = nullptr;
+  void (*old_term)(int) = nullptr;
+  if (opts.handle_signals) {
+    g_signals = 0;
+    old_int = std::signal(SIGINT, on_signal);
+    old_term = std::signal(SIGTERM, on_signal);
+  }
+
+  std::vector<std::thread> sources;
+  for (auto& n : rt.nodes)
+    if (n->source) {
+      rt.g.reserve_wait();
+      sources.emplace_back([&rt, p = n.get()] { rt.source_thread(*p); });
+    }
+
+  bool interrupted = false;
+  for (;;) {
+    while (rt.settle()) {}
+    if (rt.all_done()) break;
+    std::unique_lock lock(rt.mon_mu);
+    rt.mon_cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return rt.dirty; });
+    rt.dirty = false;
+    lock.unlock();
+    if (opts.handle_signals && g_signals.load() > 0 && !interrupted) {
+      interrupted = true;
+      spdlog::warn("interrupted: stopping sources and draining records in flight (Ctrl-C again to quit now)");
+      ctx.request_stop();
+      rt.done_cv.notify_all();
+    }
+  }
+  rt.g.wait_for_all();
+  for (auto& t : sources) t.join();
+  for (auto& n : rt.nodes)
+    if (n->pool) n->pool->stop();
+  if (opts.handle_signals) {
+    std::signal(SIGINT, old_int ? old_int : SIG_DFL);
+    std::signal(SIGTERM, old_term ? old_term : SIG_DFL);
+  }
+
+  std::vector<const NodeMetrics*> metrics;
+  std::vector<std::int64_t> received;
+  std::vector<std::vector<std::int64_t>> ports;
+  std::vector<std::string> reasons;
+  for (auto& n : rt.nodes) {
+    metrics.push_back(&n->m);
+    received.push_back(n->received.load());
+    std::vector<std::int64_t> pc;
+    for (std::size_t p = 0; p < n->port_names.size(); ++p) pc.push_back(n->port_counts[p].load());
+    ports.push_back(pc);
+    reasons.push_back(n->stopped_reason);
+  }
+  RunSummary s = summarize(graph, metrics, received, ports, reasons);
+  s.pipeline = graph.name;
+  s.run_id = ctx.run_id();
+  s.started_at = started_at;
+  s.finished_at = iso_now();
+  s.duration_ms = (now_us() - t0) / 1000.0;
+  s.counters = ctx.counters();
+  s.max_error_rate = graph.max_error_rate;
+  for (const auto& [name, r] : resources->rate_limits())
+    s.resources[name] = json::object{{"kind", "rate_limit"}, {"waits", r->waits()}, {"waited_ms", r->waited().count()}};
+  for (const auto& [name, b] : resources->breakers()) {
+    auto st = b->state();
+    s.resources[name] = json::object{{"kind", "breaker"},
+                                     {"state", st == CircuitBreaker::State::closed ? "closed" : st == CircuitBreaker::State::open ? "open" : "half_open"},
+                                     {"trips", b->trips()},
+                                     {"rejected", b->rejected()}};
+  }
+  for (const auto& [name, b] : resources->budgets())
+    s.resources[name] = json::object{{"kind", "budget"}, {"limit", b->limit()}, {"spent", b->spent()}, {"remaining", b->remaining()}, {"cost", b->cost()}};
+
+  bool source_failed = false;
+  for (const auto& n : s.nodes) source_failed = source_failed || (n.role == "source" && !n.stopped_reason.empty());
+  if (interrupted) s.status = "interrupted", s.exit_code = 130;
+  else if (rt.fatal) s.status = "failed", s.exit_code = 1;
+  else if (s.max_error_rate >= 0 && s.error_rate > s.max_error_rate) s.status = "failed", s.exit_code = 1;
+  else if (source_failed) s.status = "failed", s.exit_code = 1;
+  else s.status = "ok", s.exit_code = 0;
+  if (rt.fatal) s.counters["fatal"] = 1, spdlog::error("{}", rt.fatal_reason);
+
+  for (const auto& obs : registry.observers())
+    if (obs.on_finish) {
+      try {
+        obs.on_finish(ctx, s);
+      } catch (const std::exception& e) {
+        spdlog::error("run observer failed: {}", rt.redact(e.what()));
+      }
+    }
+  return s;
+}
+
+}  // namespace flowrun

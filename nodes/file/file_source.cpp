@@ -1,0 +1,151 @@
+// `file` source: JSONL, a JSON array, or CSV with a header; `path` may be a glob. A line that
+// does not parse goes to `errors` with file, line and reason; the rest of the file still flows.
+#include <glob.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/context.hpp"
+#include "engine/registry.hpp"
+#include "nodes/file/csv.hpp"
+
+namespace flowrun {
+
+namespace {
+
+std::vector<std::string> expand_glob(const std::string& pattern) {
+  glob_t g{};
+  std::vector<std::string> out;
+  if (::glob(pattern.c_str(), 0, nullptr, &g) == 0)
+    for (std::size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
+  globfree(&g);
+  return out;
+}
+
+std::string detect_format(const std::string& path, const std::string& format) {
+  if (format != "auto") return format;
+  auto ext = std::filesystem::path(path).extension().string();
+  if (ext == ".csv") return "csv";
+  if (ext == ".json") return "json";
+  return "jsonl";
+}
+
+class FileSource : public SourceNode {
+ public:
+  explicit FileSource(const NodeConfig& c)
+      : pattern_(c.get_path("path")), format_(c.get_string("format", "auto")), id_field_(c.get_string("id_field")),
+        limit_(c.get_int("limit", 0)) {}
+
+  void run(RunContext& ctx, Emitter& out) override {
+    auto files = expand_glob(pattern_);
+    if (files.empty()) throw std::runtime_error("no file matches '" + pattern_ + "'");
+    for (const auto& f : files) {
+      if (ctx.stopping() || done()) break;
+      std::ifstream in(f, std::ios::binary);
+      if (!in) throw std::runtime_error("cannot open '" + f + "'");
+      const std::string fmt = detect_format(f, format_);
+      if (fmt == "csv") read_csv(ctx, in, f, out);
+      else if (fmt == "json") read_json_array(in, f, out);
+      else read_jsonl(ctx, in, f, out);
+    }
+  }
+
+ private:
+  bool done() const { return limit_ > 0 && emitted_ >= limit_; }
+
+  void send(json::object data, const std::string& file, long line, Emitter& out) {
+    Record r(std::move(data));
+    if (!id_field_.empty()) {
+      if (auto* v = r.data.if_contains(id_field_)) r.env.source_id = v->is_string() ? std::string(v->as_string()) : json::serialize(*v);
+    }
+    if (r.env.source_id.empty()) r.env.source_id = std::filesystem::path(file).filename().string() + ":" + std::to_string(line);
+    ++emitted_;
+    out.emit(std::move(r));
+  }
+
+  static void bad(const std::string& file, long line, const std::string& reason, const std::string& text, Emitter& out) {
+    Record r(json::object{{"text", text.substr(0, 2000)}});
+    r.env.source_id = file + ":" + std::to_string(line);
+    r.meta["error"] = json::object{{"message", file + ":" + std::to_string(line) + ": " + reason},
+                                   {"field", "line"}, {"rule", "parseable"}, {"file", file}, {"line", line}};
+    out.emit("errors", std::move(r));
+  }
+
+  void read_jsonl(RunContext& ctx, std::istream& in, const std::string& file, Emitter& out) {
+    std::string line;
+    long n = 0;
+    while (!done() && !ctx.stopping() && std::getline(in, line)) {
+      ++n;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.find_first_not_of(" \t") == std::string::npos) continue;
+      boost::system::error_code ec;
+      json::value v = json::parse(line, ec);
+      if (ec) bad(file, n, "invalid JSON: " + ec.message(), line, out);
+      else if (!v.is_object()) bad(file, n, "expected a JSON object per line", line, out);
+      else send(std::move(v.as_object()), file, n, out);
+    }
+  }
+
+  void read_json_array(std::istream& in, const std::string& file, Emitter& out) {
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    boost::system::error_code ec;
+    json::value v = json::parse(text, ec);
+    if (ec) return bad(file, 1, "invalid JSON: " + ec.message(), text.substr(0, 200), out);
+    if (!v.is_array()) return bad(file, 1, "expected a JSON array of objects", text.substr(0, 200), out);
+    long i = 0;
+    for (auto& item : v.as_array()) {
+      ++i;
+      if (done()) break;
+      if (!item.is_object()) bad(file, i, "array element " + std::to_string(i) + " is not an object", json::serialize(item), out);
+      else send(std::move(item.as_object()), file, i, out);
+    }
+  }
+
+  void read_csv(RunContext& ctx, std::istream& in, const std::string& file, Emitter& out) {
+    csv::Reader reader(in);
+    std::vector<std::string> header;
+    try {
+      auto h = reader.next();
+      if (!h) return;
+      header = *h;
+      while (!done() && !ctx.stopping()) {
+        auto row = reader.next();
+        if (!row) break;
+        if (row->size() == 1 && (*row)[0].empty()) continue;  // blank line
+        if (row->size() != header.size()) {
+          bad(file, reader.line(), "expected " + std::to_string(header.size()) + " columns, got " + std::to_string(row->size()), "", out);
+          continue;
+        }
+        json::object o;
+        for (std::size_t i = 0; i < header.size(); ++i) o[header[i]] = (*row)[i];
+        send(std::move(o), file, reader.line(), out);
+      }
+    } catch (const std::runtime_error& e) {
+      bad(file, reader.line(), e.what(), "", out);
+    }
+  }
+
+  std::string pattern_, format_, id_field_;
+  std::int64_t limit_ = 0, emitted_ = 0;
+};
+
+}  // namespace
+
+NodeDescriptor file_source_descriptor() {
+  NodeDescriptor d;
+  d.type = "file";
+  d.role = Role::source;
+  d.description = "Reads records from files: JSON Lines, a JSON array of objects, or CSV with a header row. "
+                  "Lines that do not parse go to `errors` with file, line and reason.";
+  d.options = {
+      {"path", OptionType::path, "", "File path or glob (e.g. data/*.jsonl).", true, {}},
+      {"format", OptionType::string, "auto", "auto (by extension: .csv, .json, else JSON Lines), jsonl, json or csv.", false,
+       {"auto", "jsonl", "json", "csv"}},
+      {"id_field", OptionType::string, "", "Field whose value becomes the record's source id (default: file:line).", false, {}},
+      {"limit", OptionType::integer, "0", "Stop after this many records (0 = all).", false, {}},
+  };
+  d.factory = [](const NodeConfig& c) { return std::make_unique<FileSource>(c); };
+  return d;
+}
+
+}  // namespace flowrun

@@ -1,0 +1,109 @@
+// The one HTTP layer every network node uses: libcurl, gzip, timeouts, keep-alive reuse, retries
+// with backoff and Retry-After, shared rate limits, proxy rotation, redaction of secrets, and
+// record/replay cassettes. Calls block: call them from process()/run() of nodes that run on I/O
+// threads (sources, or descriptors with blocking_io = true).
+#pragma once
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "engine/options.hpp"
+
+namespace flowrun {
+class RunContext;
+class RateLimiter;
+}  // namespace flowrun
+
+namespace flowrun::http {
+
+struct Request {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{0};  // 0 = the client's default
+};
+
+struct Response {
+  long status = 0;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+  std::string effective_url;  // after redirects
+  double elapsed_ms = 0;
+  int attempts = 1;
+  std::string header(const std::string& lower_name) const;  // "" when absent
+};
+
+// Transport failure (DNS, connect, timeout, reset) after all retries; message is redacted.
+struct TransportError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// With a replay cassette, a request that was never recorded. The message names the method and
+// the redacted URL. Derives from TransportError so nodes treat it like any failed fetch.
+struct CassetteMiss : TransportError {
+  using TransportError::TransportError;
+};
+
+struct RetryPolicy {
+  int max_attempts = 4;  // total tries
+  std::chrono::milliseconds base_delay{500}, max_delay{30000};
+  std::set<long> retry_statuses;  // empty = the default: 408, 429, 500, 502, 503, 504 and other 5xx except 501
+  // A Retry-After longer than this is not waited for: the response is returned as it is.
+  std::chrono::milliseconds max_retry_after{120000};
+  bool retry_status(long status) const;
+};
+
+struct ClientOptions {
+  std::string user_agent;  // "" = kDefaultUserAgent
+  std::chrono::milliseconds connect_timeout{10000}, timeout{60000};
+  RetryPolicy retry;
+  RateLimiter* rate_limit = nullptr;    // shared, may be null
+  std::vector<std::string> proxies;     // round robin; "" entries ignored
+  std::chrono::milliseconds proxy_cooldown{60000};
+  int proxy_max_failures = 3;
+  std::vector<std::string> secrets;     // values redacted from every message and cassette
+  std::string record_dir, replay_dir;   // cassettes (from --record / --replay)
+  std::function<bool()> cancelled;      // e.g. [&]{ return ctx.stopping(); }
+  // Run counters ("http.requests", "http.retries", ...); client_options_from wires it to
+  // RunContext::add_counter. May be empty.
+  std::function<void(const std::string&, double)> count;
+};
+
+// The default User-Agent: honest about what we are, with a place to find out more.
+inline constexpr const char* kDefaultUserAgent = "flowrun/0.1 (+https://github.com/flowrun)";
+
+class Client {
+ public:
+  explicit Client(ClientOptions opts);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Sends with retries. Returns the final response, whatever its status (the caller decides
+  // what a 404 means); throws TransportError when no response could be had.
+  Response send(const Request& req);
+  Response get(const std::string& url,
+               std::vector<std::pair<std::string, std::string>> headers = {});
+
+  std::string redact(std::string text) const;  // replaces every secret with "***"
+  const ClientOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Options every HTTP node accepts (user_agent, timeout, connect_timeout, retries, retry_statuses,
+// proxies, rate_limit ...): append them to a descriptor's option table ...
+std::vector<OptionSpec> client_option_specs();
+// ... and build the client options from a node's config and the run (rate limit resolved,
+// --record/--replay picked up from ctx settings "http.record" / "http.replay").
+ClientOptions client_options_from(const NodeConfig& cfg, RunContext& ctx);
+
+}  // namespace flowrun::http

@@ -1,0 +1,31 @@
+// The subcommands of `flowrun`, one function each (commands.cpp).
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/pipeline.hpp"
+
+namespace flowrun::cli {
+
+struct PipelineArgs {
+  std::string file;
+  LoadOptions load;
+  std::vector<std::string> var_args;
+  void parse_vars();  // var_args ("k=v") into load.vars
+};
+
+struct RunArgs {
+  bool json = false;
+  std::string dot_out, record_dir, replay_dir, metrics_textfile, store;
+};
+
+int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& registry);
+int check_command(const PipelineArgs& pa, const Registry& registry);
+int dot_command(const PipelineArgs& pa, const Registry& registry);
+int nodes_command(const std::string& type, bool markdown, const Registry& registry);
+
+// Prints diagnostics as file:line:column lines; returns 2 when any is an error, else 0.
+int print_diagnostics(const Diagnostics& d);
+
+}  // namespace flowrun::cli

@@ -1,0 +1,106 @@
+// The `flowrun` command: run, check, dot, nodes. Exit codes: 0 ok, 1 the run finished with
+// failures (past max_error_rate, a fatal node, a source that stopped on an error), 2 invalid
+// pipeline or usage, 130 interrupted.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fstream>
+#include <iostream>
+
+#include "engine/pipeline.hpp"
+#include "nodes/builtin.hpp"
+#include "tools/flowrun/commands.hpp"
+
+namespace {
+
+const std::vector<std::string> kCommands = {"run", "check", "dot", "nodes", "report", "test", "help"};
+
+// `flowrun FILE` means `flowrun run FILE`.
+std::vector<std::string> normalise_args(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0].rfind("-", 0) != 0 &&
+      std::find(kCommands.begin(), kCommands.end(), args[0]) == kCommands.end())
+    args.insert(args.begin(), "run");
+  return args;
+}
+
+void setup_logging(const std::string& level, const std::string& format) {
+  auto logger = spdlog::stderr_color_mt("flowrun");
+  if (format == "json")
+    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+  else
+    logger->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace flowrun;
+  Registry registry;
+  register_builtin_nodes(registry);
+
+  CLI::App app{"flowrun: declarative YAML dataflow pipelines on oneTBB"};
+  app.require_subcommand(0, 1);
+  std::string log_level = "info", log_format = "text";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  app.add_option("--log-format", log_format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
+  cli::PipelineArgs pa;
+  auto add_pipeline_args = [&pa](CLI::App* c) {
+    c->add_option("file", pa.file, "Pipeline YAML file")->required();
+    c->add_option("--set", pa.load.sets, "Override a YAML value: nodes.x.concurrency=4 (repeatable)");
+    c->add_option("--var", pa.var_args, "Set a variable: zips=85031,85033 (commas make a list; repeatable)");
+    c->add_flag("--strict", pa.load.strict, "Treat warnings as errors");
+  };
+
+  auto* run = app.add_subcommand("run", "Run a pipeline (same as `flowrun FILE`)");
+  add_pipeline_args(run);
+  cli::RunArgs ra;
+  run->add_flag("--json", ra.json, "Print the run summary as JSON on stdout");
+  run->add_option("--dot-out", ra.dot_out, "Write the graph with per-edge counts after the run");
+  run->add_option("--record", ra.record_dir, "Save every HTTP exchange into this folder (a cassette)");
+  run->add_option("--replay", ra.replay_dir, "Answer HTTP from this cassette folder; no network calls");
+  run->add_option("--metrics-textfile", ra.metrics_textfile, "Write Prometheus metrics to this file at the end");
+  run->add_option("--store", ra.store, "Override the pipeline's store: URL");
+
+  auto* check = app.add_subcommand("check", "Validate a pipeline without running it");
+  add_pipeline_args(check);
+
+  auto* dot = app.add_subcommand("dot", "Print the pipeline graph as Graphviz DOT");
+  add_pipeline_args(dot);
+
+  auto* nodes = app.add_subcommand("nodes", "List node types, or show one type's options");
+  std::string node_type;
+  bool markdown = false;
+  nodes->add_option("type", node_type, "Node type to describe");
+  nodes->add_flag("--markdown", markdown, "Print the reference for every type as Markdown (docs/nodes.md)");
+
+  auto args = normalise_args(argc, argv);
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  setup_logging(log_level, log_format);
+  pa.parse_vars();
+
+  try {
+    if (*run) return cli::run_command(pa, ra, registry);
+    if (*check) return cli::check_command(pa, registry);
+    if (*dot) return cli::dot_command(pa, registry);
+    if (*nodes) return cli::nodes_command(node_type, markdown, registry);
+  } catch (const PipelineError& e) {
+    for (const auto& d : e.diagnostics().all()) std::cerr << d.str() << "\n";
+    return 2;
+  }
+  std::cerr << app.help();
+  return 2;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything flowrun needs to build, run and test on Debian 12 (run as root).
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libtbb-dev libyaml-cpp-dev libboost-json1.81-dev catch2
+  libcurl4-openssl-dev libsqlite3-dev sqlite3 libxml2-dev libpq-dev postgresql
+  libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev zlib1g-dev
+  graphviz jq miller chromium python3
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "dependencies ok"

@@ -41,7 +41,7 @@ struct NodeSummary {
   std::string id, type, role;
   std::int64_t in = 0, out = 0, errors = 0, filtered = 0, emitted = 0, received = 0;
   double busy_ms = 0, p50_ms = 0, p95_ms = 0;
-  std::int64_t max_queued = 0, max_in_flight = 0, buffer = 0;
+  std::int64_t queued = 0, max_queued = 0, max_in_flight = 0, buffer = 0;
   int concurrency = 1;
   bool balanced = true;  // in == out + errors + filtered, and in == records sent to it
   std::string stopped_reason;  // a source that stopped early says why

@@ -1,5 +1,7 @@
 // The facade: load a pipeline file into a validated Graph, run it, render it.
 #pragma once
+#include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -34,11 +36,18 @@ struct RunOptions {
   std::map<std::string, std::string> settings;  // merged over the graph's settings
   bool handle_signals = false;                  // install SIGINT/SIGTERM: stop sources, drain
   std::string run_id;                           // "" = generated
+  // Called on the main thread about every `progress_every` with a summary of the run so far
+  // (live progress lines, the /metrics endpoint).
+  std::function<void(const RunSummary&)> on_progress;
+  std::chrono::milliseconds progress_every{250};
 };
 
 // Runs a validated graph to completion. Throws PipelineError if a node cannot be created or
 // opened (the message names the node).
 RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunOptions& opts = {});
+
+// Prometheus text exposition of a (partial or final) run summary.
+std::string to_prometheus(const RunSummary& s);
 
 // Graphviz DOT of the pipeline; with a summary, edges carry counts and nodes their errors.
 std::string to_dot(const Graph& graph, const RunSummary* after_run = nullptr);

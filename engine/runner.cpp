@@ -540,10 +540,40 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
       sources.emplace_back([&rt, p = n.get()] { rt.source_thread(*p); });
     }
 
+  auto snapshot = [&] {
+    std::vector<const NodeMetrics*> metrics;
+    std::vector<std::int64_t> received;
+    std::vector<std::vector<std::int64_t>> ports;
+    std::vector<std::string> reasons;
+    for (auto& n : rt.nodes) {
+      metrics.push_back(&n->m);
+      received.push_back(n->received.load());
+      std::vector<std::int64_t> pc;
+      for (std::size_t p = 0; p < n->port_names.size(); ++p) pc.push_back(n->port_counts[p].load());
+      ports.push_back(pc);
+      std::lock_guard lock(n->reason_mu);
+      reasons.push_back(n->stopped_reason);
+    }
+    RunSummary s = summarize(graph, metrics, received, ports, reasons);
+    s.pipeline = graph.name;
+    s.run_id = ctx.run_id();
+    s.started_at = started_at;
+    s.duration_ms = (now_us() - t0) / 1000.0;
+    s.counters = ctx.counters();
+    s.max_error_rate = graph.max_error_rate;
+    s.status = "running";
+    return s;
+  };
+
   bool interrupted = false;
+  auto last_progress = now_us();
   for (;;) {
     while (rt.settle()) {}
     if (rt.all_done()) break;
+    if (opts.on_progress && now_us() - last_progress >= opts.progress_every.count() * 1000) {
+      last_progress = now_us();
+      opts.on_progress(snapshot());
+    }
     std::unique_lock lock(rt.mon_mu);
     rt.mon_cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return rt.dirty; });
     rt.dirty = false;
@@ -564,26 +594,8 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
     std::signal(SIGTERM, old_term ? old_term : SIG_DFL);
   }
 
-  std::vector<const NodeMetrics*> metrics;
-  std::vector<std::int64_t> received;
-  std::vector<std::vector<std::int64_t>> ports;
-  std::vector<std::string> reasons;
-  for (auto& n : rt.nodes) {
-    metrics.push_back(&n->m);
-    received.push_back(n->received.load());
-    std::vector<std::int64_t> pc;
-    for (std::size_t p = 0; p < n->port_names.size(); ++p) pc.push_back(n->port_counts[p].load());
-    ports.push_back(pc);
-    reasons.push_back(n->stopped_reason);
-  }
-  RunSummary s = summarize(graph, metrics, received, ports, reasons);
-  s.pipeline = graph.name;
-  s.run_id = ctx.run_id();
-  s.started_at = started_at;
+  RunSummary s = snapshot();
   s.finished_at = iso_now();
-  s.duration_ms = (now_us() - t0) / 1000.0;
-  s.counters = ctx.counters();
-  s.max_error_rate = graph.max_error_rate;
   for (const auto& [name, r] : resources->rate_limits())
     s.resources[name] = json::object{{"kind", "rate_limit"}, {"waits", r->waits()}, {"waited_ms", r->waited().count()}};
   for (const auto& [name, b] : resources->breakers()) {

@@ -6,6 +6,7 @@
 
 #include "engine/graph.hpp"
 #include "engine/metrics.hpp"
+#include "engine/pipeline.hpp"
 
 namespace flowrun {
 
@@ -30,6 +31,7 @@ RunSummary summarize(const Graph& graph, const std::vector<const NodeMetrics*>& 
     n.busy_ms = m.busy_us / 1000.0;
     n.p50_ms = m.latency.percentile_ms(0.50);
     n.p95_ms = m.latency.percentile_ms(0.95);
+    n.queued = m.queued;
     n.max_queued = m.max_queued;
     n.max_in_flight = m.max_in_flight;
     n.buffer = g.buffer;
@@ -63,7 +65,7 @@ boost::json::object RunSummary::to_json() const {
     ns.push_back(json::object{{"id", n.id}, {"type", n.type}, {"role", n.role}, {"in", n.in}, {"out", n.out},
                               {"errors", n.errors}, {"filtered", n.filtered}, {"emitted", n.emitted},
                               {"received", n.received}, {"busy_ms", n.busy_ms}, {"p50_ms", n.p50_ms},
-                              {"p95_ms", n.p95_ms}, {"max_queued", n.max_queued}, {"buffer", n.buffer},
+                              {"p95_ms", n.p95_ms}, {"queued", n.queued}, {"max_queued", n.max_queued}, {"buffer", n.buffer},
                               {"max_in_flight", n.max_in_flight}, {"concurrency", n.concurrency},
                               {"balanced", n.balanced}, {"stopped_reason", n.stopped_reason}});
   json::array es;
@@ -94,6 +96,65 @@ std::string RunSummary::to_table() const {
                    duration_ms, source_records, dead_letters, error_rate * 100,
                    max_error_rate >= 0 ? fmt::format(", max_error_rate {:.2f}%", max_error_rate * 100) : "");
   return t;
+}
+
+}  // namespace flowrun
+
+namespace flowrun {
+
+std::string to_prometheus(const RunSummary& s) {
+  std::string o;
+  auto label = [](const std::string& v) {
+    std::string e;
+    for (char c : v) {
+      if (c == '\\' || c == '"') e += '\\';
+      if (c == '\n') { e += "\\n"; continue; }
+      e += c;
+    }
+    return e;
+  };
+  auto family = [&](const char* name, const char* type, const char* help) {
+    o += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  auto per_node = [&](const char* name, const char* type, const char* help, auto get) {
+    family(name, type, help);
+    for (const auto& n : s.nodes)
+      o += fmt::format("{}{{pipeline=\"{}\",node=\"{}\",type=\"{}\"}} {}\n", name, label(s.pipeline), label(n.id), label(n.type), get(n));
+  };
+  per_node("flowrun_node_records_in_total", "counter", "Records a node received.", [](const NodeSummary& n) { return n.in; });
+  per_node("flowrun_node_records_out_total", "counter", "Inputs a node finished with output (sinks: written).", [](const NodeSummary& n) { return n.out; });
+  per_node("flowrun_node_errors_total", "counter", "Records a node sent to errors.", [](const NodeSummary& n) { return n.errors; });
+  per_node("flowrun_node_filtered_total", "counter", "Records a node dropped on purpose.", [](const NodeSummary& n) { return n.filtered; });
+  per_node("flowrun_node_queue", "gauge", "Records inside a node now (waiting or running).", [](const NodeSummary& n) { return n.queued; });
+  per_node("flowrun_node_queue_max", "gauge", "High-water mark of the node's input edge.", [](const NodeSummary& n) { return n.max_queued; });
+  per_node("flowrun_node_buffer", "gauge", "Capacity of the node's input edge.", [](const NodeSummary& n) { return n.buffer; });
+  per_node("flowrun_node_busy_seconds_total", "counter", "Time spent in the node body.", [](const NodeSummary& n) { return n.busy_ms / 1000.0; });
+  family("flowrun_node_latency_seconds", "summary", "Per-record latency of the node body.");
+  for (const auto& n : s.nodes) {
+    o += fmt::format("flowrun_node_latency_seconds{{pipeline=\"{}\",node=\"{}\",quantile=\"0.5\"}} {}\n", label(s.pipeline), label(n.id), n.p50_ms / 1000.0);
+    o += fmt::format("flowrun_node_latency_seconds{{pipeline=\"{}\",node=\"{}\",quantile=\"0.95\"}} {}\n", label(s.pipeline), label(n.id), n.p95_ms / 1000.0);
+  }
+  family("flowrun_resource_value", "gauge", "Resource state: rate-limit waits, breaker state (0 closed, 1 half-open, 2 open), budget left.");
+  for (const auto& kv : s.resources) {
+    if (!kv.value().is_object()) continue;
+    const auto& r = kv.value().as_object();
+    std::string name = label(std::string(kv.key()));
+    for (const auto& f : r) {
+      double v;
+      if (f.value().is_number()) v = f.value().to_number<double>();
+      else if (f.key() == "state") v = f.value() == "closed" ? 0 : f.value() == "half_open" ? 1 : 2;
+      else continue;
+      o += fmt::format("flowrun_resource_value{{pipeline=\"{}\",resource=\"{}\",field=\"{}\"}} {}\n", label(s.pipeline), name, std::string(f.key()), v);
+    }
+  }
+  family("flowrun_run_counter", "gauge", "Run-wide counters from nodes (LLM calls, tokens, store upserts...).");
+  for (const auto& [k, v] : s.counters)
+    o += fmt::format("flowrun_run_counter{{pipeline=\"{}\",name=\"{}\"}} {}\n", label(s.pipeline), label(k), v);
+  family("flowrun_run_dead_letters", "gauge", "Records dead-lettered in this run.");
+  o += fmt::format("flowrun_run_dead_letters{{pipeline=\"{}\"}} {}\n", label(s.pipeline), s.dead_letters);
+  family("flowrun_run_duration_seconds", "gauge", "Run duration so far.");
+  o += fmt::format("flowrun_run_duration_seconds{{pipeline=\"{}\"}} {}\n", label(s.pipeline), s.duration_ms / 1000.0);
+  return o;
 }
 
 }  // namespace flowrun

@@ -4,8 +4,16 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include <httplib.h>
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "tools/flowrun/progress.hpp"
 
 namespace flowrun::cli {
 
@@ -52,10 +60,47 @@ int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& regis
   opts.handle_signals = true;
   if (!ra.record_dir.empty()) opts.settings["http.record"] = ra.record_dir;
   if (!ra.replay_dir.empty()) opts.settings["http.replay"] = ra.replay_dir;
-  if (!ra.metrics_textfile.empty()) opts.settings["metrics.textfile"] = ra.metrics_textfile;
   if (!ra.store.empty()) opts.settings["store"] = ra.store;
   spdlog::info("running pipeline '{}' ({} nodes)", r.graph.name, r.graph.nodes.size());
+
+  Progress progress(isatty(2) && !ra.quiet, std::chrono::seconds(10));
+  std::mutex latest_mu;
+  std::string latest_metrics;
+  httplib::Server metrics_server;
+  std::thread metrics_thread;
+  if (ra.metrics_port > 0) {
+    metrics_server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+      std::lock_guard lock(latest_mu);
+      res.set_content(latest_metrics, "text/plain; version=0.0.4");
+    });
+    if (!metrics_server.bind_to_port("127.0.0.1", ra.metrics_port)) {
+      spdlog::error("--metrics-port {}: cannot listen on 127.0.0.1:{}", ra.metrics_port, ra.metrics_port);
+      return 2;
+    }
+    metrics_thread = std::thread([&] { metrics_server.listen_after_bind(); });
+    spdlog::info("serving metrics on http://127.0.0.1:{}/metrics", ra.metrics_port);
+  }
+  opts.on_progress = [&](const RunSummary& partial) {
+    if (!ra.quiet) progress.update(partial);
+    if (ra.metrics_port > 0) {
+      std::lock_guard lock(latest_mu);
+      latest_metrics = to_prometheus(partial);
+    }
+  };
   RunSummary s = run_pipeline(r.graph, registry, opts);
+  progress.finish();
+  if (ra.metrics_port > 0) {
+    metrics_server.stop();
+    metrics_thread.join();
+  }
+  if (!ra.metrics_textfile.empty()) {
+    // write-then-rename, so a node_exporter textfile collector never reads half a file
+    std::string tmp = ra.metrics_textfile + ".tmp";
+    std::ofstream(tmp) << to_prometheus(s);
+    std::error_code ec;
+    std::filesystem::rename(tmp, ra.metrics_textfile, ec);
+    if (ec) spdlog::error("cannot write --metrics-textfile '{}': {}", ra.metrics_textfile, ec.message());
+  }
   std::cerr << s.to_table();
   if (ra.json) std::cout << boost::json::serialize(s.to_json()) << "\n";
   if (!ra.dot_out.empty()) {

@@ -16,7 +16,8 @@ struct PipelineArgs {
 };
 
 struct RunArgs {
-  bool json = false;
+  bool json = false, quiet = false;
+  int metrics_port = 0;
   std::string dot_out, record_dir, replay_dir, metrics_textfile, store;
 };
 

@@ -66,6 +66,8 @@ int main(int argc, char** argv) {
   run->add_option("--replay", ra.replay_dir, "Answer HTTP from this cassette folder; no network calls");
   run->add_option("--metrics-textfile", ra.metrics_textfile, "Write Prometheus metrics to this file at the end");
   run->add_option("--store", ra.store, "Override the pipeline's store: URL");
+  run->add_option("--metrics-port", ra.metrics_port, "Serve Prometheus /metrics on 127.0.0.1:PORT during the run");
+  run->add_flag("--quiet,-q", ra.quiet, "No live progress lines");
 
   auto* check = app.add_subcommand("check", "Validate a pipeline without running it");
   add_pipeline_args(check);

@@ -34,8 +34,9 @@ struct RecordError : std::runtime_error {
   std::string field, rule;
 };
 
-// Thrown by a node to stop the whole run (only honoured for nodes marked `fatal: true`, and by
-// sources, which simply end; a source's message is reported in the summary).
+// Thrown by a node to stop the whole run, whatever its `fatal:` option says: the node knows the run
+// cannot go on (its database is gone, its key is rejected). The record in hand is dead-lettered.
+// Other exceptions stop the run only from nodes marked `fatal: true`.
 struct FatalError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

@@ -21,7 +21,7 @@ enum class OptionType {
   boolean,
   duration,     // "250ms", "30s", "5m", "1h", or a bare number of seconds
   string_list,  // a YAML list of scalars, or one scalar (treated as a list of one)
-  path,         // a string, resolved relative to the pipeline file's folder
+  path,         // a string; relative paths are relative to the working directory (docs/pipeline.md)
   object,       // any YAML map, passed through
   any,          // any YAML value, passed through
   rate_limit,   // name of an entry in resources.rate_limits
@@ -51,7 +51,7 @@ class NodeConfig {
 
   const std::string& id() const { return id_; }
   const std::string& type() const { return type_; }
-  const std::string& base_dir() const { return base_dir_; }  // the pipeline file's folder
+  const std::string& base_dir() const { return base_dir_; }  // empty: paths stay relative to the working directory
   const Location& where() const { return where_; }
   const YAML::Node& raw() const { return options_; }
 

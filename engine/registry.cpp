@@ -53,7 +53,7 @@ const std::vector<OptionSpec>& common_options() {
        "Capacity of this node's input edge in records (default: the pipeline's `buffer`, 1024). "
        "A full edge blocks its producers.", false, {}},
       {"fatal", OptionType::boolean, "false",
-       "An exception in this node stops the whole run instead of dead-lettering the record.", false, {}},
+       "An exception in this node stops the whole run (exit 1); the record in hand still goes to dead letters.", false, {}},
       {"description", OptionType::string, "", "Free text shown in `flowrun dot`.", false, {}},
   };
   return specs;

@@ -25,6 +25,9 @@ struct NodeDescriptor {
   bool dead_letter = false;        // receives error ports nobody consumes
   int default_concurrency = 1;
   std::function<std::unique_ptr<Node>(const NodeConfig&)> factory;
+  // Optional: for `flowrun check --env`, checks that what the node talks to answers (a server,
+  // a database) within a short timeout. Returns "" when fine, else one line saying what is wrong.
+  std::function<std::string(const NodeConfig&, const std::map<std::string, std::string>& settings)> probe;
 };
 
 // Something that wants to hear about whole runs (the run ledger in the store, metrics files).

@@ -176,14 +176,18 @@ struct Runtime {
     if (port == 0) return;
     auto it = r.meta.find("error");
     if (it == r.meta.end() || !it->value().is_object()) {
-      r.meta["error"] = json::object{{"node", from.spec->id},
-                                     {"port", from.port_names[port]},
-                                     {"message", "emitted on port '" + from.port_names[port] + "'"}};
+      // no message: the record's own data says why (e.g. the validator's `validation.errors`)
+      r.meta["error"] = json::object{{"node", from.spec->id}, {"port", from.port_names[port]}};
     } else {
       auto& e = it->value().as_object();
       if (!e.contains("node")) e["node"] = from.spec->id;
       if (!e.contains("port")) e["port"] = from.port_names[port];
+      // A node's own reason may quote a URL or path that holds a key: dead letters never show it.
+      if (!graph.secrets.empty())
+        for (auto& kv : e)
+          if (kv.value().is_string()) kv.value() = redact(std::string(kv.value().as_string()));
     }
+    if (!graph.secrets.empty()) r.env.source_id = redact(std::move(r.env.source_id));
   }
 
   void stamp(Record& r, const NodeRt& src) {
@@ -259,7 +263,12 @@ struct Runtime {
     {
       std::lock_guard lock(n.gate_mu);
       if (!n.gate_open) {
+        // Held until the `after:` nodes finish. Not counted as queued: those nodes may be fed by
+        // the same sources, which would otherwise block on this edge forever (a deadlock). The
+        // price is memory: a gated node holds what reaches it before its gate opens.
         n.stash.push_back(msg);
+        n.m.queued.fetch_sub(1);
+        notify();
         return;
       }
     }
@@ -270,8 +279,15 @@ struct Runtime {
     bool threw = false;
     try {
       n.process->process(*msg.rec, ctx, em);  // a copy: the original stays for dead letters
+    } catch (const FatalError& e) {
+      // The node itself says the run cannot go on (e.g. its database is gone): stop, whatever
+      // `fatal:` says. The record still reaches dead letters with the reason.
+      threw = true;
+      trip_fatal(n, e.what());
+      deliver_error(n, em, error_record(n, *msg.rec, e.what()));
     } catch (const RecordError& e) {
       threw = true;
+      if (n.spec->fatal) trip_fatal(n, e.what());
       deliver_error(n, em, error_record(n, *msg.rec, e.what(), e.field, e.rule));
     } catch (const std::exception& e) {
       threw = true;
@@ -279,6 +295,7 @@ struct Runtime {
       deliver_error(n, em, error_record(n, *msg.rec, e.what()));
     } catch (...) {
       threw = true;
+      if (n.spec->fatal) trip_fatal(n, "unknown exception");
       deliver_error(n, em, error_record(n, *msg.rec, "unknown exception"));
     }
     const auto dt = now_us() - t0;
@@ -430,7 +447,12 @@ struct Runtime {
         std::lock_guard lock(n.reason_mu);
         n.stopped_reason = redact(e.what());
         spdlog::error("source '{}' stopped: {}", n.spec->id, n.stopped_reason);
-        if (n.spec->fatal) trip_fatal(n, e.what());
+        if (n.spec->fatal || dynamic_cast<const FatalError*>(&e)) trip_fatal(n, e.what());
+      } catch (...) {
+        std::lock_guard lock(n.reason_mu);
+        n.stopped_reason = "unknown exception";
+        spdlog::error("source '{}' stopped: unknown exception", n.spec->id);
+        if (n.spec->fatal) trip_fatal(n, n.stopped_reason);
       }
     }
     n.m.busy_us += now_us() - t0;
@@ -481,6 +503,7 @@ struct Runtime {
       n.gate_open = true;
       waiting.swap(n.stash);
     }
+    n.m.queued.fetch_add(static_cast<std::int64_t>(waiting.size()));
     for (auto& m : waiting) n.input->try_put(m);
   }
 
@@ -519,8 +542,26 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
     try {
       n->impl->open(ctx);
     } catch (const std::exception& e) {
+      const std::string why = "node '" + n->spec->id + "' could not start: " + rt.redact(e.what());
+      // The run ledger must see failed runs too, so observers hear about this one before we give up.
+      RunSummary failed;
+      failed.pipeline = graph.name;
+      failed.run_id = ctx.run_id();
+      failed.started_at = started_at;
+      failed.finished_at = iso_now();
+      failed.status = "failed";
+      failed.exit_code = 2;
+      failed.counters = ctx.counters();
+      for (const auto& obs : registry.observers())
+        if (obs.on_finish) {
+          try {
+            obs.on_finish(ctx, failed);
+          } catch (const std::exception& oe) {
+            spdlog::error("run observer failed: {}", rt.redact(oe.what()));
+          }
+        }
       Diagnostics d;
-      d.error(n->spec->where, "node '" + n->spec->id + "' could not start: " + rt.redact(e.what()));
+      d.error(n->spec->where, why);
       throw PipelineError(d);
     }
   }

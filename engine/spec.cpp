@@ -100,7 +100,11 @@ struct Loader {
       }
       if (open == 0 && close == s.size() - 1 && !val.IsScalar()) return YAML::Clone(val);
       std::string text = scalar_text(val);
-      if (track_secret && ref.rfind("env.", 0) == 0 && !text.empty()) secrets.push_back(text);
+      // A value read from the environment is treated as a secret; a `:-fallback` written in the
+      // file is not (it is in the file for anyone to read, and redacting it would mangle output).
+      if (track_secret && ref.rfind("env.", 0) == 0 && !text.empty() &&
+          std::getenv(ref.substr(4, ref.find(":-") == std::string::npos ? std::string::npos : ref.find(":-") - 4).c_str()))
+        secrets.push_back(text);
       out += text;
       i = close + 1;
     }
@@ -367,6 +371,25 @@ bool apply_set(YAML::Node root, const std::string& assignment, Diagnostics& diag
 }
 
 // mode: sugar for `after:` and `concurrency:` defaults; see docs/pipeline.md.
+// Whether `from` already waits, through data or control edges, on `target`.
+bool waits_on(const Graph& g, const std::string& from, const std::string& target) {
+  std::map<std::string, const GraphNode*> by_id;
+  for (const auto& n : g.nodes) by_id[n.id] = &n;
+  std::set<std::string> seen;
+  std::vector<std::string> todo{from};
+  while (!todo.empty()) {
+    const std::string id = todo.back();
+    todo.pop_back();
+    if (id == target) return true;
+    if (!seen.insert(id).second) continue;
+    auto it = by_id.find(id);
+    if (it == by_id.end()) continue;
+    for (const auto& r : it->second->inputs) todo.push_back(r.node);
+    for (const auto& r : it->second->after) todo.push_back(r.node);
+  }
+  return false;
+}
+
 void apply_mode(Graph& g, const std::set<std::string>& explicit_concurrency, Diagnostics& diags,
                 const Location& mode_at) {
   if (g.mode.empty() || g.mode == "parallel") return;
@@ -380,7 +403,9 @@ void apply_mode(Graph& g, const std::set<std::string>& explicit_concurrency, Dia
     if (n.role() != Role::source) continue;
     const std::string group = g.mode == "sequential" ? "" : n.type;
     auto it = last_of_group.find(group);
-    if (it != last_of_group.end() && n.after.empty()) {
+    // A source with its own `after:` keeps it; and the chain never waits on a source that
+    // itself waits on this one (that would be a cycle the user never wrote).
+    if (it != last_of_group.end() && n.after.empty() && !waits_on(g, it->second, n.id)) {
       n.after.push_back(PortRef{it->second, "out", n.where});
       n.after_from_mode = true;
     }
@@ -388,17 +413,62 @@ void apply_mode(Graph& g, const std::set<std::string>& explicit_concurrency, Dia
   }
 }
 
-}  // namespace
+// YAML aliases make a document a graph, not a tree: `a: &a [*a]` contains itself and nine
+// nested aliases of nine items each expand to 9^9 nodes. Every later pass walks the document as a
+// tree, so bound it first: depth (which also catches self-reference) and total nodes visited.
+constexpr int kMaxDepth = 256;
+constexpr long kMaxNodes = 1'000'000;
 
-LoadResult load_pipeline_string(const std::string& text, const std::string& file,
-                                const Registry& registry, const LoadOptions& opts) {
+bool bounded(const YAML::Node& n, int depth, long& budget, const std::string& file, Diagnostics& diags) {
+  if (--budget < 0) {
+    diags.error(location_of(file, n), "the document expands to more than 1000000 YAML nodes (an alias bomb?)");
+    return false;
+  }
+  if (depth > kMaxDepth) {
+    diags.error(location_of(file, n), "nesting deeper than 256 levels (or an alias that contains itself)");
+    return false;
+  }
+  if (n.IsMap()) {
+    for (const auto& kv : n)
+      if (!bounded(kv.second, depth + 1, budget, file, diags)) return false;
+  } else if (n.IsSequence()) {
+    for (const auto& item : n)
+      if (!bounded(item, depth + 1, budget, file, diags)) return false;
+  }
+  return true;
+}
+
+// Top-level keys: no duplicates (yaml-cpp would silently keep one), and the right shapes.
+bool top_level_shape(const YAML::Node& root, const std::string& file, Diagnostics& diags) {
+  const std::size_t before = diags.error_count();
+  std::map<std::string, Location> seen;
+  for (const auto& kv : root) {
+    const std::string k = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    auto [it, fresh] = seen.emplace(k, location_of(file, kv.first));
+    if (!fresh) diags.error(location_of(file, kv.first), "duplicate top-level key '" + k + "' (first at " + it->second.str() + ")");
+  }
+  for (const char* k : {"name", "description", "store", "mode", "version"})
+    if (root[k] && !root[k].IsScalar() && !root[k].IsNull())
+      diags.error(location_of(file, root[k]), std::string(k) + " must be a string, got " + kind_name(root[k]));
+  if (root["vars"] && !root["vars"].IsMap() && !root["vars"].IsNull())
+    diags.error(location_of(file, root["vars"]), std::string("vars must be a map of names to values, got ") + kind_name(root["vars"]));
+  return diags.error_count() == before;
+}
+
+LoadResult load_unredacted(const std::string& text, const std::string& file, const Registry& registry,
+                           const LoadOptions& opts) {
   LoadResult result;
   Diagnostics& diags = result.diagnostics;
   Graph& g = result.graph;
   g.file = file;
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1) {
+      diags.error(location_of(file, docs[1]), "a pipeline file holds one YAML document; found another after `---`");
+      return result;
+    }
+    if (!docs.empty()) root = docs[0];
   } catch (const YAML::ParserException& e) {
     diags.error(location_of(file, e.mark), "invalid YAML: " + e.msg);
     return result;
@@ -410,6 +480,11 @@ LoadResult load_pipeline_string(const std::string& text, const std::string& file
     diags.error(location_of(file, root), std::string("a pipeline must be a YAML map with `nodes:`, got ") + kind_name(root));
     return result;
   }
+  {
+    long budget = kMaxNodes;
+    if (!bounded(root, 0, budget, file, diags)) return result;
+  }
+  if (!top_level_shape(root, file, diags)) return result;
   try {
     for (const auto& s : opts.sets) apply_set(root, s, diags);
     if (!opts.vars.empty()) {
@@ -500,7 +575,9 @@ LoadResult load_pipeline_string(const std::string& text, const std::string& file
     g.secrets = L.secrets;
     for (const auto& n : g.nodes)  // values given directly to secret options count too
       for (const auto& spec : n.desc->options)
-        if (spec.type == OptionType::secret && n.config.has(spec.name)) g.secrets.push_back(n.config.get_string(spec.name));
+        if (spec.type == OptionType::secret && n.config.has(spec.name) &&
+            n.config.get_string(spec.name).find("${") == std::string::npos)  // an unresolved reference is no secret
+          g.secrets.push_back(n.config.get_string(spec.name));
     g.secrets.erase(std::remove(g.secrets.begin(), g.secrets.end(), std::string()), g.secrets.end());
   } catch (const YAML::Exception& e) {
     diags.error(location_of(file, e.mark), "invalid pipeline: " + e.msg);
@@ -513,6 +590,27 @@ LoadResult load_pipeline_string(const std::string& text, const std::string& file
     for (const auto& kv : root["nodes"]) declared.insert(kv.first.Scalar());
   if (!g.nodes.empty()) validate_graph(g, registry, diags, opts.strict, declared);
   return result;
+}
+
+}  // namespace
+
+LoadResult load_pipeline_string(const std::string& text, const std::string& file,
+                                const Registry& registry, const LoadOptions& opts) {
+  LoadResult r = load_unredacted(text, file, registry, opts);
+  // A diagnostic may quote a value that came from ${env.X} (e.g. a key given to the wrong option):
+  // never show it.
+  Diagnostics clean;
+  for (auto d : r.diagnostics.all()) {
+    for (const auto& secret : r.graph.secrets) {
+      if (secret.size() < 4) continue;
+      for (auto pos = d.message.find(secret); pos != std::string::npos; pos = d.message.find(secret, pos))
+        d.message.replace(pos, secret.size(), "***");
+    }
+    if (d.severity == Severity::error) clean.error(d.where, d.message);
+    else clean.warning(d.where, d.message);
+  }
+  r.diagnostics = std::move(clean);
+  return r;
 }
 
 LoadResult load_pipeline_file(const std::string& path, const Registry& registry, const LoadOptions& opts) {

@@ -23,7 +23,9 @@ class DeadLetterSink : public ProcessNode {
       line.erase("message");
     }
     if (auto* v = in.data.if_contains("validation"); v && !line.contains("reason")) line["reason"] = *v;
-    if (!line.contains("reason")) line["reason"] = "unknown";
+    if (!line.contains("reason"))
+      line["reason"] = "sent to port '" + std::string(line.contains("port") ? line["port"].as_string().c_str() : "?") +
+                       "' by node '" + std::string(line.contains("node") ? line["node"].as_string().c_str() : "?") + "'";
     line["record"] = std::move(in.data);
     file_->write_line(json::serialize(line));
   }

@@ -2,10 +2,12 @@
 // does not parse goes to `errors` with file, line and reason; the rest of the file still flows.
 #include <glob.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
 #include "engine/context.hpp"
+#include "engine/utf8.hpp"
 #include "engine/registry.hpp"
 #include "nodes/file/csv.hpp"
 
@@ -64,11 +66,25 @@ class FileSource : public SourceNode {
   }
 
   static void bad(const std::string& file, long line, const std::string& reason, const std::string& text, Emitter& out) {
-    Record r(json::object{{"text", text.substr(0, 2000)}});
-    r.env.source_id = file + ":" + std::to_string(line);
+    // The sample is repaired to UTF-8 so that the dead-letter line stays valid JSON.
+    Record r(json::object{{"text", to_valid_utf8(std::string_view(text).substr(0, 2000))}});
+    r.env.source_id = std::filesystem::path(file).filename().string() + ":" + std::to_string(line);
     r.meta["error"] = json::object{{"message", file + ":" + std::to_string(line) + ": " + reason},
                                    {"field", "line"}, {"rule", "parseable"}, {"file", file}, {"line", line}};
     out.emit("errors", std::move(r));
+  }
+
+  // Boost.JSON reads 1e999 as infinity, which no JSON writer can write back.
+  static bool has_non_finite(const json::value& v) {
+    if (v.is_double()) return !std::isfinite(v.get_double());
+    if (v.is_object()) {
+      for (const auto& kv : v.get_object())
+        if (has_non_finite(kv.value())) return true;
+    } else if (v.is_array()) {
+      for (const auto& x : v.get_array())
+        if (has_non_finite(x)) return true;
+    }
+    return false;
   }
 
   void read_jsonl(RunContext& ctx, std::istream& in, const std::string& file, Emitter& out) {
@@ -82,6 +98,7 @@ class FileSource : public SourceNode {
       json::value v = json::parse(line, ec);
       if (ec) bad(file, n, "invalid JSON: " + ec.message(), line, out);
       else if (!v.is_object()) bad(file, n, "expected a JSON object per line", line, out);
+      else if (has_non_finite(v)) bad(file, n, "a number is out of range (JSON has no Infinity or NaN)", line, out);
       else send(std::move(v.as_object()), file, n, out);
     }
   }
@@ -97,6 +114,7 @@ class FileSource : public SourceNode {
       ++i;
       if (done()) break;
       if (!item.is_object()) bad(file, i, "array element " + std::to_string(i) + " is not an object", json::serialize(item), out);
+      else if (has_non_finite(item)) bad(file, i, "a number is out of range (JSON has no Infinity or NaN)", json::serialize(item), out);
       else send(std::move(item.as_object()), file, i, out);
     }
   }
@@ -117,7 +135,8 @@ class FileSource : public SourceNode {
           continue;
         }
         json::object o;
-        for (std::size_t i = 0; i < header.size(); ++i) o[header[i]] = (*row)[i];
+        // Exports are not always UTF-8 (Latin-1 from old tools): keep the row, mark bad bytes U+FFFD.
+        for (std::size_t i = 0; i < header.size(); ++i) o[to_valid_utf8(header[i])] = to_valid_utf8((*row)[i]);
         send(std::move(o), file, reader.line(), out);
       }
     } catch (const std::runtime_error& e) {

@@ -69,6 +69,10 @@ struct ClientOptions {
   int proxy_max_failures = 3;
   std::vector<std::string> secrets;     // values redacted from every message and cassette
   std::string record_dir, replay_dir;   // cassettes (from --record / --replay)
+  // URL prefix rewrites applied only when sending ("https://mcassessor.maricopa.gov" ->
+  // "http://127.0.0.1:8089"): cassettes and messages keep the original URL, so a cassette
+  // recorded against a fixture server replays for the real pipeline unchanged.
+  std::vector<std::pair<std::string, std::string>> url_map;
   std::function<bool()> cancelled;      // e.g. [&]{ return ctx.stopping(); }
   // Run counters ("http.requests", "http.retries", ...); client_options_from wires it to
   // RunContext::add_counter. May be empty.
@@ -103,7 +107,9 @@ class Client {
 // proxies, rate_limit ...): append them to a descriptor's option table ...
 std::vector<OptionSpec> client_option_specs();
 // ... and build the client options from a node's config and the run (rate limit resolved,
-// --record/--replay picked up from ctx settings "http.record" / "http.replay").
+// --record/--replay picked up from ctx settings "http.record" / "http.replay", and url_map from
+// the setting "http.map" or else the environment variable FLOWRUN_HTTP_MAP, both written as
+// "FROM=TO[,FROM=TO...]").
 ClientOptions client_options_from(const NodeConfig& cfg, RunContext& ctx);
 
 }  // namespace flowrun::http

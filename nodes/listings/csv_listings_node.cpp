@@ -1,0 +1,165 @@
+// `csv_listings`: listing exports (Redfin "download all" and the like) read as raw records, one
+// per row, header names as keys. Bad rows go to `errors` with their line; the file goes on.
+#include "nodes/listings/csv_listings_node.hpp"
+
+#include <glob.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "nodes/listings/csv_reader.hpp"
+
+namespace flowrun::listings {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string trim(std::string s) {
+  auto ws = [](unsigned char c) { return std::isspace(c) != 0; };
+  while (!s.empty() && ws(s.back())) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && ws(s[i])) ++i;
+  return s.substr(i);
+}
+
+bool all_empty(const std::vector<std::string>& cells, std::size_t from = 0) {
+  for (std::size_t i = from; i < cells.size(); ++i)
+    if (!trim(cells[i]).empty()) return false;
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> expand_glob(const std::string& pattern) {
+  glob_t g{};
+  std::vector<std::string> out;
+  if (::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g) == 0)
+    for (std::size_t i = 0; i < g.gl_pathc; ++i) out.emplace_back(g.gl_pathv[i]);
+  globfree(&g);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+CsvListingsSource::CsvListingsSource(const NodeConfig& cfg) : cfg_(cfg) {
+  pattern_ = cfg.get_path("path");
+  if (pattern_.empty()) throw std::invalid_argument("node '" + cfg.id() + "': option 'path' is required");
+  label_ = cfg.get_string("source", cfg.get_string("site_name", "redfin"));
+  allow_empty_ = cfg.get_bool("allow_empty", false);
+}
+
+void CsvListingsSource::open(RunContext&) {
+  files_ = expand_glob(pattern_);
+  if (files_.empty() && !allow_empty_)
+    throw std::runtime_error("node '" + cfg_.id() + "': no file matches '" + pattern_ + "'");
+}
+
+void CsvListingsSource::emit_error(Emitter& out, const std::string& file, int line, const std::string& reason,
+                                   const std::vector<std::string>& cells) {
+  json::array raw;
+  for (const auto& c : cells) raw.emplace_back(c);
+  std::string base = std::filesystem::path(file).filename().string();
+  Record r(json::object{{"site", label_},
+                        {"source_file", file},
+                        {"source_line", line},
+                        {"cells", std::move(raw)},
+                        {"error", json::object{{"file", file}, {"line", line}, {"reason", reason}}}});
+  r.env.source = cfg_.id();
+  r.env.source_id = base + ":" + std::to_string(line);
+  r.env.created_us = now_us();
+  spdlog::warn("{}: {}:{}: {}", cfg_.id(), file, line, reason);
+  ++stats_.bad_rows;
+  out.emit("errors", std::move(r));
+}
+
+void CsvListingsSource::read_file(RunContext& ctx, Emitter& out, const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    emit_error(out, file, 0, "cannot open file", {});
+    return;
+  }
+  ++stats_.files;
+  std::string base = std::filesystem::path(file).filename().string();
+  CsvReader reader(in);
+  CsvRow row;
+  std::vector<std::string> header;
+  bool header_seen = false, after_header = false;
+  int mls_col = -1;
+  while (!ctx.stopping() && reader.next(row)) {
+    if (!row.error.empty()) {
+      emit_error(out, file, row.line, row.error, row.cells);
+      continue;
+    }
+    if (all_empty(row.cells)) continue;  // blank lines, trailing newline runs
+    if (!header_seen) {
+      for (auto& c : row.cells) header.push_back(trim(c));
+      header_seen = after_header = true;
+      for (std::size_t i = 0; i < header.size(); ++i)
+        if (header[i] == "MLS#") mls_col = static_cast<int>(i);
+      if (std::find(header.begin(), header.end(), "ADDRESS") == header.end())
+        spdlog::warn("{}: {} has no ADDRESS column; is it a listing export?", cfg_.id(), file);
+      continue;
+    }
+    // Browser downloads put one notice cell ("In accordance with local MLS rules ...") right
+    // after the header: not a listing.
+    if (after_header && header.size() > 1 && !trim(row.cells[0]).empty() && all_empty(row.cells, 1)) {
+      after_header = false;
+      ++stats_.notices;
+      spdlog::info("{}: {}:{}: skipped notice row", cfg_.id(), file, row.line);
+      continue;
+    }
+    after_header = false;
+    if (row.cells.size() != header.size()) {
+      emit_error(out, file, row.line,
+                 "expected " + std::to_string(header.size()) + " columns, found " + std::to_string(row.cells.size()), row.cells);
+      continue;
+    }
+    json::object data;
+    for (std::size_t i = 0; i < header.size(); ++i) data[header[i]] = trim(row.cells[i]);
+    if (!data.contains("site")) data["site"] = label_;
+    if (!data.contains("source_file")) data["source_file"] = file;
+    if (!data.contains("source_line")) data["source_line"] = row.line;
+    Record r(std::move(data));
+    r.env.source = cfg_.id();
+    std::string mls = mls_col >= 0 ? trim(row.cells[static_cast<std::size_t>(mls_col)]) : "";
+    r.env.source_id = mls.empty() ? base + ":" + std::to_string(row.line) : mls;
+    r.env.created_us = now_us();
+    out.emit(std::move(r));
+    ++stats_.records;
+  }
+  if (!header_seen) emit_error(out, file, 1, "empty file: no header row", {});
+}
+
+void CsvListingsSource::run(RunContext& ctx, Emitter& out) {
+  for (const auto& f : files_) {
+    if (ctx.stopping()) break;
+    read_file(ctx, out, f);
+  }
+  ctx.add_counter(cfg_.id() + ".records", stats_.records);
+  ctx.add_counter(cfg_.id() + ".bad_rows", stats_.bad_rows);
+  spdlog::info("{}: {} records from {} files ({} bad rows, {} notice rows skipped)", cfg_.id(), stats_.records,
+               stats_.files, stats_.bad_rows, stats_.notices);
+}
+
+NodeDescriptor csv_listings_descriptor() {
+  using T = OptionType;
+  NodeDescriptor d;
+  d.type = "csv_listings";
+  d.role = Role::source;
+  d.description =
+      "Reads listing exports (Redfin \"download all\" CSV and similar): one raw record per row with the header "
+      "names as keys (values as raw strings), source id = MLS# (else file:line). Skips the notice row after the "
+      "header; a row with the wrong number of columns goes to `errors` with its line.";
+  d.options = {
+      {"path", T::path, "", "CSV file or glob (e.g. exports/redfin_*.csv), relative to the working directory", true},
+      {"source", T::string, "redfin", "label stored as `site` in every record"},
+      {"site_name", T::string, "", "alias of `source`"},
+      {"allow_empty", T::boolean, "false", "no matching file is not an error"},
+  };
+  d.factory = [](const NodeConfig& cfg) { return std::make_unique<CsvListingsSource>(cfg); };
+  return d;
+}
+
+}  // namespace flowrun::listings

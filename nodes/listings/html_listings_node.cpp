@@ -1,0 +1,433 @@
+#include "nodes/listings/html_listings_node.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <thread>
+
+#include "nodes/http/http_client.hpp"
+#include "nodes/listings/block_detect.hpp"
+
+namespace flowrun::listings {
+
+namespace json = boost::json;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr std::size_t kMaxCardText = 4000;  // enough for an LLM to read a card, not a whole page
+
+std::string iso_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// A link from a selector: its attribute when it names one, else the element's href.
+std::optional<std::string> link_from(const HtmlDocument& doc, const Selector& sel, xmlNodePtr scope) {
+  if (!sel.attr().empty()) return doc.value(sel, scope);
+  for (xmlNodePtr n : doc.select(sel, scope)) {
+    if (n->type == XML_ATTRIBUTE_NODE || n->type == XML_TEXT_NODE) {
+      xmlChar* c = xmlNodeGetContent(n);
+      std::string v = collapse_whitespace(c ? reinterpret_cast<const char*>(c) : "");
+      xmlFree(c);
+      if (!v.empty()) return resolve_url(doc.base_url(), v);
+      continue;
+    }
+    for (const char* a : {"href", "data-href", "data-url"}) {
+      std::string v = collapse_whitespace(attribute(n, a));
+      if (!v.empty()) return resolve_url(doc.base_url(), v);
+    }
+  }
+  return std::nullopt;
+}
+
+bool followable(const std::string& url) { return url.starts_with("http://") || url.starts_with("https://"); }
+
+json::value field_json(const FieldValue& v) {
+  if (v.value) return json::value(*v.value);
+  json::array a;
+  for (const auto& s : v.list) a.emplace_back(s);
+  return a;
+}
+
+}  // namespace
+
+std::string url_origin(const std::string& url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return "";
+  auto end = url.find_first_of("/?#", scheme + 3);
+  return url.substr(0, end);
+}
+
+std::string set_query_param(const std::string& url, const std::string& name, const std::string& value) {
+  std::string base = url, frag;
+  if (auto h = base.find('#'); h != std::string::npos) {
+    frag = base.substr(h);
+    base.resize(h);
+  }
+  auto q = base.find('?');
+  if (q == std::string::npos) return base + "?" + name + "=" + value + frag;
+  std::string path = base.substr(0, q + 1), query = base.substr(q + 1), out;
+  bool replaced = false;
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    std::size_t amp = query.find('&', start);
+    std::string part = query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    if (part.substr(0, part.find('=')) == name) {
+      part = name + "=" + value;
+      replaced = true;
+    }
+    if (!part.empty()) out += (out.empty() ? "" : "&") + part;
+    if (amp == std::string::npos) break;
+    start = amp + 1;
+  }
+  if (!replaced) out += (out.empty() ? "" : "&") + name + "=" + value;
+  return path + out + frag;
+}
+
+std::optional<milliseconds> parse_retry_after(const std::string& v) {
+  if (v.empty()) return std::nullopt;
+  try {
+    std::size_t used = 0;
+    double s = std::stod(v, &used);
+    if (used == v.size() && s >= 0) return milliseconds(static_cast<std::int64_t>(s * 1000));
+  } catch (...) {
+  }
+  std::tm tm{};
+  if (strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
+    auto when = timegm(&tm), now = std::time(nullptr);
+    return milliseconds(std::max<std::int64_t>(0, (when - now) * 1000));
+  }
+  return std::nullopt;
+}
+
+HtmlListingsSource::HtmlListingsSource(const NodeConfig& cfg) : cfg_(cfg) {
+  zips_ = cfg.get_list("zips");
+  render_ = cfg.get_string("render", "none");
+  if (render_ != "none" && render_ != "chromium")
+    throw std::invalid_argument("node '" + cfg.id() + "': option 'render' must be none or chromium");
+  base_url_override_ = cfg.get_string("base_url", "");
+  max_pages_ = static_cast<int>(cfg.get_int("max_pages", 0));
+  max_records_ = static_cast<int>(cfg.get_int("max_records", 0));
+  block_threshold_ = static_cast<int>(cfg.get_int("block_threshold", 3));
+  if (block_threshold_ < 1) throw std::invalid_argument("node '" + cfg.id() + "': option 'block_threshold' must be >= 1");
+  block_backoff_ = cfg.get_duration("block_backoff", block_backoff_);
+  max_backoff_ = cfg.get_duration("max_backoff", max_backoff_);
+  if (cfg.has("delay")) delay_override_ = cfg.get_duration("delay");
+}
+
+HtmlListingsSource::~HtmlListingsSource() = default;
+
+void HtmlListingsSource::open(RunContext& ctx) {
+  std::string path = cfg_.get_path("site");
+  if (path.empty()) throw std::invalid_argument("node '" + cfg_.id() + "': option 'site' (a site file) is required");
+  site_ = load_site_file(path);  // SiteFileError names file:line:column
+  if (!base_url_override_.empty()) site_.base_url = base_url_override_;
+  if (max_pages_ <= 0) max_pages_ = site_.max_pages;
+  if (max_records_ <= 0) max_records_ = site_.max_records;
+  if (site_.uses_zip() && zips_.empty())
+    throw std::invalid_argument("node '" + cfg_.id() + "': site '" + site_.name + "' searches by {zip}; set option 'zips'");
+
+  http::ClientOptions opts = http::client_options_from(cfg_, ctx);
+  // Our block handling backs off for minutes and gives up; the client retrying 429/503 within
+  // seconds would just hammer a site that asked us to stop. Other 5xx stay retried.
+  if (!cfg_.has("retry_statuses")) opts.retry.retry_statuses = {408, 500, 502, 504};
+  agent_token_ = robots_agent_token(opts.user_agent.empty() ? http::kDefaultUserAgent : opts.user_agent);
+  ChromiumOptions copts;
+  copts.binary = cfg_.get_string("chromium", copts.binary);
+  copts.timeout = cfg_.get_duration("render_timeout", copts.timeout);
+  copts.user_agent = opts.user_agent;
+  if (!opts.proxies.empty()) copts.proxy = opts.proxies.front();
+  copts.cancelled = [&ctx] { return ctx.stopping(); };
+  client_ = std::make_unique<http::Client>(std::move(opts));
+  if (render_ == "chromium" && ctx.setting("http.replay").empty()) {
+    fetcher_ = make_chromium_fetcher(std::move(copts));
+  } else {
+    // Replays come from the cassette, which only the HTTP client can read.
+    fetcher_ = make_http_fetcher(*client_);
+  }
+}
+
+void HtmlListingsSource::count(RunContext& ctx, const std::string& what, double n) {
+  ctx.add_counter(cfg_.id() + "." + what, n);
+}
+
+bool HtmlListingsSource::sleep_for(RunContext& ctx, milliseconds d) {
+  auto until = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < until) {
+    if (ctx.stopping()) return false;
+    std::this_thread::sleep_for(std::min<milliseconds>(milliseconds(100), std::chrono::duration_cast<milliseconds>(until - std::chrono::steady_clock::now()) + milliseconds(1)));
+  }
+  return !ctx.stopping();
+}
+
+void HtmlListingsSource::pace(RunContext& ctx, const std::string& origin) {
+  milliseconds delay = delay_override_.value_or(site_.delay);
+  if (auto it = robots_.find(origin); it != robots_.end() && it->second.crawl_delay())
+    delay = std::max(delay, *it->second.crawl_delay());
+  auto& last = last_hit_[origin];
+  auto now = std::chrono::steady_clock::now();
+  if (last.time_since_epoch().count() != 0 && now < last + delay)
+    sleep_for(ctx, std::chrono::duration_cast<milliseconds>(last + delay - now));
+  last = std::chrono::steady_clock::now();
+}
+
+bool HtmlListingsSource::robots_allow(RunContext& ctx, const std::string& url) {
+  std::string origin = url_origin(url);
+  auto it = robots_.find(origin);
+  if (it == robots_.end()) {
+    RobotsRules rules = RobotsRules::allow_all();
+    try {
+      http::Response r = client_->get(origin + "/robots.txt", {{"Accept", "text/plain"}});
+      if (r.status >= 200 && r.status < 300) {
+        rules = RobotsRules::parse(r.body, agent_token_);
+      } else if (r.status == 429 || r.status >= 500) {
+        // RFC 9309: an unreachable robots.txt means "assume complete disallow".
+        rules = RobotsRules::disallow_all();
+        spdlog::warn("{}: {}/robots.txt answered HTTP {}; treating the site as disallowed", cfg_.id(), origin, r.status);
+      }
+    } catch (const std::exception& e) {
+      rules = RobotsRules::disallow_all();
+      spdlog::warn("{}: cannot fetch {}/robots.txt ({}); treating the site as disallowed", cfg_.id(), origin, e.what());
+    }
+    last_hit_[origin] = std::chrono::steady_clock::now();
+    it = robots_.emplace(origin, std::move(rules)).first;
+  }
+  if (it->second.allowed(url)) return true;
+  ++stats_.robots_disallowed;
+  count(ctx, "robots_disallowed");
+  spdlog::info("{}: robots.txt disallows {}; not fetched", cfg_.id(), url);
+  return false;
+}
+
+HtmlListingsSource::Fetched HtmlListingsSource::fetch(RunContext& ctx, const std::string& url) {
+  if (!followable(url)) return {std::nullopt, "not an http(s) URL: " + url};
+  if (!robots_allow(ctx, url)) return {std::nullopt, "disallowed by robots.txt"};
+  std::string origin = url_origin(url);
+  for (;;) {
+    if (ctx.stopping()) return {std::nullopt, "run stopping"};
+    pace(ctx, origin);
+    Page page;
+    ++stats_.requests;
+    count(ctx, "requests");
+    try {
+      page = fetcher_->fetch(url);
+    } catch (const std::exception& e) {
+      return {std::nullopt, client_->redact(e.what())};
+    }
+    BlockVerdict v = detect_block(page.status, page.body, page.final_url, page.location);
+    if (!v.blocked()) {
+      consecutive_blocks_ = 0;
+      if (page.status >= 200 && page.status < 300) return {std::move(page), ""};
+      return {std::nullopt, "HTTP " + std::to_string(page.status)};
+    }
+    ++stats_.blocked;
+    ++consecutive_blocks_;
+    count(ctx, "blocked");
+    if (consecutive_blocks_ >= block_threshold_) {
+      stopped_reason_ = "site '" + site_.name + "' blocked us: " + std::string(to_string(v.kind)) + ": " + v.reason +
+                        " at " + url + "; stopped after " + std::to_string(consecutive_blocks_) + " block pages in a row";
+      return {std::nullopt, stopped_reason_};
+    }
+    // Exponential back-off, at least what Retry-After asks for. The client rotates proxies per
+    // request, so the retry also goes out through the next proxy when several are configured.
+    double factor = std::pow(2.0, consecutive_blocks_ - 1);
+    milliseconds wait(static_cast<std::int64_t>(std::min<double>(block_backoff_.count() * factor, max_backoff_.count())));
+    if (auto ra = parse_retry_after(page.retry_after)) wait = std::max(wait, std::min(*ra, max_backoff_));
+    spdlog::warn("{}: {} at {} ({}); backing off {} ms ({} of {})", cfg_.id(), to_string(v.kind), url, v.reason,
+                 wait.count(), consecutive_blocks_, block_threshold_);
+    if (!sleep_for(ctx, wait)) return {std::nullopt, "run stopping"};
+  }
+}
+
+bool HtmlListingsSource::done() const {
+  return !stopped_reason_.empty() || (max_records_ > 0 && stats_.records >= max_records_);
+}
+
+bool HtmlListingsSource::emit_card(RunContext& ctx, Emitter& out, const HtmlDocument& doc, xmlNodePtr card,
+                                   int index, const std::string& zip, int page_no) {
+  json::object data;
+  data["site"] = site_.name;
+  data["zip"] = zip;
+  json::array failed;
+  for (const FieldSpec& f : site_.fields) {
+    FieldValue v = extract_field(doc, card, f);
+    if (v.found()) {
+      data[f.name] = field_json(v);
+    } else {
+      data[f.name] = nullptr;
+      failed.emplace_back(f.name);
+    }
+  }
+  std::string text = node_text(card);
+  if (text.size() > kMaxCardText) {
+    text.resize(kMaxCardText);
+    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();  // no split UTF-8
+    if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
+  }
+  data["text"] = text;
+  data["page_url"] = doc.url();
+  data["page"] = page_no;
+
+  std::optional<std::string> detail_link;
+  if (site_.detail) detail_link = link_from(doc, site_.detail->link, card);
+  std::string url;
+  if (auto* u = data.if_contains("url"); u && u->is_string() && !u->as_string().empty()) url = u->as_string().c_str();
+  if (url.empty() && detail_link) url = *detail_link;
+  if (url.empty()) url = doc.url() + "#card-" + std::to_string(index + 1);
+  if (!data.contains("url") || data["url"].is_null()) data["url"] = url;
+
+  if (!seen_urls_.insert(url).second) {
+    // The same listing on two pages (sites re-sort while we page): one record is enough.
+    count(ctx, "duplicates");
+    return true;
+  }
+
+  if (site_.detail) {
+    if (!detail_link) {
+      data["detail_error"] = "no detail link in card";
+    } else {
+      data["detail_url"] = *detail_link;
+      Fetched f = fetch(ctx, *detail_link);
+      if (f.page) {
+        ++stats_.detail_pages;
+        count(ctx, "detail_pages");
+        HtmlDocument det(f.page->body, f.page->final_url.empty() ? *detail_link : f.page->final_url);
+        for (const FieldSpec& fs : site_.detail->fields) {
+          FieldValue v = extract_field(det, nullptr, fs);
+          if (v.found()) {
+            data[fs.name] = field_json(v);
+            // A field the card missed but the detail page gave is no failure.
+            auto it = std::find_if(failed.begin(), failed.end(), [&](const json::value& x) { return x.as_string() == fs.name; });
+            if (it != failed.end()) failed.erase(it);
+          } else if (!data.contains(fs.name) || data[fs.name].is_null()) {
+            data[fs.name] = nullptr;
+            failed.emplace_back("detail." + fs.name);
+          }
+        }
+      } else {
+        data["detail_error"] = f.failure;
+      }
+    }
+  }
+  if (!failed.empty()) {
+    count(ctx, "selector_failed");
+    data["selector_failed"] = std::move(failed);
+  }
+  data["fetched_at"] = iso_now();
+
+  Record r(std::move(data));
+  r.env.source = cfg_.id();
+  r.env.source_id = url;
+  r.env.created_us = now_us();
+  out.emit(std::move(r));
+  ++stats_.records;
+  count(ctx, "records");
+  return true;
+}
+
+void HtmlListingsSource::crawl(RunContext& ctx, Emitter& out, const std::string& zip, const std::string& start) {
+  std::string url = start;
+  int page_no = site_.first_page;
+  if (!site_.page_param.empty() && url.find(site_.page_param + "=") == std::string::npos)
+    url = set_query_param(url, site_.page_param, std::to_string(page_no));
+  std::set<std::string> visited;
+  for (int pages = 0; !done() && !ctx.stopping(); ++pages) {
+    if (max_pages_ > 0 && pages >= max_pages_) {
+      spdlog::info("{}: max_pages {} reached for {}", cfg_.id(), max_pages_, start);
+      break;
+    }
+    visited.insert(url);
+    Fetched f = fetch(ctx, url);
+    if (!f.page) {
+      if (!stopped_reason_.empty() || ctx.stopping()) return;
+      ++stats_.failed_pages;
+      count(ctx, "failed_pages");
+      spdlog::warn("{}: search page {} failed: {}", cfg_.id(), url, f.failure);
+      // Not a record, but the dead letters should say which pages were never read.
+      Record err(json::object{{"site", site_.name}, {"zip", zip}, {"url", url}, {"page", page_no},
+                              {"error", json::object{{"url", url}, {"reason", f.failure}}}});
+      err.env.source = cfg_.id();
+      err.env.source_id = url;
+      err.env.created_us = now_us();
+      out.emit("errors", std::move(err));
+      return;
+    }
+    ++stats_.pages;
+    count(ctx, "pages");
+    HtmlDocument doc(f.page->body, f.page->final_url.empty() ? url : f.page->final_url);
+    std::vector<xmlNodePtr> cards = doc.select(site_.card);
+    if (cards.empty()) spdlog::info("{}: no cards ('{}') on {}", cfg_.id(), site_.card.source(), url);
+    for (std::size_t i = 0; i < cards.size() && !done() && !ctx.stopping(); ++i)
+      emit_card(ctx, out, doc, cards[i], static_cast<int>(i), zip, page_no);
+    if (done()) return;
+    std::string next;
+    if (site_.next_page) {
+      if (auto n = link_from(doc, *site_.next_page, nullptr)) next = *n;
+    } else if (!site_.page_param.empty() && !cards.empty()) {
+      next = set_query_param(url, site_.page_param, std::to_string(++page_no));
+    }
+    if (next.empty() || visited.count(next)) break;
+    if (site_.next_page) ++page_no;
+    url = next;
+  }
+}
+
+void HtmlListingsSource::run(RunContext& ctx, Emitter& out) {
+  std::vector<std::string> zips = site_.uses_zip() ? zips_ : std::vector<std::string>{""};
+  for (const std::string& zip : zips) {
+    for (const std::string& tmpl : site_.start_urls) {
+      if (done() || ctx.stopping()) break;
+      crawl(ctx, out, zip, expand_start_url(site_, tmpl, zip));
+    }
+  }
+  spdlog::info("{}: {} records from {} pages ({} detail pages, {} requests, {} blocked, {} disallowed by robots.txt)",
+               cfg_.id(), stats_.records, stats_.pages, stats_.detail_pages, stats_.requests, stats_.blocked,
+               stats_.robots_disallowed);
+  if (!stopped_reason_.empty()) {
+    spdlog::error("{}: {}", cfg_.id(), stopped_reason_);
+    count(ctx, "stopped_blocked");
+    // Throwing after every record went out makes the engine report the reason as this source's
+    // stopped_reason, which also marks the run failed: opt-in.
+    if (cfg_.get_bool("fail_on_block", false)) throw std::runtime_error(stopped_reason_);
+  }
+}
+
+NodeDescriptor html_listings_descriptor() {
+  using T = OptionType;
+  NodeDescriptor d;
+  d.type = "html_listings";
+  d.role = Role::source;
+  d.description =
+      "Scrapes a listing website described by a site file (pipelines/sites/*.yaml): search pages per ZIP, "
+      "cards, pagination, optional detail pages. Obeys robots.txt, paces requests, backs off on block and "
+      "captcha pages and stops after block_threshold. Emits one raw record per card (field values as raw "
+      "strings, plus url, site, zip and the card's text).";
+  d.options = {
+      {"site", T::path, "", "site file (YAML) describing the site's pages and selectors", true},
+      {"zips", T::string_list, "", "ZIP codes substituted for {zip} in the site's start_urls"},
+      {"base_url", T::string, "", "overrides the site file's base_url (e.g. a local fixture or mirror)"},
+      {"render", T::string, "none", "none: plain HTTP; chromium: headless Chromium --dump-dom for JavaScript pages", false, {"none", "chromium"}},
+      {"chromium", T::string, "/usr/bin/chromium", "Chromium binary used when render: chromium"},
+      {"render_timeout", T::duration, "30s", "time allowed for one Chromium render"},
+      {"max_pages", T::integer, "0", "search pages per start URL; 0 = the site file's limits.max_pages"},
+      {"max_records", T::integer, "0", "records per run; 0 = the site file's limits.max_records (0 there = no limit)"},
+      {"delay", T::duration, "", "pause between requests to the site; default the site file's delay (robots.txt Crawl-delay wins when longer)"},
+      {"block_threshold", T::integer, "3", "block/challenge pages in a row before the source stops"},
+      {"block_backoff", T::duration, "30s", "first back-off after a block page; doubles each time"},
+      {"max_backoff", T::duration, "10m", "cap on one back-off wait"},
+      {"fail_on_block", T::boolean, "false", "when the site blocks us, also mark this source (and the run) failed"},
+  };
+  for (auto& o : http::client_option_specs()) d.options.push_back(std::move(o));
+  d.blocking_io = true;
+  d.factory = [](const NodeConfig& cfg) { return std::make_unique<HtmlListingsSource>(cfg); };
+  return d;
+}
+
+}  // namespace flowrun::listings

@@ -1,0 +1,92 @@
+// `html_listings`: scrapes a listing site described by a site file, politely (robots.txt, delays,
+// back-off on block pages) and never silently (a card whose selectors fail still goes out with
+// its text for the LLM extractor).
+#pragma once
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/context.hpp"
+#include "engine/node.hpp"
+#include "engine/options.hpp"
+#include "engine/registry.hpp"
+#include "nodes/listings/page_fetcher.hpp"
+#include "nodes/listings/robots.hpp"
+#include "nodes/listings/site_file.hpp"
+
+namespace flowrun::http {
+class Client;
+}
+
+namespace flowrun::listings {
+
+NodeDescriptor html_listings_descriptor();
+
+class HtmlListingsSource : public SourceNode {
+ public:
+  explicit HtmlListingsSource(const NodeConfig& cfg);
+  ~HtmlListingsSource() override;
+
+  void open(RunContext& ctx) override;
+  void run(RunContext& ctx, Emitter& out) override;
+
+  struct Stats {
+    int requests = 0;           // page fetches attempted (robots.txt not included)
+    int pages = 0;              // search pages parsed
+    int detail_pages = 0;
+    int records = 0;
+    int blocked = 0;            // block/challenge pages seen
+    int robots_disallowed = 0;  // URLs not fetched because robots.txt says no
+    int failed_pages = 0;
+  };
+  const Stats& stats() const { return stats_; }
+  // Why the source ended early ("" when it finished normally).
+  const std::string& stopped_reason() const { return stopped_reason_; }
+  const SiteSpec& site() const { return site_; }
+
+ private:
+  struct Fetched {
+    std::optional<Page> page;
+    std::string failure;  // why there is no page
+  };
+  Fetched fetch(RunContext& ctx, const std::string& url);
+  bool robots_allow(RunContext& ctx, const std::string& url);
+  void pace(RunContext& ctx, const std::string& origin);
+  bool sleep_for(RunContext& ctx, std::chrono::milliseconds d);
+  void crawl(RunContext& ctx, Emitter& out, const std::string& zip, const std::string& start);
+  bool emit_card(RunContext& ctx, Emitter& out, const HtmlDocument& doc, xmlNodePtr card, int index,
+                 const std::string& zip, int page_no);
+  bool done() const;
+  void count(RunContext& ctx, const std::string& what, double n = 1);
+
+  NodeConfig cfg_;
+  SiteSpec site_;
+  std::vector<std::string> zips_;
+  std::string render_, base_url_override_;
+  int max_pages_ = 0, max_records_ = 0, block_threshold_ = 3;
+  std::chrono::milliseconds block_backoff_{30000}, max_backoff_{600000};
+  std::optional<std::chrono::milliseconds> delay_override_;
+  std::string agent_token_ = "flowrun";
+
+  std::unique_ptr<http::Client> client_;
+  std::unique_ptr<PageFetcher> fetcher_;
+  std::map<std::string, RobotsRules> robots_;                   // per origin
+  std::map<std::string, std::chrono::steady_clock::time_point> last_hit_;  // per origin
+  std::set<std::string> seen_urls_;                              // cards already emitted
+  int consecutive_blocks_ = 0;
+  Stats stats_;
+  std::string stopped_reason_;
+};
+
+// "http://host:port" of a URL ("" when it has none).
+std::string url_origin(const std::string& url);
+// `url` with query parameter `name` set to `value` (added when absent).
+std::string set_query_param(const std::string& url, const std::string& name, const std::string& value);
+// Seconds or an HTTP date in a Retry-After header, as a delay (nullopt when unparseable).
+std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& value);
+
+}  // namespace flowrun::listings

@@ -1,0 +1,172 @@
+#include "nodes/normalizer/canonical.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+
+#include "engine/node.hpp"
+#include "nodes/normalizer/address.hpp"
+#include "nodes/normalizer/text.hpp"
+
+namespace flowrun::norm {
+namespace {
+
+std::string str_of(const json::value& v) {
+  return v.is_string() ? std::string(v.get_string()) : std::string();
+}
+
+double num_of(const json::value& v) {
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  if (v.is_double()) return v.get_double();
+  return NAN;
+}
+
+json::value text_or_null(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
+
+}  // namespace
+
+std::string utc_now_iso() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string address_key(const json::object& a) {
+  // Street + unit identify a dwelling; ZIP (or the city when the ZIP is unknown) keeps two
+  // "100 N Main St" in different towns apart.
+  std::string place = str_of(a.at("zip"));
+  if (place.empty()) place = to_lower(str_of(a.at("city")));
+  return stable_hash(to_lower(str_of(a.at("street"))) + "|" + to_lower(str_of(a.at("unit"))) + "|" + place);
+}
+
+json::object to_canonical(const json::object& raw, const Mapping& m, const SourceInfo& src) {
+  json::object prov;
+
+  // Address first: a record without one cannot be normalised.
+  Extracted line = extract(raw, *m.line, m);
+  if (line.value.is_null() || str_of(line.value).empty())
+    throw RecordError("address", "parseable",
+                      "address is empty (raw field " + m.line->from.front().text + ")");
+  Address a;
+  try {
+    a = parse_address(str_of(line.value));
+  } catch (const AddressError& e) {
+    throw RecordError("address", "parseable", e.what());
+  }
+  json::object addr;
+  addr["street"] = a.street;
+  addr["unit"] = text_or_null(a.unit);
+  addr["city"] = text_or_null(a.city);
+  addr["state"] = text_or_null(a.state);
+  addr["zip"] = text_or_null(a.zip);
+  addr["zip4"] = text_or_null(a.zip4);
+  prov["address.street"] = line.from;
+  for (const char* k : {"unit", "city", "state", "zip", "zip4"})
+    if (!addr[k].is_null()) prov[std::string("address.") + k] = line.from;
+  // Separate columns are more reliable than what we split out of a line, so they win.
+  auto part = [&](const std::optional<FieldSpec>& spec, const char* key) {
+    if (!spec) return;
+    Extracted e = extract(raw, *spec, m);
+    if (e.value.is_null()) return;
+    addr[key] = std::move(e.value);
+    prov[std::string("address.") + key] = e.from;
+    if (std::string_view(key) == "zip") {
+      // The ZIP column may carry the +4 ("85001-1234").
+      if (auto t = lookup(raw, spec->from.front()); t && t->is_string()) {
+        if (auto z = parse_zip(squish(t->get_string())); z && !z->zip4.empty()) {
+          addr["zip4"] = std::string(z->zip4);
+          prov["address.zip4"] = e.from;
+        }
+      }
+    }
+  };
+  part(m.unit, "unit");
+  part(m.city, "city");
+  part(m.state, "state");
+  part(m.zip, "zip");
+
+  json::object out;
+  out["id"] = nullptr;
+  out["source"] = src.source;
+  out["source_id"] = nullptr;
+  out["raw_kind"] = m.kind;
+  out["apn"] = nullptr;
+  out["mls_id"] = nullptr;
+  out["listing_source"] = nullptr;
+  out["address"] = std::move(addr);
+  for (const char* k : {"property_type", "price", "assessed_value", "full_cash_value", "tax_year",
+                        "beds", "baths", "bath_fixtures", "sqft", "lot_sqft", "year_built",
+                        "price_per_sqft", "collected_at"})
+    out[k] = nullptr;
+
+  for (const auto& spec : m.fields) {
+    Extracted e = extract(raw, spec, m);
+    if (e.value.is_null()) continue;
+    out[spec.name] = std::move(e.value);
+    prov[spec.name] = e.from;
+  }
+
+  json::object attrs;
+  for (const auto& spec : m.attributes) {
+    Extracted e = extract(raw, spec, m);
+    if (e.value.is_null()) continue;
+    attrs[spec.name] = std::move(e.value);
+    prov["attributes." + spec.name] = e.from;
+  }
+  // Keep the raw type word when the vocabulary had no entry for it, so the map can be extended.
+  for (const auto& spec : m.fields) {
+    if (spec.parser != Parser::type || out[spec.name].is_null()) continue;
+    for (const auto& path : spec.from) {
+      const json::value* v = lookup(raw, path);
+      if (!v || !v->is_string()) continue;
+      std::string key = to_upper(squish(v->get_string()));
+      if (!key.empty() && !m.property_types.count(key)) attrs["property_type_raw"] = squish(v->get_string());
+      break;
+    }
+  }
+
+  if (m.source_id) {
+    Extracted e = extract(raw, *m.source_id, m);
+    if (!e.value.is_null()) {
+      out["source_id"] = std::move(e.value);
+      prov["source_id"] = e.from;
+    }
+  }
+  if (out["source_id"].is_null() && !src.source_id.empty()) out["source_id"] = src.source_id;
+
+  if (out["collected_at"].is_null()) out["collected_at"] = src.collected_at.empty() ? utc_now_iso() : src.collected_at;
+
+  double price = num_of(out["price"]), sqft = num_of(out["sqft"]);
+  if (std::isfinite(price) && std::isfinite(sqft) && sqft > 0) {
+    out["price_per_sqft"] = std::round(price / sqft * 100) / 100;
+    prov["price_per_sqft"] = "price / sqft";
+  }
+
+  // Stable id: first rule that applies.
+  for (const auto& rule : m.id_rules) {
+    if (rule == "apn" && out["apn"].is_string()) {
+      out["id"] = "apn:" + str_of(out["apn"]);
+    } else if (rule == "mls" && out["mls_id"].is_string()) {
+      std::string board = str_of(out["listing_source"]);
+      if (board.empty()) board = src.source;
+      out["id"] = "mls:" + to_lower(board) + ":" + str_of(out["mls_id"]);
+    } else if (rule == "address") {
+      out["id"] = "addr:" + address_key(out["address"].get_object());
+    } else {
+      continue;
+    }
+    prov["id"] = rule;
+    break;
+  }
+
+  out["attributes"] = std::move(attrs);
+  out["provenance"] = std::move(prov);
+  return out;
+}
+
+}  // namespace flowrun::norm

@@ -1,0 +1,109 @@
+// The `validator` node: applies a YAML rule set to each record. Valid records go to `out` with
+// `quality_score`, `quality` and `warnings`; invalid ones to `rejected` with every failed rule in
+// `validation.errors`. Nothing is dropped.
+#include <filesystem>
+#include <memory>
+
+#include "engine/context.hpp"
+#include "engine/node.hpp"
+#include "engine/registry.hpp"
+#include "nodes/validator/register.hpp"
+#include "nodes/validator/rules.hpp"
+
+namespace flowrun {
+namespace {
+
+namespace fs = std::filesystem;
+
+// "property" -> <pipeline dir>/rules/property.yaml or ./pipelines/rules/property.yaml; anything
+// else is a path (relative: from the working directory).
+std::string find_rules(const std::string& base_dir, const std::string& name) {
+  std::vector<std::string> tries = {resolve_path(base_dir, name)};
+  if (fs::path(name).extension().empty()) {
+    tries.push_back(resolve_path(base_dir, "rules/" + name + ".yaml"));
+    tries.push_back(resolve_path(base_dir, "pipelines/rules/" + name + ".yaml"));
+    tries.push_back("pipelines/rules/" + name + ".yaml");
+  }
+  for (const auto& t : tries)
+    if (fs::is_regular_file(t)) return t;
+  return tries.front();
+}
+
+json::array to_array(const std::vector<quality::Failure>& fs) {
+  json::array out;
+  out.reserve(fs.size());
+  for (const auto& f : fs) out.push_back(f.to_json());
+  return out;
+}
+
+class ValidatorNode : public ProcessNode {
+ public:
+  explicit ValidatorNode(const NodeConfig& cfg)
+      : rules_(quality::load_rules_file(find_rules(cfg.base_dir(), cfg.get_string("rules", "property")))),
+        strict_(cfg.get_bool("strict", false)) {}
+
+  void process(Record in, RunContext& ctx, Emitter& out) override {
+    quality::Outcome o = quality::evaluate(rules_, in.data);
+    bool valid = o.valid() && !(strict_ && !o.warnings.empty());
+    json::object q{{"completeness", o.completeness}, {"validity", o.validity},
+                   {"consistency", o.consistency}};
+    if (!o.missing.empty()) {
+      json::array missing;
+      for (const auto& m : o.missing) missing.push_back(json::value(m));
+      q["missing"] = std::move(missing);
+    }
+    in.data["quality_score"] = o.score;
+    in.data["quality"] = std::move(q);
+    in.data["warnings"] = to_array(o.warnings);
+    if (valid) {
+      out.emit(std::move(in));
+      return;
+    }
+    json::array errors = to_array(o.errors);
+    if (strict_)
+      for (auto& w : in.data["warnings"].as_array()) errors.push_back(w);
+    // Dead-letter sinks read meta.error: give them the first failed rule as the reason (the
+    // full list stays in data.validation.errors).
+    json::object reason{{"message", std::to_string(errors.size()) + " rule(s) failed"}};
+    if (!errors.empty() && errors.front().is_object()) {
+      const auto& first = errors.front().as_object();
+      auto text = [&](const char* k) {
+        auto* v = first.if_contains(k);
+        return v && v->is_string() ? std::string(v->as_string()) : std::string();
+      };
+      reason = json::object{{"field", text("field")}, {"rule", text("rule")},
+                            {"message", text("field") + ": " + text("rule") + ": " + text("message") +
+                                            (errors.size() > 1 ? " (+" + std::to_string(errors.size() - 1) + " more)" : "")}};
+    }
+    in.meta["error"] = std::move(reason);
+    in.data["validation"] = json::object{{"valid", false}, {"rules", rules_.file}, {"errors", std::move(errors)}};
+    ctx.add_counter("validator.rejected", 1);
+    out.emit("rejected", std::move(in));
+  }
+
+ private:
+  quality::RuleSet rules_;
+  bool strict_;
+};
+
+}  // namespace
+
+void register_validator_nodes(Registry& registry) {
+  NodeDescriptor d;
+  d.type = "validator";
+  d.role = Role::transform;
+  d.description =
+      "Checks canonical records against YAML rules (required per source kind, ranges, enums, regex, "
+      "cross-field and LLM-field checks); valid -> out with quality_score and warnings, invalid -> "
+      "rejected with every failed rule.";
+  d.options = {
+      {"rules", OptionType::string, "property",
+       "rule set: a name under pipelines/rules/ (property) or a YAML path (relative to the working directory)"},
+      {"strict", OptionType::boolean, "false", "treat warnings as errors (reject on any failed rule)"},
+  };
+  d.ports = {"rejected"};
+  d.factory = [](const NodeConfig& cfg) -> std::unique_ptr<Node> { return std::make_unique<ValidatorNode>(cfg); };
+  registry.add(std::move(d));
+}
+
+}  // namespace flowrun

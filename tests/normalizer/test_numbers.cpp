@@ -1,0 +1,118 @@
+// Number acceptance cases from shared/facts/listings-and-normalizing.md plus our own.
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <string>
+
+#include "nodes/normalizer/numbers.hpp"
+
+using namespace flowrun::norm;
+
+namespace {
+template <class T>
+std::string show(const std::optional<T>& v) {
+  return v ? std::to_string(*v) : std::string("null");
+}
+}  // namespace
+
+TEST_CASE("money", "[numbers]") {
+  struct Case {
+    const char* in;
+    std::optional<double> want;
+  };
+  const Case cases[] = {
+      {"$450,000", 450000},         {"$1.5M", 1500000},           {"$850k", 850000},
+      {"Price: $450K", 450000},     {"$389,900 Make an offer", 389900},
+      {"$1,250,000 MLS", 1250000},  {"$450,000 (reduced)", 450000},
+      {"Price Upon Request", std::nullopt}, {"EUR450,000", std::nullopt},
+      {"\xE2\x82\xAC" "450,000", std::nullopt},  // €
+      // ours
+      {"", std::nullopt},           {"   ", std::nullopt},        {"na", std::nullopt},
+      {"450000", 450000},           {"  928544      ", 928544},   {"$2.25 million", 2250000},
+      {"USD 300,000", 300000},      {"$1,234.56", 1234.56},       {"EUR 1.2M", std::nullopt},
+      {"\xC2\xA3" "300,000", std::nullopt},  // £
+      {"Call for price", std::nullopt}, {"$ 275,500", 275500},
+  };
+  for (const auto& c : cases) {
+    INFO("input: \"" << c.in << "\" got " << show(parse_money(c.in)));
+    auto got = parse_money(c.in);
+    REQUIRE(got.has_value() == c.want.has_value());
+    if (c.want) CHECK(*got == Approx(*c.want));
+  }
+}
+
+TEST_CASE("beds", "[numbers]") {
+  struct Case {
+    const char* in;
+    std::optional<std::int64_t> want;
+  };
+  const Case cases[] = {{"3 beds", 3}, {"4 bd", 4},   {"4 BR", 4},          {"Studio", 0},
+                        {"3", 3},      {"", std::nullopt}, {"na", std::nullopt}, {"Bedrooms: 2", 2},
+                        {"2.5 beds", std::nullopt}, {"studio apartment", 0}};
+  for (const auto& c : cases) {
+    INFO("input: \"" << c.in << "\" got " << show(parse_beds(c.in)));
+    CHECK(parse_beds(c.in) == c.want);
+  }
+}
+
+TEST_CASE("baths", "[numbers]") {
+  struct Case {
+    const char* in;
+    std::optional<double> want;
+  };
+  const Case cases[] = {{"2.5 bathrooms", 2.5}, {"2 full, 1 half", 2.5}, {"3.5 BA", 3.5},
+                        {"2.5", 2.5},           {"1.75", 1.75},          {"", std::nullopt},
+                        {"1 half", 0.5},        {"Baths: 3 (2 full, 1 half)", 2.5},
+                        {"none", std::nullopt}};
+  for (const auto& c : cases) {
+    INFO("input: \"" << c.in << "\" got " << show(parse_baths(c.in)));
+    CHECK(parse_baths(c.in) == c.want);
+  }
+}
+
+TEST_CASE("square feet and lots", "[numbers]") {
+  struct Case {
+    const char* in;
+    AreaUnit bare;
+    std::optional<std::int64_t> want;
+  };
+  const Case cases[] = {
+      {"1,850 sqft", AreaUnit::sqft, 1850},     {"2,200 sq ft", AreaUnit::sqft, 2200},
+      {"850 sq. ft.", AreaUnit::sqft, 850},     {"3,500 SF", AreaUnit::sqft, 3500},
+      {"1,234", AreaUnit::sqft, 1234},          {"7,200 sq ft lot", AreaUnit::sqft, 7200},
+      {"0.25 acres", AreaUnit::sqft, 10890},    {"1.5 acre lot", AreaUnit::sqft, 65340},
+      // ours
+      {"0.25", AreaUnit::acres, 10890},         {"6098", AreaUnit::sqft, 6098},
+      {"", AreaUnit::sqft, std::nullopt},       {"na", AreaUnit::sqft, std::nullopt},
+      {"2 ac", AreaUnit::sqft, 87120},          {"100 m2", AreaUnit::sqft, 1076},
+      {"  1850  ", AreaUnit::sqft, 1850},
+  };
+  for (const auto& c : cases) {
+    INFO("input: \"" << c.in << "\" got " << show(parse_area_sqft(c.in, c.bare)));
+    CHECK(parse_area_sqft(c.in, c.bare) == c.want);
+  }
+}
+
+TEST_CASE("plain numbers, years, booleans, zips", "[numbers]") {
+  CHECK(parse_number("0.1600") == Approx(0.16));
+  CHECK(parse_number("-112.07") == Approx(-112.07));
+  CHECK_FALSE(parse_number("na").has_value());
+  CHECK(parse_int("1257,") == 1257);
+  CHECK(parse_int("928544      ") == 928544);
+  CHECK(parse_year("1978") == 1978);
+  CHECK(parse_year(" 2004 ") == 2004);
+  CHECK_FALSE(parse_year("0").has_value());
+  CHECK_FALSE(parse_year("na").has_value());
+  CHECK(parse_bool("Y") == true);
+  CHECK(parse_bool("false") == false);
+  CHECK_FALSE(parse_bool("maybe").has_value());
+  auto z = parse_zip("85001 - 1234");
+  REQUIRE(z);
+  CHECK(z->zip5 == "85001");
+  CHECK(z->zip4 == "1234");
+  z = parse_zip("850011234");
+  REQUIRE(z);
+  CHECK(z->zip4 == "1234");
+  CHECK_FALSE(parse_zip("8500").has_value());
+  CHECK_FALSE(parse_zip("85001-12").has_value());
+}

@@ -46,8 +46,12 @@ struct RunOptions {
 // opened (the message names the node).
 RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunOptions& opts = {});
 
-// Prometheus text exposition of a (partial or final) run summary.
+// Prometheus text exposition of a (partial or final) run summary: served by --metrics-port and
+// written by --metrics-textfile (one renderer, so both show the same families).
 std::string to_prometheus(const RunSummary& s);
+// Writes to_prometheus(s) to `path` atomically (temp file + rename), so node_exporter's textfile
+// collector never reads half a file. Throws std::runtime_error naming the path on failure.
+void write_prometheus_textfile(const std::string& path, const RunSummary& s);
 
 // Graphviz DOT of the pipeline; with a summary, edges carry counts and nodes their errors.
 std::string to_dot(const Graph& graph, const RunSummary* after_run = nullptr);

@@ -3,6 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
 
 #include "engine/graph.hpp"
 #include "engine/metrics.hpp"
@@ -102,59 +109,146 @@ std::string RunSummary::to_table() const {
 
 namespace flowrun {
 
+namespace json = boost::json;
+
+namespace {
+
+
+std::string label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string metric_name(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+  return out;
+}
+
+std::string num(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
+}
+
+class Writer {
+ public:
+  void family(const std::string& name, const char* type, const char* help) {
+    os_ << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+  }
+  void sample(const std::string& name, const std::string& labels, double v) {
+    os_ << name;
+    if (!labels.empty()) os_ << '{' << labels << '}';
+    os_ << ' ' << num(v) << '\n';
+  }
+  std::string str() const { return os_.str(); }
+
+ private:
+  std::ostringstream os_;
+};
+
+std::optional<double> as_number(const json::value& v) {
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  if (v.is_double()) return v.get_double();
+  if (v.is_bool()) return v.get_bool() ? 1.0 : 0.0;
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::string to_prometheus(const RunSummary& s) {
-  std::string o;
-  auto label = [](const std::string& v) {
-    std::string e;
-    for (char c : v) {
-      if (c == '\\' || c == '"') e += '\\';
-      if (c == '\n') { e += "\\n"; continue; }
-      e += c;
-    }
-    return e;
+  Writer w;
+  const std::string run = "pipeline=\"" + label(s.pipeline) + "\"";
+  auto node_labels = [&](const NodeSummary& n) {
+    return run + ",node=\"" + label(n.id) + "\",type=\"" + label(n.type) + "\"";
   };
-  auto family = [&](const char* name, const char* type, const char* help) {
-    o += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  struct Counter {
+    const char* name;
+    const char* help;
+    std::int64_t NodeSummary::*field;
   };
-  auto per_node = [&](const char* name, const char* type, const char* help, auto get) {
-    family(name, type, help);
-    for (const auto& n : s.nodes)
-      o += fmt::format("{}{{pipeline=\"{}\",node=\"{}\",type=\"{}\"}} {}\n", name, label(s.pipeline), label(n.id), label(n.type), get(n));
+  const Counter counters[] = {
+      {"flowrun_node_records_in_total", "Records received by the node.", &NodeSummary::in},
+      {"flowrun_node_records_out_total", "Records the node emitted on its ports.", &NodeSummary::out},
+      {"flowrun_node_errors_total", "Records the node failed (sent to errors).", &NodeSummary::errors},
+      {"flowrun_node_filtered_total", "Records the node dropped on purpose.", &NodeSummary::filtered},
   };
-  per_node("flowrun_node_records_in_total", "counter", "Records a node received.", [](const NodeSummary& n) { return n.in; });
-  per_node("flowrun_node_records_out_total", "counter", "Inputs a node finished with output (sinks: written).", [](const NodeSummary& n) { return n.out; });
-  per_node("flowrun_node_errors_total", "counter", "Records a node sent to errors.", [](const NodeSummary& n) { return n.errors; });
-  per_node("flowrun_node_filtered_total", "counter", "Records a node dropped on purpose.", [](const NodeSummary& n) { return n.filtered; });
-  per_node("flowrun_node_queue", "gauge", "Records inside a node now (waiting or running).", [](const NodeSummary& n) { return n.queued; });
-  per_node("flowrun_node_queue_max", "gauge", "High-water mark of the node's input edge.", [](const NodeSummary& n) { return n.max_queued; });
-  per_node("flowrun_node_buffer", "gauge", "Capacity of the node's input edge.", [](const NodeSummary& n) { return n.buffer; });
-  per_node("flowrun_node_busy_seconds_total", "counter", "Time spent in the node body.", [](const NodeSummary& n) { return n.busy_ms / 1000.0; });
-  family("flowrun_node_latency_seconds", "summary", "Per-record latency of the node body.");
+  for (const auto& c : counters) {
+    w.family(c.name, "counter", c.help);
+    for (const auto& n : s.nodes) w.sample(c.name, node_labels(n), static_cast<double>(n.*c.field));
+  }
+  // The summary keeps percentiles, not buckets: a Prometheus summary is the honest type.
+  w.family("flowrun_node_latency_seconds", "summary", "Time per record in the node body.");
   for (const auto& n : s.nodes) {
-    o += fmt::format("flowrun_node_latency_seconds{{pipeline=\"{}\",node=\"{}\",quantile=\"0.5\"}} {}\n", label(s.pipeline), label(n.id), n.p50_ms / 1000.0);
-    o += fmt::format("flowrun_node_latency_seconds{{pipeline=\"{}\",node=\"{}\",quantile=\"0.95\"}} {}\n", label(s.pipeline), label(n.id), n.p95_ms / 1000.0);
+    w.sample("flowrun_node_latency_seconds", node_labels(n) + ",quantile=\"0.5\"", n.p50_ms / 1000);
+    w.sample("flowrun_node_latency_seconds", node_labels(n) + ",quantile=\"0.95\"", n.p95_ms / 1000);
+    w.sample("flowrun_node_latency_seconds_count", node_labels(n), static_cast<double>(n.in));
+    w.sample("flowrun_node_latency_seconds_sum", node_labels(n), n.busy_ms / 1000);
   }
-  family("flowrun_resource_value", "gauge", "Resource state: rate-limit waits, breaker state (0 closed, 1 half-open, 2 open), budget left.");
-  for (const auto& kv : s.resources) {
-    if (!kv.value().is_object()) continue;
-    const auto& r = kv.value().as_object();
-    std::string name = label(std::string(kv.key()));
-    for (const auto& f : r) {
-      double v;
-      if (f.value().is_number()) v = f.value().to_number<double>();
-      else if (f.key() == "state") v = f.value() == "closed" ? 0 : f.value() == "half_open" ? 1 : 2;
-      else continue;
-      o += fmt::format("flowrun_resource_value{{pipeline=\"{}\",resource=\"{}\",field=\"{}\"}} {}\n", label(s.pipeline), name, std::string(f.key()), v);
+  w.family("flowrun_node_queue", "gauge", "Records inside the node now (waiting or running).");
+  for (const auto& n : s.nodes) w.sample("flowrun_node_queue", node_labels(n), static_cast<double>(n.queued));
+  w.family("flowrun_node_busy_seconds_total", "counter", "Time spent in the node body.");
+  for (const auto& n : s.nodes) w.sample("flowrun_node_busy_seconds_total", node_labels(n), n.busy_ms / 1000);
+  w.family("flowrun_node_queue_max", "gauge", "Most records waiting in or running inside the node at once.");
+  for (const auto& n : s.nodes) w.sample("flowrun_node_queue_max", node_labels(n), static_cast<double>(n.max_queued));
+  w.family("flowrun_node_queue_capacity", "gauge", "Capacity of the node's input edge.");
+  for (const auto& n : s.nodes) w.sample("flowrun_node_queue_capacity", node_labels(n), static_cast<double>(n.buffer));
+
+  w.family("flowrun_run_duration_seconds", "gauge", "Wall time of the last run.");
+  w.sample("flowrun_run_duration_seconds", run, s.duration_ms / 1000);
+  w.family("flowrun_run_source_records", "gauge", "Records the sources emitted in the last run.");
+  w.sample("flowrun_run_source_records", run, static_cast<double>(s.source_records));
+  w.family("flowrun_run_dead_letters", "gauge", "Dead letters in the last run.");
+  w.sample("flowrun_run_dead_letters", run, static_cast<double>(s.dead_letters));
+  w.family("flowrun_run_status", "gauge", "1 for the status of the last run.");
+  for (const char* st : {"ok", "failed", "interrupted"})
+    w.sample("flowrun_run_status", run + ",status=\"" + st + "\"", s.status == st ? 1 : 0);
+  w.family("flowrun_run_exit_code", "gauge", "Exit code of the last run.");
+  w.sample("flowrun_run_exit_code", run, s.exit_code);
+
+  w.family("flowrun_run_counter", "gauge", "Run counters (tokens, cost, cache hits, store counts).");
+  for (const auto& [k, v] : s.counters) w.sample("flowrun_run_counter", run + ",name=\"" + label(k) + "\"", v);
+
+  // Resources: name -> {kind, field: number|string, ...} (engine/runner.cpp). Numbers become
+  // samples; strings (a breaker's state) a 1-valued sample labelled with the value.
+  w.family("flowrun_resource", "gauge", "Rate-limit waits, breaker state, budget left, per resource.");
+  for (const auto& [name, fields] : s.resources) {
+    if (!fields.is_object()) continue;
+    const auto& f = fields.get_object();
+    std::string kind = "resource";
+    if (auto* k = f.if_contains("kind"); k && k->is_string()) kind = std::string(k->get_string());
+    const std::string base = run + ",kind=\"" + label(kind) + "\",resource=\"" + label(std::string(name)) + "\"";
+    for (const auto& [key, v] : f) {
+      if (key == "kind") continue;
+      const std::string field = ",field=\"" + metric_name(std::string(key)) + "\"";
+      if (auto n = as_number(v)) w.sample("flowrun_resource", base + field, *n);
+      else if (v.is_string())
+        w.sample("flowrun_resource", base + field + ",value=\"" + label(std::string(v.get_string())) + "\"", 1);
     }
   }
-  family("flowrun_run_counter", "gauge", "Run-wide counters from nodes (LLM calls, tokens, store upserts...).");
-  for (const auto& [k, v] : s.counters)
-    o += fmt::format("flowrun_run_counter{{pipeline=\"{}\",name=\"{}\"}} {}\n", label(s.pipeline), label(k), v);
-  family("flowrun_run_dead_letters", "gauge", "Records dead-lettered in this run.");
-  o += fmt::format("flowrun_run_dead_letters{{pipeline=\"{}\"}} {}\n", label(s.pipeline), s.dead_letters);
-  family("flowrun_run_duration_seconds", "gauge", "Run duration so far.");
-  o += fmt::format("flowrun_run_duration_seconds{{pipeline=\"{}\"}} {}\n", label(s.pipeline), s.duration_ms / 1000.0);
-  return o;
+  return w.str();
+}
+
+void write_prometheus_textfile(const std::string& path, const RunSummary& s) {
+  namespace fs = std::filesystem;
+  auto parent = fs::path(path).parent_path();
+  if (!parent.empty()) fs::create_directories(parent);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << to_prometheus(s);
+    if (!f) throw std::runtime_error("cannot write metrics textfile " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw std::runtime_error("cannot write metrics textfile " + path + ": " + ec.message());
 }
 
 }  // namespace flowrun

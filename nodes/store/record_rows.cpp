@@ -1,0 +1,171 @@
+#include "nodes/store/record_rows.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <stdexcept>
+
+#include "engine/node.hpp"
+
+namespace flowrun::store {
+
+namespace json = boost::json;
+
+const std::vector<std::string>& default_hash_exclude() {
+  static const std::vector<std::string> v = {"collected_at", "fetched_at", "enrichment",
+                                             "enrichment_meta", "embedding", "embedding_model"};
+  return v;
+}
+
+static void write_canonical(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::object: {
+      const auto& o = v.get_object();
+      std::vector<const json::key_value_pair*> kv;
+      kv.reserve(o.size());
+      for (const auto& p : o) kv.push_back(&p);
+      std::sort(kv.begin(), kv.end(), [](auto* a, auto* b) { return a->key() < b->key(); });
+      out += '{';
+      for (std::size_t i = 0; i < kv.size(); ++i) {
+        if (i) out += ',';
+        out += json::serialize(json::string_view(kv[i]->key()));
+        out += ':';
+        write_canonical(kv[i]->value(), out);
+      }
+      out += '}';
+      break;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_canonical(e, out);
+      }
+      out += ']';
+      break;
+    }
+    default:
+      out += json::serialize(v);
+  }
+}
+
+std::string canonical_json(const json::value& v) {
+  std::string out;
+  write_canonical(v, out);
+  return out;
+}
+
+std::string sha256_hex(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr))
+    throw std::runtime_error("SHA-256 failed");
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
+}
+
+std::string content_hash(const json::object& data, const std::vector<std::string>& exclude) {
+  json::object copy;
+  for (const auto& kv : data)
+    if (std::find(exclude.begin(), exclude.end(), std::string(kv.key())) == exclude.end())
+      copy.emplace(kv.key(), kv.value());
+  return sha256_hex(canonical_json(copy));
+}
+
+static std::string text_of(const json::value* v) {
+  if (!v) return "";
+  if (v->is_string()) return std::string(v->get_string());
+  if (v->is_int64()) return std::to_string(v->get_int64());
+  if (v->is_uint64()) return std::to_string(v->get_uint64());
+  if (v->is_null()) return "";
+  return json::serialize(*v);
+}
+
+static std::optional<double> number_of(const json::value* v) {
+  if (!v || v->is_null()) return std::nullopt;
+  if (v->is_double()) return v->get_double();
+  if (v->is_int64()) return static_cast<double>(v->get_int64());
+  if (v->is_uint64()) return static_cast<double>(v->get_uint64());
+  if (v->is_string()) {
+    try {
+      std::size_t used = 0;
+      double d = std::stod(std::string(v->get_string()), &used);
+      if (used == v->get_string().size()) return d;
+    } catch (...) {
+    }
+  }
+  return std::nullopt;
+}
+
+std::string property_id(const Record& r) {
+  std::string id = text_of(r.data.if_contains("id"));
+  if (id.empty())
+    throw RecordError("id", "required",
+                      "record " + r.env.source + ":" + r.env.source_id +
+                          " has no `id`; the store keys properties by their canonical id");
+  return id;
+}
+
+PropertyRow to_property_row(const Record& r, const std::vector<std::string>& exclude) {
+  PropertyRow row;
+  row.id = property_id(r);
+  row.source = text_of(r.data.if_contains("source"));
+  if (row.source.empty()) row.source = r.env.source;
+  if (auto* a = r.data.if_contains("address"); a && a->is_object())
+    row.zip = text_of(a->get_object().if_contains("zip"));
+  if (row.zip.empty()) row.zip = text_of(r.data.if_contains("zip"));
+  row.price = number_of(r.data.if_contains("price"));
+  row.assessed_value = number_of(r.data.if_contains("assessed_value"));
+  row.full_cash_value = number_of(r.data.if_contains("full_cash_value"));
+  if (auto* m = r.data.if_contains("enrichment_meta"); m && m->is_object())
+    row.enrichment_status = text_of(m->get_object().if_contains("status"));
+  row.body = canonical_json(r.data);
+  row.content_hash = content_hash(r.data, exclude);
+  return row;
+}
+
+RawRow to_raw_row(const Record& r, const std::vector<std::string>& exclude, const std::string& now) {
+  RawRow row;
+  row.source = !r.env.source.empty() ? r.env.source : text_of(r.data.if_contains("source"));
+  row.source_id = !r.env.source_id.empty() ? r.env.source_id : text_of(r.data.if_contains("source_id"));
+  if (row.source_id.empty()) row.source_id = text_of(r.data.if_contains("id"));
+  if (row.source.empty() || row.source_id.empty())
+    throw RecordError("source_id", "required",
+                      "raw record has no source/source id (envelope or `source`/`source_id` fields)");
+  row.fetched_at = text_of(r.data.if_contains("fetched_at"));
+  if (row.fetched_at.empty()) row.fetched_at = now;
+  row.body = canonical_json(r.data);
+  row.content_hash = content_hash(r.data, exclude);
+  return row;
+}
+
+std::string iso_now() {
+  auto now = std::chrono::system_clock::now();
+  auto secs = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+std::int64_t epoch_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace flowrun::store

@@ -1,0 +1,87 @@
+#include "nodes/store/schema.hpp"
+
+namespace flowrun::store {
+
+// Timestamps are ISO 8601 UTC text in both dialects, so the report SQL is shared and sorts right.
+// `pending_enrichment` is the queue of properties whose LLM enrichment is still to do
+// (enrichment_meta.status = "pending"); the column is indexed so the view stays cheap.
+
+const std::vector<Migration>& sqlite_migrations() {
+  static const std::vector<Migration> m = {
+      {1, "initial schema", R"SQL(
+CREATE TABLE raw_records (
+  source TEXT NOT NULL, source_id TEXT NOT NULL, fetched_at TEXT NOT NULL,
+  content_hash TEXT NOT NULL, body TEXT NOT NULL,
+  PRIMARY KEY (source, source_id));
+CREATE TABLE properties (
+  id TEXT PRIMARY KEY, source TEXT, zip TEXT, body TEXT NOT NULL, content_hash TEXT NOT NULL,
+  price REAL, assessed_value REAL, full_cash_value REAL, enrichment_status TEXT,
+  first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, last_changed TEXT NOT NULL,
+  last_run_id TEXT, last_status TEXT NOT NULL);
+CREATE INDEX properties_last_run ON properties (last_run_id);
+CREATE INDEX properties_zip ON properties (zip);
+CREATE INDEX properties_enrichment ON properties (enrichment_status);
+CREATE TABLE property_history (
+  id TEXT NOT NULL, seen_at TEXT NOT NULL, run_id TEXT,
+  price REAL, assessed_value REAL, full_cash_value REAL);
+CREATE INDEX property_history_id ON property_history (id, seen_at);
+CREATE TABLE runs (
+  run_id TEXT PRIMARY KEY, pipeline TEXT, started_at TEXT, finished_at TEXT, status TEXT NOT NULL,
+  host TEXT, pid INTEGER, node_counts TEXT, tokens REAL, cost REAL, duration_ms REAL,
+  inserted INTEGER, updated INTEGER, unchanged INTEGER, dead_letters INTEGER, summary TEXT);
+CREATE INDEX runs_started ON runs (started_at);
+CREATE TABLE dead_letters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT, node TEXT, record_id TEXT, record TEXT,
+  reason TEXT, at TEXT NOT NULL);
+CREATE INDEX dead_letters_run ON dead_letters (run_id);
+CREATE TABLE llm_cache (
+  key TEXT PRIMARY KEY, model TEXT, value TEXT NOT NULL, created_at TEXT NOT NULL,
+  expires_at INTEGER NOT NULL DEFAULT 0);
+CREATE VIEW pending_enrichment AS
+  SELECT id, source, zip, last_seen, body FROM properties WHERE enrichment_status = 'pending';
+)SQL"},
+  };
+  return m;
+}
+
+const std::vector<Migration>& postgres_migrations() {
+  static const std::vector<Migration> m = {
+      {1, "initial schema", R"SQL(
+CREATE TABLE raw_records (
+  source TEXT NOT NULL, source_id TEXT NOT NULL, fetched_at TEXT NOT NULL,
+  content_hash TEXT NOT NULL, body JSONB NOT NULL,
+  PRIMARY KEY (source, source_id));
+CREATE TABLE properties (
+  id TEXT PRIMARY KEY, source TEXT, zip TEXT, body JSONB NOT NULL, content_hash TEXT NOT NULL,
+  price DOUBLE PRECISION, assessed_value DOUBLE PRECISION, full_cash_value DOUBLE PRECISION,
+  enrichment_status TEXT,
+  first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, last_changed TEXT NOT NULL,
+  last_run_id TEXT, last_status TEXT NOT NULL);
+CREATE INDEX properties_last_run ON properties (last_run_id);
+CREATE INDEX properties_zip ON properties (zip);
+CREATE INDEX properties_enrichment ON properties (enrichment_status);
+CREATE TABLE property_history (
+  id TEXT NOT NULL, seen_at TEXT NOT NULL, run_id TEXT,
+  price DOUBLE PRECISION, assessed_value DOUBLE PRECISION, full_cash_value DOUBLE PRECISION);
+CREATE INDEX property_history_id ON property_history (id, seen_at);
+CREATE TABLE runs (
+  run_id TEXT PRIMARY KEY, pipeline TEXT, started_at TEXT, finished_at TEXT, status TEXT NOT NULL,
+  host TEXT, pid BIGINT, node_counts JSONB, tokens DOUBLE PRECISION, cost DOUBLE PRECISION,
+  duration_ms DOUBLE PRECISION, inserted BIGINT, updated BIGINT, unchanged BIGINT,
+  dead_letters BIGINT, summary JSONB);
+CREATE INDEX runs_started ON runs (started_at);
+CREATE TABLE dead_letters (
+  id BIGSERIAL PRIMARY KEY, run_id TEXT, node TEXT, record_id TEXT, record JSONB,
+  reason TEXT, at TEXT NOT NULL);
+CREATE INDEX dead_letters_run ON dead_letters (run_id);
+CREATE TABLE llm_cache (
+  key TEXT PRIMARY KEY, model TEXT, value TEXT NOT NULL, created_at TEXT NOT NULL,
+  expires_at BIGINT NOT NULL DEFAULT 0);
+CREATE VIEW pending_enrichment AS
+  SELECT id, source, zip, last_seen, body FROM properties WHERE enrichment_status = 'pending';
+)SQL"},
+  };
+  return m;
+}
+
+}  // namespace flowrun::store

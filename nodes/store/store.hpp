@@ -1,0 +1,108 @@
+// The pipeline's memory: one small interface, two implementations (SQLite embedded default,
+// PostgreSQL for sharing between machines). Every write is an idempotent upsert keyed by a
+// canonical id, done in one transaction per batch, so a rerun or a resume after a crash never
+// duplicates and never loses a committed batch. MongoDB (the old system's database) is not
+// available on this machine; a third implementation only needs this interface.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace flowrun::store {
+
+// One canonical property, prepared for the store (see record_rows.hpp for how a Record becomes
+// one). `content_hash` covers the canonical body minus volatile fields.
+struct PropertyRow {
+  std::string id, source, zip, body, content_hash;
+  std::optional<double> price, assessed_value, full_cash_value;
+  std::string enrichment_status;  // enrichment_meta.status ("" when absent): pending queue
+};
+
+struct RawRow {
+  std::string source, source_id, fetched_at, content_hash, body;
+};
+
+struct UpsertCounts {
+  std::int64_t inserted = 0, updated = 0, unchanged = 0;
+  std::vector<bool> changed;  // per input row: inserted or updated (not unchanged)
+  UpsertCounts& operator+=(const UpsertCounts& o) {
+    inserted += o.inserted, updated += o.updated, unchanged += o.unchanged;
+    return *this;
+  }
+};
+
+struct DeadLetterRow {
+  std::string run_id, node, record_id, record, reason, at;
+};
+
+struct RunStart {
+  std::string run_id, pipeline, started_at, host;
+  std::int64_t pid = 0;
+};
+
+struct RunFinish {
+  std::string run_id, pipeline, started_at, finished_at, status;
+  std::string node_counts;  // JSON object: node -> {in, out, errors, filtered}
+  std::string summary;      // RunSummary::to_json()
+  double tokens = 0, cost = 0, duration_ms = 0;
+  std::int64_t inserted = 0, updated = 0, unchanged = 0, dead_letters = 0;
+};
+
+using Row = std::vector<std::optional<std::string>>;
+
+// What an existing `properties` row looks like to the upsert planner.
+struct Existing {
+  std::string content_hash, enrichment_status;
+  std::optional<double> price, assessed_value, full_cash_value;
+};
+
+// All methods are thread-safe (one connection per Store, calls serialised): nodes on several I/O
+// threads share one Store per URL per run.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // `sqlite:path/to.db` (relative to the CWD; folders created), `sqlite:///abs/path.db`,
+  // `sqlite::memory:`, or `postgresql://...` / `postgres://...` (libpq URL). Applies pending
+  // schema migrations. Throws std::runtime_error naming the URL (password redacted).
+  static std::unique_ptr<Store> open(const std::string& url);
+
+  virtual std::string kind() const = 0;  // "sqlite" | "postgresql"
+  virtual int schema_version() = 0;
+
+  // One transaction. Unchanged content hash -> `unchanged` (last_seen updated, no history row);
+  // a new id -> `inserted`; otherwise `updated`. A property_history row is written when price,
+  // assessed_value or full_cash_value differ from the stored ones (and for the first sighting).
+  // touch_unchanged = false: unchanged rows are only counted, not written (no last_seen update).
+  virtual UpsertCounts upsert_properties(const std::vector<PropertyRow>& rows,
+                                         const std::string& run_id, const std::string& now,
+                                         bool touch_unchanged = true) = 0;
+  virtual UpsertCounts upsert_raw(const std::vector<RawRow>& rows, bool touch_unchanged = true) = 0;
+
+  // Stored content hash per id (nullopt when absent).
+  virtual std::vector<std::optional<std::string>> content_hashes(const std::vector<std::string>& ids) = 0;
+  // Marks ids as seen in this run without changing them (changed_filter's unchanged records).
+  virtual void touch(const std::vector<std::string>& ids, const std::string& run_id,
+                     const std::string& now) = 0;
+
+  virtual void add_dead_letters(const std::vector<DeadLetterRow>& rows) = 0;
+
+  virtual void run_started(const RunStart& r) = 0;
+  virtual void run_finished(const RunFinish& r) = 0;  // upsert: works without run_started too
+  // Runs still `running` whose process is gone (killed): status becomes `crashed`.
+  virtual int mark_crashed_runs(const std::string& host) = 0;
+
+  virtual std::optional<std::string> cache_get(const std::string& key, std::int64_t now_epoch) = 0;
+  virtual void cache_put(const std::string& key, const std::string& model, const std::string& value,
+                         const std::string& created_at, std::int64_t expires_epoch /*0: never*/) = 0;
+
+  // Read-only SQL that both dialects understand (reports); `?` placeholders. Values as text.
+  virtual std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {}) = 0;
+};
+
+// The redacted form of a URL for messages (password removed).
+std::string redact_url(const std::string& url);
+
+}  // namespace flowrun::store

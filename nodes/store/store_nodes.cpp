@@ -1,0 +1,380 @@
+// The `store` sink, the `changed_filter` transform and the `dead_letter_store` sink.
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "engine/context.hpp"
+#include "engine/registry.hpp"
+#include "nodes/store/record_rows.hpp"
+#include "nodes/store/register.hpp"
+#include "nodes/store/run_ledger.hpp"
+#include "nodes/store/shared_store.hpp"
+#include "nodes/store/store_nodes.hpp"
+
+namespace flowrun::store {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string store_url_for(const NodeConfig& cfg, RunContext& ctx) {
+  std::string url = cfg.get_string("url");
+  if (url.empty()) url = ctx.setting("store");
+  if (url.empty())
+    throw std::runtime_error("node '" + cfg.id() +
+                             "': no store URL: set the node's `url:` or the pipeline's `store:`");
+  return url;
+}
+
+std::vector<std::string> hash_exclude_of(const NodeConfig& cfg) {
+  return cfg.has("hash_exclude") ? cfg.get_list("hash_exclude") : default_hash_exclude();
+}
+
+// Runs `write` and retries once; a second failure stops the run (carrying on would drop
+// records; every write is idempotent, so a rerun resumes where this one stopped).
+template <class F>
+void write_or_stop(const std::string& node, const std::string& url, std::size_t n, RunContext& ctx,
+                   F&& write) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      write();
+      return;
+    } catch (const std::exception& e) {
+      if (attempt < 2) {
+        spdlog::warn("{}: writing {} records to {} failed, retrying once: {}", node, n,
+                     redact_url(url), e.what());
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        continue;
+      }
+      ctx.request_stop();
+      throw FatalError(node + ": cannot write " + std::to_string(n) + " records to " +
+                       redact_url(url) + ": " + e.what());
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// store: buffers rows and writes each batch in one transaction. Every write is an idempotent
+// upsert, so a batch lost to a crash is simply written again by the rerun.
+class StoreSink final : public ProcessNode {
+ public:
+  explicit StoreSink(const NodeConfig& cfg)
+      : cfg_(cfg),
+        raw_(cfg.get_string("kind", cfg.get_string("table", "properties")) == "raw"),
+        batch_size_(static_cast<std::size_t>(std::max<std::int64_t>(1, cfg.get_int("batch_size", 500)))),
+        changed_only_(cfg.get_bool("changed_only", false)),
+        exclude_(hash_exclude_of(cfg)) {}
+
+  void open(RunContext& ctx) override {
+    url_ = store_url_for(cfg_, ctx);
+    store_ = shared_store(ctx, url_);
+  }
+
+  void process(Record in, RunContext& ctx, Emitter& out) override {
+    // Row building (canonical JSON, SHA-256) happens here, outside the lock, on the I/O thread.
+    std::optional<PropertyRow> prop;
+    std::optional<RawRow> raw;
+    if (raw_) raw = to_raw_row(in, exclude_, iso_now());
+    else prop = to_property_row(in, exclude_);
+    Batch ready;
+    {
+      std::lock_guard lock(mu_);
+      if (raw) buf_.raw.push_back(std::move(*raw));
+      else buf_.props.push_back(std::move(*prop));
+      if (buf_.size() < batch_size_) return;
+      std::swap(ready, buf_);
+    }
+    flush(ready, ctx, out);
+  }
+
+  void close(RunContext& ctx, Emitter& out) override {
+    Batch rest;
+    {
+      std::lock_guard lock(mu_);
+      std::swap(rest, buf_);
+    }
+    if (rest.size()) flush(rest, ctx, out);
+  }
+
+ private:
+  struct Batch {
+    std::vector<PropertyRow> props;
+    std::vector<RawRow> raw;
+    std::size_t size() const { return props.size() + raw.size(); }
+  };
+
+  void flush(Batch& b, RunContext& ctx, Emitter&) {
+    UpsertCounts c;
+    write_or_stop(cfg_.id(), url_, b.size(), ctx, [&] {
+      c = raw_ ? store_->upsert_raw(b.raw, !changed_only_)
+               : store_->upsert_properties(b.props, ctx.run_id(), iso_now(), !changed_only_);
+    });
+    ctx.add_counter("store.inserted", static_cast<double>(c.inserted));
+    ctx.add_counter("store.updated", static_cast<double>(c.updated));
+    ctx.add_counter("store.unchanged", static_cast<double>(c.unchanged));
+  }
+
+  NodeConfig cfg_;
+  bool raw_;
+  std::size_t batch_size_;
+  bool changed_only_;
+  std::vector<std::string> exclude_;
+  std::string url_;
+  std::shared_ptr<Store> store_;
+  std::mutex mu_;
+  Batch buf_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// changed_filter: passes only records whose content hash is new or different from the stored
+// one, so expensive downstream work (the LLM) is skipped for unchanged records. Unchanged ones
+// are marked seen in the store (last_seen, last_run_id) in batches and counted as
+// store.unchanged, because the store sink downstream will never see them.
+class ChangedFilter final : public ProcessNode {
+ public:
+  explicit ChangedFilter(const NodeConfig& cfg)
+      : cfg_(cfg),
+        exclude_(hash_exclude_of(cfg)),
+        touch_batch_(static_cast<std::size_t>(std::max<std::int64_t>(1, cfg.get_int("batch_size", 500)))) {}
+
+  void open(RunContext& ctx) override {
+    url_ = store_url_for(cfg_, ctx);
+    store_ = shared_store(ctx, url_);
+  }
+
+  void process(Record in, RunContext& ctx, Emitter& out) override {
+    const std::string id = property_id(in);
+    const std::string hash = content_hash(in.data, exclude_);
+    auto stored = store_->content_hashes({id});
+    if (!stored[0] || *stored[0] != hash) {
+      ctx.add_counter("changed_filter.passed", 1);
+      out.emit(std::move(in));
+      return;
+    }
+    ctx.add_counter("store.unchanged", 1);
+    out.filtered();
+    std::vector<std::string> ready;
+    {
+      std::lock_guard lock(mu_);
+      touched_.push_back(id);
+      if (touched_.size() < touch_batch_) return;
+      std::swap(ready, touched_);
+    }
+    touch(ready, ctx);
+  }
+
+  void close(RunContext& ctx, Emitter&) override {
+    std::vector<std::string> rest;
+    {
+      std::lock_guard lock(mu_);
+      std::swap(rest, touched_);
+    }
+    if (!rest.empty()) touch(rest, ctx);
+  }
+
+ private:
+  void touch(const std::vector<std::string>& ids, RunContext& ctx) {
+    write_or_stop(cfg_.id(), url_, ids.size(), ctx,
+                  [&] { store_->touch(ids, ctx.run_id(), iso_now()); });
+  }
+
+  NodeConfig cfg_;
+  std::vector<std::string> exclude_;
+  std::size_t touch_batch_;
+  std::string url_;
+  std::shared_ptr<Store> store_;
+  std::mutex mu_;
+  std::vector<std::string> touched_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// dead_letter_store: failed records with the node and reason, into `dead_letters`.
+std::string text_at(const json::object& o, std::initializer_list<const char*> keys) {
+  for (const char* k : keys)
+    if (auto* v = o.if_contains(k)) {
+      if (v->is_string()) return std::string(v->get_string());
+      if (!v->is_null() && !v->is_object()) return json::serialize(*v);
+    }
+  return "";
+}
+
+}  // namespace
+
+// Where the engine put the failure: `meta.error` (object or string) or flat meta keys.
+DeadLetterRow dead_letter_row(const Record& r, const std::string& run_id, const std::string& now) {
+  DeadLetterRow d;
+  d.run_id = run_id;
+  d.at = now;
+  const json::object* err = nullptr;
+  if (auto* e = r.meta.if_contains("error"); e && e->is_object()) err = &e->get_object();
+  if (err) {
+    d.node = text_at(*err, {"node", "failed_node"});
+    d.reason = text_at(*err, {"reason", "message", "what"});
+    std::string field = text_at(*err, {"field"}), rule = text_at(*err, {"rule"});
+    if (!field.empty() || !rule.empty())
+      d.reason = (field.empty() ? "" : field + ": ") + (rule.empty() ? "" : rule + ": ") + d.reason;
+  }
+  if (d.node.empty()) d.node = text_at(r.meta, {"error_node", "failed_node", "node"});
+  if (d.reason.empty()) d.reason = text_at(r.meta, {"error_reason", "reason", "error"});
+  if (d.node.empty()) d.node = "unknown";
+  if (d.reason.empty()) d.reason = "unknown";
+  d.record_id = text_at(r.data, {"id"});
+  if (d.record_id.empty() && !r.env.source_id.empty()) d.record_id = r.env.source + ":" + r.env.source_id;
+  json::object rec;
+  rec["data"] = r.data;
+  rec["env"] = json::object{{"source", r.env.source},
+                            {"source_id", r.env.source_id},
+                            {"trace_id", r.env.trace_id},
+                            {"attempt", r.env.attempt}};
+  rec["meta"] = r.meta;
+  d.record = json::serialize(rec);
+  return d;
+}
+
+namespace {
+
+class DeadLetterStore final : public ProcessNode {
+ public:
+  explicit DeadLetterStore(const NodeConfig& cfg)
+      : cfg_(cfg),
+        batch_size_(static_cast<std::size_t>(std::max<std::int64_t>(1, cfg.get_int("batch_size", 50)))) {}
+
+  void open(RunContext& ctx) override {
+    url_ = store_url_for(cfg_, ctx);
+    store_ = shared_store(ctx, url_);
+  }
+
+  void process(Record in, RunContext& ctx, Emitter&) override {
+    auto row = dead_letter_row(in, ctx.run_id(), iso_now());
+    std::vector<DeadLetterRow> ready;
+    {
+      std::lock_guard lock(mu_);
+      buf_.push_back(std::move(row));
+      if (buf_.size() < batch_size_) return;
+      std::swap(ready, buf_);
+    }
+    flush(ready, ctx);
+  }
+
+  void close(RunContext& ctx, Emitter&) override {
+    std::vector<DeadLetterRow> rest;
+    {
+      std::lock_guard lock(mu_);
+      std::swap(rest, buf_);
+    }
+    if (!rest.empty()) flush(rest, ctx);
+  }
+
+ private:
+  void flush(const std::vector<DeadLetterRow>& rows, RunContext& ctx) {
+    write_or_stop(cfg_.id(), url_, rows.size(), ctx, [&] { store_->add_dead_letters(rows); });
+    ctx.add_counter("store.dead_letters", static_cast<double>(rows.size()));
+  }
+
+  NodeConfig cfg_;
+  std::size_t batch_size_;
+  std::string url_;
+  std::shared_ptr<Store> store_;
+  std::mutex mu_;
+  std::vector<DeadLetterRow> buf_;
+};
+
+OptionSpec url_option() {
+  return {"url", OptionType::string, "",
+          "Store URL (`sqlite:path/to.db`, relative to the working directory, or "
+          "`postgresql://...`). Default: the pipeline's `store:`; one of the two is required."};
+}
+OptionSpec hash_exclude_option() {
+  return {"hash_exclude", OptionType::string_list, "",
+          "Top-level fields left out of the content hash (default: collected_at, fetched_at, "
+          "enrichment, enrichment_meta, embedding, embedding_model). Use the same list on "
+          "`changed_filter` and `store`."};
+}
+
+// `flowrun check --env`: can the store be opened (and migrated) right now?
+std::string probe_store(const NodeConfig& cfg, const std::map<std::string, std::string>& settings) {
+  std::string url = cfg.get_string("url");
+  if (url.empty()) {
+    auto it = settings.find("store");
+    if (it != settings.end()) url = it->second;
+  }
+  if (url.empty()) return "no store URL: set the node's `url:` or the pipeline's `store:`";
+  // Do not hang a check on an unreachable server.
+  if (url.rfind("postgres", 0) == 0 && url.find("connect_timeout") == std::string::npos)
+    url += (url.find('?') == std::string::npos ? "?" : "&") + std::string("connect_timeout=5");
+  try {
+    Store::open(url);
+    return "";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+}  // namespace
+}  // namespace flowrun::store
+
+namespace flowrun {
+
+void register_store_nodes(Registry& registry) {
+  using store::hash_exclude_option;
+  using store::url_option;
+  {
+    NodeDescriptor d;
+    d.type = "store";
+    d.role = Role::sink;
+    d.description =
+        "Upserts records into the store in batched transactions: canonical properties keyed by "
+        "`id` (new / updated / unchanged by content hash, price history) or raw records keyed by "
+        "source + source id. Idempotent: reruns and resumes after a crash add no rows.";
+    d.options = {
+        url_option(),
+        {"kind", OptionType::string, "properties", "What to write: `properties` or `raw`.", false,
+         {"properties", "raw"}},
+        {"table", OptionType::string, "", "Alias of `kind`.", false, {"properties", "raw"}},
+        {"batch_size", OptionType::integer, "500", "Records per transaction."},
+        {"changed_only", OptionType::boolean, "false",
+         "Write only new or changed records: unchanged ones are counted but not touched "
+         "(their last_seen stays), which makes unchanged reruns cheaper."},
+        hash_exclude_option(),
+    };
+    d.blocking_io = true;
+    d.probe = store::probe_store;
+    d.factory = [](const NodeConfig& c) { return std::make_unique<store::StoreSink>(c); };
+    registry.add(std::move(d));
+  }
+  {
+    NodeDescriptor d;
+    d.type = "changed_filter";
+    d.role = Role::transform;
+    d.description =
+        "Passes only records that are new or whose content hash differs from the stored one; "
+        "unchanged records are filtered (and marked seen), so e.g. the LLM runs only on changes.";
+    d.options = {url_option(), hash_exclude_option(),
+                 {"batch_size", OptionType::integer, "500",
+                  "Unchanged records marked seen per transaction."}};
+    d.blocking_io = true;
+    d.probe = store::probe_store;
+    d.factory = [](const NodeConfig& c) { return std::make_unique<store::ChangedFilter>(c); };
+    registry.add(std::move(d));
+  }
+  {
+    NodeDescriptor d;
+    d.type = "dead_letter_store";
+    d.role = Role::sink;
+    d.description =
+        "Writes failed records with the failing node and reason into the store's `dead_letters` "
+        "table. Also receives error ports that no node consumes.";
+    d.options = {url_option(),
+                 {"batch_size", OptionType::integer, "50", "Dead letters per transaction."}};
+    d.blocking_io = true;
+    d.dead_letter = true;
+    d.probe = store::probe_store;
+    d.factory = [](const NodeConfig& c) { return std::make_unique<store::DeadLetterStore>(c); };
+    registry.add(std::move(d));
+  }
+  registry.add_observer(store::run_ledger_observer());
+}
+
+}  // namespace flowrun

@@ -1,0 +1,35 @@
+#include <stdexcept>
+
+#include "nodes/store/postgres_store.hpp"
+#include "nodes/store/sqlite_store.hpp"
+#include "nodes/store/store.hpp"
+
+namespace flowrun::store {
+
+static bool starts_with(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+
+std::string redact_url(const std::string& url) {
+  // scheme://user:password@host -> scheme://user:***@host
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  auto at = url.find('@', scheme + 3);
+  if (at == std::string::npos) return url;
+  auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+std::unique_ptr<Store> Store::open(const std::string& url) {
+  if (starts_with(url, "sqlite:")) {
+    std::string path = url.substr(7);
+    if (starts_with(path, "//")) path = path.substr(2);  // sqlite:///abs/path -> /abs/path
+    if (path.empty()) throw std::runtime_error("store URL '" + url + "' names no file");
+    return open_sqlite_store(path);
+  }
+  if (starts_with(url, "postgresql://") || starts_with(url, "postgres://"))
+    return open_postgres_store(url);
+  throw std::runtime_error("store URL '" + redact_url(url) +
+                           "' is not supported: use sqlite:path/to.db or postgresql://...");
+}
+
+}  // namespace flowrun::store

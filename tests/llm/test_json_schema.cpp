@@ -1,0 +1,68 @@
+#include <catch2/catch.hpp>
+
+#include "nodes/llm/defaults.hpp"
+#include "nodes/llm/json_schema.hpp"
+
+using namespace flowrun::llm;
+namespace json = boost::json;
+
+namespace {
+json::value enrich_schema() { return json::parse(defaults::enrich_schema); }
+json::value good_enrichment() {
+  return json::parse(R"({"description":"A tidy 3 bed home.","key_features":["pool","garage"],
+    "investment":{"rental_estimate":1850,"cap_rate":5.2,"market_trend":"rising","recommendation":"buy"}})");
+}
+}  // namespace
+
+TEST_CASE("a reply that matches the enrichment schema has no violations") {
+  CHECK(check_schema(good_enrichment(), enrich_schema()).empty());
+}
+
+TEST_CASE("schema violations name the path and the rule") {
+  auto v = good_enrichment();
+  v.at("investment").at("recommendation") = "sell";
+  v.at("investment").at("cap_rate") = 99;
+  v.at("key_features").as_array().push_back(42);
+  v.as_object().erase("description");
+  v.as_object()["extra"] = true;
+  auto errs = check_schema(v, enrich_schema());
+  auto has = [&](const std::string& path, const std::string& rule) {
+    for (auto& e : errs)
+      if (e.path == path && e.rule == rule) return true;
+    return false;
+  };
+  CHECK(has("$", "required"));
+  CHECK(has("$.extra", "additionalProperties"));
+  CHECK(has("$.investment.recommendation", "enum"));
+  CHECK(has("$.investment.cap_rate", "maximum"));
+  CHECK(has("$.key_features[2]", "type"));
+  CHECK(errs.size() == 5);
+}
+
+TEST_CASE("integer, nullable and length rules") {
+  auto schema = json::parse(defaults::extract_schema);
+  CHECK(check_schema(json::parse(R"({"address":null,"price":450000,"beds":3,"baths":2.5,"sqft":1850})"), schema).empty());
+  CHECK(check_schema(json::parse(R"({"address":"1 Main St","price":null,"beds":3.0,"baths":null,"sqft":null})"), schema).empty());
+  auto errs = check_schema(json::parse(R"({"address":"x","price":"450k","beds":2.5,"baths":-1,"sqft":10})"), schema);
+  REQUIRE(errs.size() == 3);
+  CHECK(errs[0].path == "$.price");
+  CHECK(errs[1].path == "$.beds");
+  CHECK(errs[2].rule == "minimum");
+  CHECK(check_schema(json::value(5), json::parse(R"({"type":"string","maxLength":3})")).front().rule == "type");
+  CHECK(check_schema(json::value("abcd"), json::parse(R"({"type":"string","maxLength":3})")).front().rule == "maxLength");
+  CHECK(check_schema(json::parse("[1,2,3]"), json::parse(R"({"type":"array","maxItems":2})")).front().rule == "maxItems");
+}
+
+TEST_CASE("example_for_schema is deterministic and valid for our schemas") {
+  for (const char* text : {defaults::enrich_schema, defaults::extract_schema}) {
+    auto schema = json::parse(text);
+    for (std::uint64_t seed : {1ULL, 2ULL, 99ULL, 123456789ULL}) {
+      auto v = example_for_schema(schema, seed);
+      INFO(json::serialize(v));
+      CHECK(check_schema(v, schema).empty());
+      CHECK(v == example_for_schema(schema, seed));
+    }
+  }
+  CHECK(example_for_schema(json::parse(defaults::enrich_schema), 1) !=
+        example_for_schema(json::parse(defaults::enrich_schema), 2));
+}

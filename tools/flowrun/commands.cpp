@@ -13,7 +13,11 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/config_tests.hpp"
 #include "tools/flowrun/progress.hpp"
+#ifdef FLOWRUN_HAVE_REPORT
+#include "nodes/report/report.hpp"
+#endif
 
 namespace flowrun::cli {
 
@@ -34,9 +38,31 @@ static LoadResult load(const PipelineArgs& pa, const Registry& registry) {
   return load_pipeline_file(pa.file, registry, pa.load);
 }
 
-int check_command(const PipelineArgs& pa, const Registry& registry) {
+int check_command(const PipelineArgs& pa, bool check_env, const Registry& registry) {
   auto r = load(pa, registry);
   int rc = print_diagnostics(r.diagnostics);
+  if (rc == 0 && check_env) {
+    std::map<std::string, std::string> settings = r.graph.settings;
+    if (!r.graph.store.empty()) settings["store"] = r.graph.store;
+    int failed = 0, probed = 0;
+    for (const auto& n : r.graph.nodes) {
+      if (!n.desc || !n.desc->probe) continue;
+      ++probed;
+      std::string problem;
+      try {
+        problem = n.desc->probe(n.config, settings);
+      } catch (const std::exception& e) {
+        problem = e.what();
+      }
+      for (const auto& sec : r.graph.secrets)
+        if (sec.size() >= 4)
+          for (auto p = problem.find(sec); p != std::string::npos; p = problem.find(sec, p)) problem.replace(p, sec.size(), "***");
+      std::cerr << fmt::format("{}: node '{}' ({}): {}\n", n.where.str(), n.id, n.type, problem.empty() ? "ok" : problem);
+      failed += !problem.empty();
+    }
+    std::cerr << fmt::format("environment: {} of {} checks failed\n", failed, probed);
+    if (failed) return 1;
+  }
   if (rc == 0) {
     std::size_t sources = 0;
     for (const auto& n : r.graph.nodes) sources += n.role() == Role::source;
@@ -58,6 +84,7 @@ int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& regis
   if (int rc = print_diagnostics(r.diagnostics)) return rc;
   RunOptions opts;
   opts.handle_signals = true;
+  opts.settings["pipeline.dot"] = to_dot(r.graph);  // the report sink embeds the graph
   if (!ra.record_dir.empty()) opts.settings["http.record"] = ra.record_dir;
   if (!ra.replay_dir.empty()) opts.settings["http.replay"] = ra.replay_dir;
   if (!ra.store.empty()) opts.settings["store"] = ra.store;
@@ -94,12 +121,11 @@ int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& regis
     metrics_thread.join();
   }
   if (!ra.metrics_textfile.empty()) {
-    // write-then-rename, so a node_exporter textfile collector never reads half a file
-    std::string tmp = ra.metrics_textfile + ".tmp";
-    std::ofstream(tmp) << to_prometheus(s);
-    std::error_code ec;
-    std::filesystem::rename(tmp, ra.metrics_textfile, ec);
-    if (ec) spdlog::error("cannot write --metrics-textfile '{}': {}", ra.metrics_textfile, ec.message());
+    try {
+      write_prometheus_textfile(ra.metrics_textfile, s);
+    } catch (const std::exception& e) {
+      spdlog::error("--metrics-textfile: {}", e.what());
+    }
   }
   std::cerr << s.to_table();
   if (ra.json) std::cout << boost::json::serialize(s.to_json()) << "\n";
@@ -112,6 +138,52 @@ int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& regis
     }
   }
   return s.exit_code;
+}
+
+int test_command(const std::vector<std::string>& files, const Registry& registry) {
+  int passed = 0, failed = 0;
+  bool invalid = false;
+  for (const auto& f : files) {
+    Diagnostics diags;
+    auto results = run_config_tests(f, registry, diags);
+    invalid = print_diagnostics(diags) != 0 || invalid;
+    for (const auto& r : results) {
+      std::cout << (r.passed ? "PASS " : "FAIL ") << f << ": " << r.name << "\n";
+      for (const auto& why : r.failures) std::cout << "    " << why << "\n";
+      (r.passed ? passed : failed)++;
+    }
+  }
+  std::cout << fmt::format("{} passed, {} failed\n", passed, failed);
+  if (invalid) return 2;
+  return failed ? 1 : 0;
+}
+
+int report_command(const ReportArgs& a, const Registry& registry) {
+#ifdef FLOWRUN_HAVE_REPORT
+  std::string url = a.store, dot;
+  if (!a.pipeline.empty()) {
+    auto r = load_pipeline_file(a.pipeline, registry, {});
+    if (int rc = print_diagnostics(r.diagnostics)) return rc;
+    if (url.empty()) url = r.graph.store;
+    dot = to_dot(r.graph);
+  }
+  if (url.empty()) {
+    std::cerr << "flowrun report: no store: give --store URL or a pipeline that names its store:\n";
+    return 2;
+  }
+  std::string format = a.format;
+  if (format.empty()) {
+    const auto ext = std::filesystem::path(a.out).extension().string();
+    format = ext == ".json" ? "json" : ext == ".csv" ? "csv" : "html";
+  }
+  const int rc = report::write_report(url, format, a.out, dot);
+  if (rc == 0) std::cerr << fmt::format("report written to {}\n", a.out);
+  return rc;
+#else
+  (void)a, (void)registry;
+  std::cerr << "flowrun report: this build has no report module\n";
+  return 2;
+#endif
 }
 
 static std::string default_text(const OptionSpec& o) { return o.default_value.empty() ? "" : o.default_value; }
@@ -147,7 +219,7 @@ int nodes_command(const std::string& type, bool markdown, const Registry& regist
   }
   if (type.empty()) {
     for (const auto* d : registry.all())
-      std::cout << fmt::format("{:<16} {:<9} {}\n", d->type, to_string(d->role), d->description.substr(0, 90));
+      std::cout << fmt::format("{:<18} {:<9} {}\n", d->type, to_string(d->role), d->description.substr(0, 90));
     return 0;
   }
   const NodeDescriptor* d = registry.find(type);

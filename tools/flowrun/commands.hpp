@@ -22,9 +22,18 @@ struct RunArgs {
 };
 
 int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& registry);
-int check_command(const PipelineArgs& pa, const Registry& registry);
+int check_command(const PipelineArgs& pa, bool check_env, const Registry& registry);
 int dot_command(const PipelineArgs& pa, const Registry& registry);
 int nodes_command(const std::string& type, bool markdown, const Registry& registry);
+// Config unit tests: a PASS/FAIL line per test, then a total. 0 all passed, 1 a test failed,
+// 2 a file or test spec is invalid.
+int test_command(const std::vector<std::string>& files, const Registry& registry);
+
+struct ReportArgs {
+  std::string pipeline;  // optional: takes the store URL and the graph from it
+  std::string store, format, out;
+};
+int report_command(const ReportArgs& a, const Registry& registry);
 
 // Prints diagnostics as file:line:column lines; returns 2 when any is an error, else 0.
 int print_diagnostics(const Diagnostics& d);

@@ -1,4 +1,4 @@
-// The `flowrun` command: run, check, dot, nodes. Exit codes: 0 ok, 1 the run finished with
+// The `flowrun` command: run, check, dot, nodes, test, report. Exit codes: 0 ok, 1 the run finished with
 // failures (past max_error_rate, a fatal node, a source that stopped on an error), 2 invalid
 // pipeline or usage, 130 interrupted.
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "Validate a pipeline without running it");
   add_pipeline_args(check);
 
+  bool check_env = false;
+  check->add_flag("--env", check_env, "Also check that the servers and databases the pipeline names answer");
+
   auto* dot = app.add_subcommand("dot", "Print the pipeline graph as Graphviz DOT");
   add_pipeline_args(dot);
 
@@ -80,6 +83,18 @@ int main(int argc, char** argv) {
   bool markdown = false;
   nodes->add_option("type", node_type, "Node type to describe");
   nodes->add_flag("--markdown", markdown, "Print the reference for every type as Markdown (docs/nodes.md)");
+
+  auto* test = app.add_subcommand("test", "Run config unit tests (a pipeline's tests: block, or test files)");
+  std::vector<std::string> test_files;
+  test->add_option("files", test_files, "Pipeline or test YAML files")->required();
+
+  auto* report = app.add_subcommand("report", "Write the report of the latest run from the store");
+  cli::ReportArgs rep;
+  report->add_option("pipeline", rep.pipeline, "Pipeline YAML (gives the store URL and the graph)");
+  report->add_option("--store", rep.store, "Store URL (sqlite:path or postgresql://...), overrides the pipeline's");
+  report->add_option("--format", rep.format, "json, csv or html (default: from --out's extension)")
+      ->check(CLI::IsMember({"json", "csv", "html"}));
+  report->add_option("--out,-o", rep.out, "Output file")->required();
 
   auto args = normalise_args(argc, argv);
   std::reverse(args.begin(), args.end());
@@ -96,9 +111,11 @@ int main(int argc, char** argv) {
 
   try {
     if (*run) return cli::run_command(pa, ra, registry);
-    if (*check) return cli::check_command(pa, registry);
+    if (*check) return cli::check_command(pa, check_env, registry);
     if (*dot) return cli::dot_command(pa, registry);
     if (*nodes) return cli::nodes_command(node_type, markdown, registry);
+    if (*test) return cli::test_command(test_files, registry);
+    if (*report) return cli::report_command(rep, registry);
   } catch (const PipelineError& e) {
     for (const auto& d : e.diagnostics().all()) std::cerr << d.str() << "\n";
     return 2;

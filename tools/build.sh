@@ -2,5 +2,5 @@
 # Configures and builds flowrun into build/ (Release with debug info, Ninja, ccache when present).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLOWRUN_ONLY= "$@" >/dev/null
 cmake --build build

@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtbb-dev libyaml-cpp-dev libboost-json1.81-dev catch2
-  libcurl4-openssl-dev libsqlite3-dev sqlite3 libxml2-dev libpq-dev postgresql
+  libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3 libxml2-dev libpq-dev postgresql
   libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev zlib1g-dev
   graphviz jq miller chromium python3
 )

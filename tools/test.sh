@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/build.sh "$@"
-ctest --test-dir build -j"$(nproc)" --output-on-failure --timeout 600
+ctest --test-dir build -j"$(nproc)" --output-on-failure --timeout 600 --no-tests=error

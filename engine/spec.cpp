@@ -40,8 +40,9 @@ struct Loader {
     auto colon = ref.find(":-");
     std::string key = colon == std::string::npos ? ref : ref.substr(0, colon);
     if (key.rfind("env.", 0) == 0) {
+      // As in the shell, `:-` also replaces an empty value (CI systems export unset secrets as "").
       const char* v = std::getenv(key.substr(4).c_str());
-      if (v) return found = true, YAML::Node(std::string(v));
+      if (v && (*v || colon == std::string::npos)) return found = true, YAML::Node(std::string(v));
     } else if (key.rfind("vars.", 0) == 0) {
       YAML::Node cur = YAML::Clone(vars);
       std::stringstream path(key.substr(5));
@@ -102,9 +103,10 @@ struct Loader {
       std::string text = scalar_text(val);
       // A value read from the environment is treated as a secret; a `:-fallback` written in the
       // file is not (it is in the file for anyone to read, and redacting it would mangle output).
-      if (track_secret && ref.rfind("env.", 0) == 0 && !text.empty() &&
-          std::getenv(ref.substr(4, ref.find(":-") == std::string::npos ? std::string::npos : ref.find(":-") - 4).c_str()))
-        secrets.push_back(text);
+      if (track_secret && ref.rfind("env.", 0) == 0 && !text.empty()) {
+        const char* from_env = std::getenv(ref.substr(4, ref.find(":-") - (ref.find(":-") == std::string::npos ? 0 : 4)).c_str());
+        if (from_env && *from_env) secrets.push_back(text);
+      }
       out += text;
       i = close + 1;
     }

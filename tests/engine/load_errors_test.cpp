@@ -156,6 +156,30 @@ TEST_CASE("a set ${env.X} is substituted and remembered as a secret", "[load][su
   ::unsetenv("FLOWRUN_TEST_KEY");
 }
 
+TEST_CASE("${env.X:-fallback}: unset or empty X takes the fallback; only a value from the environment is secret", "[load][subst]") {
+  ::unsetenv("FLOWRUN_TEST_FB");
+  auto unset = load_ok(R"(nodes:
+  a: {type: counter, label: "${env.FLOWRUN_TEST_FB:-sqlite:out/x.db}"}
+  s: {type: capture, inputs: [a]}
+)");
+  CHECK(unset.find("a")->config.get_string("label") == "sqlite:out/x.db");
+  CHECK(unset.secrets.empty());
+  ::setenv("FLOWRUN_TEST_FB", "", 1);  // how CI systems pass a secret nobody set
+  auto empty = load_ok(R"(nodes:
+  a: {type: counter, label: "${env.FLOWRUN_TEST_FB:-sqlite:out/x.db}"}
+  s: {type: capture, inputs: [a]}
+)");
+  CHECK(empty.find("a")->config.get_string("label") == "sqlite:out/x.db");
+  ::setenv("FLOWRUN_TEST_FB", "postgresql://u:pw@db/x", 1);
+  auto set = load_ok(R"(nodes:
+  a: {type: counter, label: "${env.FLOWRUN_TEST_FB:-sqlite:out/x.db}"}
+  s: {type: capture, inputs: [a]}
+)");
+  CHECK(set.find("a")->config.get_string("label") == "postgresql://u:pw@db/x");
+  CHECK(set.secrets == std::vector<std::string>{"postgresql://u:pw@db/x"});
+  ::unsetenv("FLOWRUN_TEST_FB");
+}
+
 TEST_CASE("a missing ${vars.x} is an error", "[load][subst]") {
   CHECK(only_error(R"(vars: {zips: ["85031"]}
 nodes:

@@ -2,6 +2,9 @@
 #pragma once
 #include <yaml-cpp/yaml.h>
 
+#include <string>
+#include <vector>
+
 #include "engine/diagnostics.hpp"
 
 namespace flowrun {
@@ -29,6 +32,18 @@ inline const char* kind_name(const YAML::Node& n) {
     case YAML::NodeType::Map: return "a map";
     default: return "nothing";
   }
+}
+
+// "file:line:column: ", the prefix of a message thrown by code that reads a YAML file of its own
+// (mappings, rules, site files).
+inline std::string where_prefix(const std::string& file, const YAML::Node& n) {
+  return location_of(file, n).str() + ": ";
+}
+
+// " (did you mean 'x'?)" when one of `names` is close to `word`, else "".
+inline std::string did_you_mean(const std::string& word, const std::vector<std::string>& names) {
+  const std::string close = closest_match(word, names);
+  return close.empty() ? "" : " (did you mean '" + close + "'?)";
 }
 
 }  // namespace flowrun

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/options.hpp"
+#include "engine/yaml_util.hpp"
 
 namespace flowrun::listings {
 
@@ -81,9 +82,7 @@ class Loader {
     for (const auto& kv : map) {
       std::string k = kv.first.as<std::string>("");
       if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
-      std::string hint = closest_match(k, allowed);
-      throw SiteFileError(at(kv.first.Mark()),
-                          "unknown key '" + k + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+      throw SiteFileError(at(kv.first.Mark()), "unknown key '" + k + "'" + did_you_mean(k, allowed));
     }
   }
 

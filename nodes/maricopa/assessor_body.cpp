@@ -1,6 +1,7 @@
 #include "nodes/maricopa/assessor_body.hpp"
 
 #include <cctype>
+#include <cmath>
 
 namespace flowrun::maricopa {
 
@@ -22,7 +23,10 @@ long long read_total(const json::object& page) {
   if (!t) return -1;
   if (t->is_int64()) return t->as_int64();
   if (t->is_uint64()) return static_cast<long long>(t->as_uint64());
-  if (t->is_double()) return static_cast<long long>(t->as_double());
+  if (t->is_double()) {
+    const double d = t->as_double();
+    return std::isfinite(d) && d >= 0 && d < 9e15 ? static_cast<long long>(d) : -1;
+  }
   if (t->is_string()) {
     try {
       return std::stoll(std::string(t->as_string()));

@@ -8,26 +8,18 @@
 #include <sstream>
 
 #include "engine/diagnostics.hpp"
+#include "engine/yaml_util.hpp"
 #include "nodes/normalizer/address.hpp"
 #include "nodes/normalizer/text.hpp"
 
 namespace flowrun::norm {
 namespace {
 
-std::string where(const std::string& file, const YAML::Node& n) {
-  auto m = n.Mark();
-  if (m.line < 0) return file + ": ";
-  return file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": ";
-}
-
 [[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& msg) {
-  throw MappingError(where(file, n) + msg);
+  throw MappingError(where_prefix(file, n) + msg);
 }
 
-std::string hint(const std::string& word, const std::vector<std::string>& names) {
-  std::string close = closest_match(word, names);
-  return close.empty() ? "" : " (did you mean '" + close + "'?)";
-}
+std::string hint(const std::string& word, const std::vector<std::string>& names) { return did_you_mean(word, names); }
 
 // Integral doubles print without a fraction so codes and ids read "1978", not "1978.0".
 std::string number_text(double d) {
@@ -77,10 +69,14 @@ json::value apply(Parser p, const json::value& raw, const FieldSpec& spec, const
       case Parser::money: return *d >= 0 ? number_value(std::round(*d * 100) / 100) : json::value(nullptr);
       case Parser::number:
       case Parser::baths: return number_value(*d);
-      case Parser::integer: return json::value(static_cast<std::int64_t>(std::llround(*d)));
+      case Parser::integer:
+        return std::fabs(*d) < 9e15 ? json::value(static_cast<std::int64_t>(std::llround(*d))) : json::value(nullptr);
       case Parser::beds:
-        return *d == std::floor(*d) && *d >= 0 ? json::value(static_cast<std::int64_t>(*d)) : json::value(nullptr);
-      case Parser::area: return json::value(static_cast<std::int64_t>(std::llround(*d * area_factor(spec.unit))));
+        return *d == std::floor(*d) && *d >= 0 && *d <= 1e9 ? json::value(static_cast<std::int64_t>(*d)) : json::value(nullptr);
+      case Parser::area: {
+        const double v = *d * area_factor(spec.unit);
+        return std::isfinite(v) && v >= 0 && v < 9e15 ? json::value(static_cast<std::int64_t>(std::llround(v))) : json::value(nullptr);
+      }
       case Parser::year:
         return *d == std::floor(*d) && *d >= 1000 && *d <= 2999 ? json::value(static_cast<std::int64_t>(*d))
                                                                   : json::value(nullptr);

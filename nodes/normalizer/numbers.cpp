@@ -117,7 +117,8 @@ std::optional<std::int64_t> parse_beds(std::string_view raw) {
     if (to_lower(s).find("studio") != std::string::npos) return 0;
     return std::nullopt;
   }
-  if (n->value != std::floor(n->value)) return std::nullopt;
+  // Casting a double past int64's range is undefined behaviour; no home has a billion bedrooms.
+  if (n->value != std::floor(n->value) || n->value < 0 || n->value > 1e9) return std::nullopt;
   return static_cast<std::int64_t>(n->value);
 }
 
@@ -171,7 +172,7 @@ std::optional<std::int64_t> parse_area_sqft(std::string_view raw, AreaUnit bare_
   double v = n->value;
   if (unit == AreaUnit::acres) v *= 43560.0;
   else if (unit == AreaUnit::sqm) v *= 10.7639104;
-  if (!std::isfinite(v) || v < 0) return std::nullopt;
+  if (!std::isfinite(v) || v < 0 || v > 9e15) return std::nullopt;
   return static_cast<std::int64_t>(std::llround(v));
 }
 

@@ -11,24 +11,16 @@
 #include <sstream>
 
 #include "engine/diagnostics.hpp"
+#include "engine/yaml_util.hpp"
 
 namespace flowrun::quality {
 namespace {
 
-std::string where(const std::string& file, const YAML::Node& n) {
-  auto m = n.Mark();
-  if (m.line < 0) return file + ": ";
-  return file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1) + ": ";
-}
-
 [[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& msg) {
-  throw RulesError(where(file, n) + msg);
+  throw RulesError(where_prefix(file, n) + msg);
 }
 
-std::string hint(const std::string& word, const std::vector<std::string>& names) {
-  std::string close = closest_match(word, names);
-  return close.empty() ? "" : " (did you mean '" + close + "'?)";
-}
+std::string hint(const std::string& word, const std::vector<std::string>& names) { return did_you_mean(word, names); }
 
 int current_year() {
   std::time_t t = std::time(nullptr);
@@ -107,8 +99,7 @@ const std::vector<std::pair<std::string, RuleType>>& rule_types() {
 Rule parse_rule(const std::string& file, const YAML::Node& n, int year) {
   if (!n.IsMap()) fail(file, n, "a rule must be a map like {rule: range, field: price, min: 1000}");
   Rule r;
-  r.where = where(file, n);
-  r.where.resize(r.where.size() - 2);  // drop ": "
+  r.where = location_of(file, n).str();
   if (!n["rule"]) fail(file, n, "a rule needs `rule:` (required, any_of, range, one_of, pattern, type, ratio, compare, no_override)");
   std::string type = n["rule"].Scalar();
   std::vector<std::string> type_names;

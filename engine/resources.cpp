@@ -18,7 +18,7 @@ RateLimiter::RateLimiter(std::string name, int count, std::chrono::milliseconds 
   if (per_.count() <= 0) throw std::invalid_argument("rate limit '" + name_ + "': per must be > 0");
 }
 
-std::chrono::milliseconds RateLimiter::acquire(const std::function<bool()>& cancelled) {
+std::chrono::milliseconds RateLimiter::acquire(const std::function<bool()>& cancelled, Ticket* held) {
   const auto start = Clock::now();
   bool waited = false;
   for (;;) {
@@ -26,13 +26,24 @@ std::chrono::milliseconds RateLimiter::acquire(const std::function<bool()>& canc
     {
       std::lock_guard lock(mu_);
       const auto now = Clock::now();
-      while (!granted_.empty() && now - granted_.front() >= per_) granted_.pop_front();
+      // Released slots older than the window are free again; held ones stay until released.
+      slots_.erase(std::remove_if(slots_.begin(), slots_.end(),
+                                  [&](const Slot& s) { return !s.held && now - s.at >= per_; }),
+                   slots_.end());
       Clock::time_point ready = now;
-      if (static_cast<int>(granted_.size()) >= count_) ready = granted_.front() + per_;
+      if (static_cast<int>(slots_.size()) >= count_) {
+        // Full: the earliest released slot frees first; if every slot is held, poll shortly.
+        ready = Clock::time_point::max();
+        for (const auto& s : slots_)
+          if (!s.held) ready = std::min(ready, s.at + per_);
+        if (ready == Clock::time_point::max()) ready = now + std::chrono::milliseconds(5);
+      }
       if (min_delay_.count() > 0 && last_ != Clock::time_point{})
         ready = std::max(ready, last_ + min_delay_);
       if (ready <= now) {
-        granted_.push_back(now);
+        const Ticket id = next_ticket_++;
+        slots_.push_back(Slot{id, now, held != nullptr});
+        if (held) *held = id;
         last_ = now;
         auto w = std::chrono::duration_cast<std::chrono::milliseconds>(now - start);
         if (waited) {
@@ -49,6 +60,16 @@ std::chrono::milliseconds RateLimiter::acquire(const std::function<bool()>& canc
     auto slice = std::min<Clock::duration>(wake - Clock::now(), std::chrono::milliseconds(100));
     if (slice > Clock::duration::zero()) std::this_thread::sleep_for(slice);
   }
+}
+
+void RateLimiter::release(Ticket t) {
+  std::lock_guard lock(mu_);
+  for (auto& s : slots_)
+    if (s.id == t && s.held) {
+      s.held = false;
+      s.at = Clock::now();
+      return;
+    }
 }
 
 // ---- CircuitBreaker

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
@@ -20,11 +21,18 @@ using Clock = std::chrono::steady_clock;
 
 // At most `count` acquisitions in any window of length `per`, and at least `min_delay` between
 // two. acquire() blocks the calling (I/O) thread until a slot is free and returns the wait.
+//
+// A caller that passes a Ticket holds its slot until release(): the slot's window then starts
+// when the request was answered, not when it was sent. That makes the limit hold where it
+// matters, at the server: a request granted late in one window may arrive after a fast one from
+// the next, and counting from grant time alone let a server see 604 requests in a 600/min window.
 class RateLimiter {
  public:
+  using Ticket = std::uint64_t;
   RateLimiter(std::string name, int count, std::chrono::milliseconds per,
               std::chrono::milliseconds min_delay = {});
-  std::chrono::milliseconds acquire(const std::function<bool()>& cancelled = {});
+  std::chrono::milliseconds acquire(const std::function<bool()>& cancelled = {}, Ticket* held = nullptr);
+  void release(Ticket t);  // the request that `t` allowed has been answered (or failed)
   const std::string& name() const { return name_; }
   std::int64_t waits() const { return waits_.load(); }
   std::chrono::milliseconds waited() const { return std::chrono::milliseconds(waited_ms_.load()); }
@@ -32,11 +40,17 @@ class RateLimiter {
   std::chrono::milliseconds per() const { return per_; }
 
  private:
+  struct Slot {
+    Ticket id;
+    Clock::time_point at;  // grant time, or answer time once released
+    bool held;             // granted with a ticket and not released yet
+  };
   std::string name_;
   int count_;
   std::chrono::milliseconds per_, min_delay_;
   std::mutex mu_;
-  std::deque<Clock::time_point> granted_;  // grant times inside the current window
+  std::deque<Slot> slots_;  // at most `count` entries: memory is bounded by the limit itself
+  Ticket next_ticket_ = 1;
   Clock::time_point last_{};
   std::atomic<std::int64_t> waits_{0}, waited_ms_{0};
 };

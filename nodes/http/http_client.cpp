@@ -279,17 +279,30 @@ struct Client::Impl {
     std::string last_error;
     for (int attempt = 1;; ++attempt) {
       if (cancelled()) throw TransportError("cancelled before " + describe(req));
+      // The rate-limit slot is held until the answer is in (see RateLimiter), so the limit holds
+      // at the server too.
+      RateLimiter::Ticket ticket = 0;
       if (o.rate_limit) {
-        auto waited = o.rate_limit->acquire(o.cancelled);
+        auto waited = o.rate_limit->acquire(o.cancelled, &ticket);
         if (waited.count() > 0) count("http.rate_limit_wait_ms", static_cast<double>(waited.count()));
-        if (cancelled()) throw TransportError("cancelled while rate limited: " + describe(req));
+        if (cancelled()) {
+          if (ticket) o.rate_limit->release(ticket);
+          throw TransportError("cancelled while rate limited: " + describe(req));
+        }
       }
       count("http.attempts");
       if (attempt > 1) count("http.retries");
       int proxy = proxies->empty() ? -1 : static_cast<int>(proxies->next());
       Response resp;
       std::string err;
-      CURLcode rc = perform(req, proxy, resp, err);
+      CURLcode rc;
+      try {
+        rc = perform(req, proxy, resp, err);
+      } catch (...) {
+        if (ticket) o.rate_limit->release(ticket);
+        throw;
+      }
+      if (ticket) o.rate_limit->release(ticket);
       if (rc != CURLE_OK) {
         if (proxy >= 0) proxies->failure(proxy);
         count("http.transport_errors");

@@ -64,6 +64,10 @@ class NormalizerNode : public ProcessNode {
     if (auto it = in.data.find("collected_at"); it != in.data.end() && it->value().is_string())
       src.collected_at = std::string(it->value().get_string());
     json::object canon = norm::to_canonical(in.data, m, src);
+    // What the source could not fetch (a detail endpoint that failed after its retries) must
+    // reach the store with the record, or a parcel stored without its values says nothing of why.
+    if (auto w = in.meta.find("warnings"); w != in.meta.end() && w->value().is_array() && !w->value().get_array().empty())
+      canon["source_warnings"] = w->value();
     if (keep_raw_) canon["raw"] = std::move(in.data);
     in.data = std::move(canon);
     out.emit(std::move(in));

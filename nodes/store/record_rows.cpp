@@ -15,8 +15,11 @@ namespace flowrun::store {
 namespace json = boost::json;
 
 const std::vector<std::string>& default_hash_exclude() {
-  static const std::vector<std::string> v = {"collected_at", "fetched_at", "enrichment",
-                                             "enrichment_meta", "embedding", "embedding_model"};
+  // What later nodes derive (enrichment, the validator's score and warnings) is left out too, so
+  // a changed_filter placed before them sees the same hash that the store wrote after them.
+  static const std::vector<std::string> v = {"collected_at", "fetched_at", "enrichment", "enrichment_meta",
+                                             "embedding", "embedding_model", "quality", "quality_score",
+                                             "warnings", "validation"};
   return v;
 }
 

@@ -289,7 +289,8 @@ OptionSpec url_option() {
 OptionSpec hash_exclude_option() {
   return {"hash_exclude", OptionType::string_list, "",
           "Top-level fields left out of the content hash (default: collected_at, fetched_at, "
-          "enrichment, enrichment_meta, embedding, embedding_model). Use the same list on "
+          "enrichment, enrichment_meta, embedding, embedding_model, quality, quality_score, warnings, "
+          "validation). Use the same list on "
           "`changed_filter` and `store`."};
 }
 

@@ -362,3 +362,29 @@ nodes:
   auto none = w.run({"report", "--out", "x.html"});
   CHECK(none.code == 2);
 }
+
+TEST_CASE("the shipped cassette runs pipelines/daily.yaml offline, LLM included", "[cli][replay]") {
+  // The README's main command. If this fails after a change to the pipeline's requests, re-record
+  // with pipelines/cassettes/record-daily.sh.
+  Workdir w;
+  ::setenv("MARICOPA_API_KEY", "replay-only", 1);
+  ::unsetenv("OLLAMA_URL");
+  ::unsetenv("FLOWRUN_STORE");
+  auto r = w.run({"run", "pipelines/daily.yaml", "--replay", "pipelines/cassettes/daily", "--json", "--quiet"});
+  ::unsetenv("MARICOPA_API_KEY");
+  INFO(r.err.substr(0, 4000));
+  REQUIRE(r.exited);
+  CHECK(r.code == 0);
+  auto s = json::parse(r.out).as_object();
+  const auto& counters = s.at("counters").as_object();
+  auto counter = [&](const char* k) { return counters.contains(k) ? counters.at(k).to_number<double>() : 0.0; };
+  CHECK(counter("http.replayed") == counter("http.requests"));
+  CHECK(counter("http.replayed") > 300);
+  CHECK(counter("llm.calls") > 100);      // replayed LLM replies, not the pass-through fallback
+  CHECK(counter("llm.unavailable") == 0);
+  CHECK(counter("store.inserted") > 100);
+  CHECK(node_of(s, "assessor").at("out").to_number<int>() == 75);
+  CHECK(node_of(s, "redfin").at("out").to_number<int>() == 26);
+  CHECK(fs::exists(w.dir / "out/daily/flowrun.db"));
+  CHECK(fs::exists(w.dir / "out/daily/report.html"));
+}

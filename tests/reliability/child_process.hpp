@@ -1,0 +1,42 @@
+// Runs a program as a child process with a wall-clock limit and captures what it printed, so a
+// test can tell "exited 2 with a message" from "crashed on a signal" or "hung".
+#pragma once
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace flowrun::reltest {
+
+struct ChildResult {
+  bool timed_out = false;  // killed after the limit
+  int exit_code = -1;      // valid when exited normally
+  int signal = 0;          // the signal that ended it, 0 when it exited
+  std::string out, err;
+  bool exited() const { return !timed_out && signal == 0; }
+  std::string describe() const;  // "exit 2", "signal 11 (Segmentation fault)", "timed out"
+};
+
+// argv[0] is the program path. `env` entries are added to (or override) this process's
+// environment; an empty value unsets the variable.
+ChildResult run_child(const std::vector<std::string>& argv, std::chrono::seconds limit,
+                      const std::map<std::string, std::string>& env = {});
+
+// A fresh directory under the system temp dir, removed by the destructor.
+struct TempDir {
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string path;
+  std::string file(const std::string& name) const { return path + "/" + name; }
+};
+
+std::string read_file(const std::string& path);
+void write_file(const std::string& path, const std::string& content);
+
+// The flowrun binary under test: $FLOWRUN_BIN (set by ctest), else the one the build put
+// next to the test build (FLOWRUN_BIN_DEFAULT).
+std::string flowrun_bin();
+
+}  // namespace flowrun::reltest

@@ -78,7 +78,8 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
     if (std::string_view(key) == "zip") {
       // The ZIP column may carry the +4 ("85001-1234").
       if (auto t = lookup(raw, spec->from.front()); t && t->is_string()) {
-        if (auto z = parse_zip(squish(t->get_string())); z && !z->zip4.empty()) {
+        const std::string text = squish(t->get_string());  // parse_zip's result points into it
+        if (auto z = parse_zip(text); z && !z->zip4.empty()) {
           addr["zip4"] = std::string(z->zip4);
           prov["address.zip4"] = e.from;
         }

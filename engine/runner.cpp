@@ -188,6 +188,12 @@ struct Runtime {
           if (kv.value().is_string()) kv.value() = redact(std::string(kv.value().as_string()));
     }
     if (!graph.secrets.empty()) r.env.source_id = redact(std::move(r.env.source_id));
+    if (spdlog::should_log(spdlog::level::debug)) {
+      const auto& e = r.meta["error"].as_object();
+      const auto* m = e.if_contains("message");
+      spdlog::debug("[{}] node {}: record to {}{}", r.env.trace_id, from.spec->id, from.port_names[port],
+                    m && m->is_string() ? ": " + std::string(m->as_string()) : std::string());
+    }
   }
 
   void stamp(Record& r, const NodeRt& src) {

@@ -388,3 +388,30 @@ TEST_CASE("the shipped cassette runs pipelines/daily.yaml offline, LLM included"
   CHECK(fs::exists(w.dir / "out/daily/flowrun.db"));
   CHECK(fs::exists(w.dir / "out/daily/report.html"));
 }
+
+TEST_CASE("--log-format json: one JSON object per log line, record lines carry the trace id", "[cli][log]") {
+  Workdir w;
+  // Global options before the file: `flowrun --log-format json FILE` still means `run FILE`.
+  auto r = w.run({"--log-format", "json", "--log-level", "debug", "pipelines/sample.yaml", "--quiet"});
+  REQUIRE(r.exited);
+  CHECK(r.code == 0);
+  int json_lines = 0, record_lines = 0;
+  std::istringstream in(r.err);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] != '{') continue;  // the summary table is not a log line
+    boost::system::error_code ec;
+    auto v = json::parse(line, ec);
+    INFO(line);
+    REQUIRE(!ec);
+    ++json_lines;
+    const std::string msg(v.as_object().at("msg").as_string());
+    // The sample's bad line (6) is logged with its trace id: "[<run id>-<n>] node parcels: ..."
+    if (has(msg, "node parcels: record to errors")) {
+      ++record_lines;
+      CHECK(msg.rfind("[", 0) == 0);
+      CHECK(has(msg, "sample_parcels.jsonl:6: invalid JSON"));
+    }
+  }
+  CHECK(json_lines >= 2);
+  CHECK(record_lines == 1);
+}

@@ -1,6 +1,7 @@
 // The `flowrun` command: run, check, dot, nodes, test, report. Exit codes: 0 ok, 1 the run finished with
 // failures (past max_error_rate, a fatal node, a source that stopped on an error), 2 invalid
 // pipeline or usage, 130 interrupted.
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -17,20 +18,52 @@ namespace {
 
 const std::vector<std::string> kCommands = {"run", "check", "dot", "nodes", "report", "test", "help"};
 
-// `flowrun FILE` means `flowrun run FILE`.
+// `flowrun FILE` means `flowrun run FILE`, also after the global options
+// (`flowrun --log-format json FILE`).
 std::vector<std::string> normalise_args(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && args[0].rfind("-", 0) != 0 &&
-      std::find(kCommands.begin(), kCommands.end(), args[0]) == kCommands.end())
-    args.insert(args.begin(), "run");
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--log-level" || args[i] == "--log-format") {
+      ++i;  // skip the option's value
+      continue;
+    }
+    if (args[i].rfind("-", 0) == 0) continue;
+    if (std::find(kCommands.begin(), kCommands.end(), args[i]) == kCommands.end())
+      args.insert(args.begin() + static_cast<std::ptrdiff_t>(i), "run");
+    break;
+  }
   return args;
 }
 
+// %* in a pattern: the message escaped for a JSON string, so --log-format json stays valid JSON
+// whatever a message quotes (paths, reasons, replies).
+class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
+    static const char* hex = "0123456789abcdef";
+    for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        dest.push_back('\\');
+        dest.push_back(c);
+      } else if (u < 0x20) {
+        const char esc[] = {'\\', 'u', '0', '0', hex[u >> 4], hex[u & 15]};
+        dest.append(esc, esc + sizeof esc);
+      } else {
+        dest.push_back(c);
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<JsonEscapedMessage>(); }
+};
+
 void setup_logging(const std::string& level, const std::string& format) {
   auto logger = spdlog::stderr_color_mt("flowrun");
-  if (format == "json")
-    logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
-  else
+  if (format == "json") {
+    auto f = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc, "\n");
+    f->add_flag<JsonEscapedMessage>('*').set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%*"})");
+    logger->set_formatter(std::move(f));
+  } else
     logger->set_pattern("%H:%M:%S.%e %^%-5l%$ %v");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the test suite under the sanitizers (issue 8):
 #   asan  build-asan/ with -DFLOWRUN_ASAN=ON (AddressSanitizer + UndefinedBehaviorSanitizer), all tests
-#   tsan  build-tsan/ with -DFLOWRUN_TSAN=ON (ThreadSanitizer), the engine tests (test_engine)
+#   tsan  build-tsan/ with -DFLOWRUN_TSAN=ON (ThreadSanitizer), the engine tests (test_engine),
+#         against a oneTBB built with TSan from Debian's source (tools/tbb-tsan.sh)
 #
 #   tools/sanitize.sh [asan|tsan|all] [extra ctest args...]     (default: all)
 # Env: JOBS (default 2), FLOWRUN_ONLY (a folder subset, as for the normal build),
@@ -17,9 +18,11 @@ only_args=()
 compiler_args=()
 [ -n "${CMAKE_CXX_COMPILER:-}" ] && compiler_args=(-DCMAKE_CXX_COMPILER="$CMAKE_CXX_COMPILER")
 
-configure() {  # build-dir option
-  cmake -S "$root" -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -D"$2"=ON \
-    "${only_args[@]}" "${compiler_args[@]}" >/dev/null
+configure() {  # build-dir option [extra cmake args]
+  local dir=$1 opt=$2
+  shift 2
+  cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -D"$opt"=ON \
+    "${only_args[@]}" "${compiler_args[@]}" "$@" >/dev/null
 }
 
 run_asan() {
@@ -35,7 +38,10 @@ run_asan() {
 
 run_tsan() {
   local b=$root/build-tsan
-  configure "$b" FLOWRUN_TSAN
+  # TSan needs oneTBB itself instrumented, or it reports oneTBB's own hand-offs as races.
+  local tbb_dir
+  tbb_dir=$("$root/tools/tbb-tsan.sh")
+  configure "$b" FLOWRUN_TSAN -DTBB_DIR="$tbb_dir"
   cmake --build "$b" -j"$jobs" --target test_engine
   export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
   local bin=$b/tests/engine/test_engine

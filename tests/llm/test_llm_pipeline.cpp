@@ -101,3 +101,24 @@ TEST_CASE("pipeline: second run over the same SQLite store makes zero LLM calls"
   std::lock_guard lock(g_mu);
   CHECK(g_sunk.size() == 6);
 }
+
+TEST_CASE("check --env: the LLM probe says ok, names a missing model, and a dead server", "[probe]") {
+  FakeLlmServer fake;
+  fake.start();
+  auto probe = [&](const std::string& type, const std::string& options) {
+    const NodeDescriptor* d = llm_registry().find(type);
+    REQUIRE(d->probe);
+    YAML::Node opts = YAML::Load(options);
+    for (const auto& spec : d->options)
+      if (!spec.default_value.empty() && !opts[spec.name]) opts[spec.name] = YAML::Load(spec.default_value);
+    // rate_limit names a resource the probe does not have: it must be ignored, not an error.
+    return d->probe(NodeConfig("enrich", type, opts, "", Location{}), {});
+  };
+  CHECK(probe("llm_enricher", "{base_url: " + fake.url() + ", rate_limit: llm}") == "");
+  CHECK(probe("embedder", "{base_url: " + fake.url() + "}") == "");
+  CHECK_THAT(probe("llm_enricher", "{base_url: " + fake.url() + ", model: 'mistral:7b'}"),
+             Catch::Contains("model \"mistral:7b\" is not available"));
+  const std::string url = fake.url();
+  fake.stop();
+  CHECK_THAT(probe("llm_enricher", "{base_url: " + url + "}"), Catch::Contains("no Ollama server at " + url));
+}

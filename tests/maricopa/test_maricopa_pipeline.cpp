@@ -152,3 +152,23 @@ TEST_CASE("pipeline: --record then --replay gives the same records with no serve
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
+
+TEST_CASE("check --env: the assessor probe says ok, names a rejected key, and a dead server") {
+  AssessorServer s;  // expects "fixture-key"
+  s.start();
+  const auto* d = registry().find("maricopa_api");
+  REQUIRE(d->probe);
+  auto probe = [&](const std::string& base, const std::string& key) {
+    setenv("FLOWRUN_TEST_MARICOPA_KEY", key.c_str(), 1);
+    auto g = load_ok(pipeline(base));  // the node names rate_limit: the probe must not need it
+    return d->probe(g.find("assessor")->config, {});
+  };
+  CHECK(probe(s.base_url(), "fixture-key") == "");
+  const std::string bad = probe(s.base_url(), "wrong-key-77");
+  CHECK_THAT(bad, Catch::Contains("MARICOPA_API_KEY"));
+  CHECK_THAT(bad, !Catch::Contains("wrong-key-77"));
+  const int requests = s.requests();
+  CHECK(requests == 2);  // one request per probe: no retries against a server that said no
+  s.stop();
+  CHECK_THAT(probe(s.base_url(), "fixture-key"), Catch::Contains("no answer from the assessor"));
+}

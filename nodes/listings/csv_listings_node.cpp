@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "nodes/listings/csv_reader.hpp"
+#include "nodes/file/csv.hpp"
 
 namespace flowrun::listings {
 
@@ -82,15 +82,25 @@ void CsvListingsSource::read_file(RunContext& ctx, Emitter& out, const std::stri
   }
   ++stats_.files;
   std::string base = std::filesystem::path(file).filename().string();
-  CsvReader reader(in);
-  CsvRow row;
+  csv::Reader reader(in);  // the file source's reader: one RFC 4180 reader for the project
   std::vector<std::string> header;
   bool header_seen = false, after_header = false;
   int mls_col = -1;
-  while (!ctx.stopping() && reader.next(row)) {
-    if (!row.error.empty()) {
-      emit_error(out, file, row.line, row.error, row.cells);
-      continue;
+  for (;;) {
+    if (ctx.stopping()) break;
+    struct {
+      std::vector<std::string> cells;
+      int line = 0;
+    } row;
+    try {
+      auto cells = reader.next();
+      if (!cells) break;
+      row.cells = std::move(*cells);
+      row.line = static_cast<int>(reader.line());
+    } catch (const std::runtime_error& e) {
+      // An unterminated quote swallows the rest of the file: one error naming where it began.
+      emit_error(out, file, static_cast<int>(reader.line()), e.what(), {});
+      break;
     }
     if (all_empty(row.cells)) continue;  // blank lines, trailing newline runs
     if (!header_seen) {

@@ -389,7 +389,7 @@ TEST_CASE("the shipped cassette runs pipelines/daily.yaml offline, LLM included"
   CHECK(fs::exists(w.dir / "out/daily/report.html"));
 }
 
-TEST_CASE("--log-format json: one JSON object per log line, record lines carry the trace id", "[cli][log]") {
+TEST_CASE("JSON logs (--log-format json): one JSON object per line, record lines carry the trace id", "[cli][log]") {
   Workdir w;
   // Global options before the file: `flowrun --log-format json FILE` still means `run FILE`.
   auto r = w.run({"--log-format", "json", "--log-level", "debug", "pipelines/sample.yaml", "--quiet"});

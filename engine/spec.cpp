@@ -1,9 +1,12 @@
 // Loading a pipeline: parse, override (--set/--var), substitute ${env.X}/${vars.x}, apply mode
 // sugar, and turn every node into a typed, defaulted NodeConfig. Problems become diagnostics at
 // file:line:column; graph-level checks (inputs, ports, cycles) are in validate.cpp.
+#include <yaml-cpp/eventhandler.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -415,6 +418,33 @@ void apply_mode(Graph& g, const std::set<std::string>& explicit_concurrency, Dia
   }
 }
 
+// Where a second YAML document starts, if the text has one. Not YAML::LoadAll: yaml-cpp 0.7's
+// parser can report an endless run of empty documents at the same position for some malformed
+// input (the fuzzer found `, pahb]on,[l}`), and LoadAll then never returns. A real second
+// document starts after the first one.
+class DocumentStart final : public YAML::EventHandler {
+ public:
+  YAML::Mark at;
+  void OnDocumentStart(const YAML::Mark& mark) override { at = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+std::optional<YAML::Mark> second_document(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStart first, second;
+  if (!parser.HandleNextDocument(first) || !parser.HandleNextDocument(second)) return std::nullopt;
+  if (second.at.pos <= first.at.pos) return std::nullopt;
+  return second.at;
+}
+
 // YAML aliases make a document a graph, not a tree: `a: &a [*a]` contains itself and nine
 // nested aliases of nine items each expand to 9^9 nodes. Every later pass walks the document as a
 // tree, so bound it first: depth (which also catches self-reference) and total nodes visited.
@@ -465,12 +495,11 @@ LoadResult load_unredacted(const std::string& text, const std::string& file, con
   g.file = file;
   YAML::Node root;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      diags.error(location_of(file, docs[1]), "a pipeline file holds one YAML document; found another after `---`");
+    if (auto second = second_document(text)) {
+      diags.error(location_of(file, *second), "a pipeline file holds one YAML document; found another after `---`");
       return result;
     }
-    if (!docs.empty()) root = docs[0];
+    root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     diags.error(location_of(file, e.mark), "invalid YAML: " + e.msg);
     return result;

@@ -23,21 +23,17 @@ std::string ChildResult::describe() const {
   return "exit " + std::to_string(exit_code);
 }
 
-ChildResult run_child(const std::vector<std::string>& argv, std::chrono::seconds limit,
-                      const std::map<std::string, std::string>& env) {
-  TempDir io;
-  const std::string out_path = io.file("stdout"), err_path = io.file("stderr");
-
-  // Build argv/envp before fork: only async-signal-safe calls are allowed in the child of a
-  // multi-threaded parent (TBB may have threads running from earlier in-process tests).
+Spawned spawn_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                    const std::string& cwd, const std::string& out_path, const std::string& err_path) {
+  // Everything is prepared before fork: the fixture servers' threads are running in this
+  // process, so the child may only make async-signal-safe calls until execve.
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> env_strings;
   for (char** e = environ; *e; ++e) {
     std::string kv = *e;
-    auto name = kv.substr(0, kv.find('='));
-    if (!env.count(name)) env_strings.push_back(kv);
+    if (!env.count(kv.substr(0, kv.find('=')))) env_strings.push_back(kv);
   }
   for (const auto& [k, v] : env)
     if (!v.empty()) env_strings.push_back(k + "=" + v);
@@ -49,41 +45,53 @@ ChildResult run_child(const std::vector<std::string>& argv, std::chrono::seconds
   int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   int null_fd = ::open("/dev/null", O_RDONLY);
   if (out_fd < 0 || err_fd < 0 || null_fd < 0) throw std::runtime_error("cannot open capture files");
-
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     ::dup2(null_fd, 0);
     ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
+    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
     ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }
   ::close(out_fd);
   ::close(err_fd);
   ::close(null_fd);
+  return {pid, out_path, err_path};
+}
 
+void collect(ChildResult& r, int status, const Spawned& c) {
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  r.out = read_file(c.out_path);
+  r.err = read_file(c.err_path);
+}
+
+ChildResult wait_child(const Spawned& c, std::chrono::milliseconds limit) {
   ChildResult r;
-  int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
   for (;;) {
-    pid_t w = ::waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
+    if (::waitpid(c.pid, &status, WNOHANG) == c.pid) break;
     if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
+      ::kill(c.pid, SIGKILL);
+      ::waitpid(c.pid, &status, 0);
       r.timed_out = true;
-      break;
+      r.out = read_file(c.out_path);
+      r.err = read_file(c.err_path);
+      return r;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  if (!r.timed_out) {
-    if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-    else if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  }
-  r.out = read_file(out_path);
-  r.err = read_file(err_path);
+  collect(r, status, c);
   return r;
+}
+
+ChildResult run_child(const std::vector<std::string>& argv, std::chrono::seconds limit,
+                      const std::map<std::string, std::string>& env) {
+  TempDir io;
+  return wait_child(spawn_child(argv, env, "", io.file("stdout"), io.file("stderr")), limit);
 }
 
 TempDir::TempDir() {

@@ -1,6 +1,8 @@
 // Runs a program as a child process with a wall-clock limit and captures what it printed, so a
 // test can tell "exited 2 with a message" from "crashed on a signal" or "hung".
 #pragma once
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
 #include <string>
@@ -34,6 +36,20 @@ struct TempDir {
 
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
+
+// The pieces of run_child, for tests that kill a child mid-run (daily_harness).
+// A child started without waiting; stdin is /dev/null, stdout/stderr go to files; `cwd` "" =
+// this process's. `env` as for run_child.
+struct Spawned {
+  pid_t pid = -1;
+  std::string out_path, err_path;
+};
+Spawned spawn_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                    const std::string& cwd, const std::string& out_path, const std::string& err_path);
+// Waits at most `limit`; on timeout kills with SIGKILL and reports timed_out.
+ChildResult wait_child(const Spawned& c, std::chrono::milliseconds limit);
+// Fills exit code or signal and the captured output from a waitpid() status.
+void collect(ChildResult& r, int status, const Spawned& c);
 
 // The flowrun binary under test: $FLOWRUN_BIN (set by ctest), else the one the build put
 // next to the test build (FLOWRUN_BIN_DEFAULT).

@@ -75,77 +75,10 @@ std::vector<std::string> sql_strings(const std::string& db, const std::string& s
   return out;
 }
 
-Spawned spawn_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                    const std::string& cwd, const std::string& out_path, const std::string& err_path) {
-  // Everything is prepared before fork: the fixture servers' threads are running in this
-  // process, so the child may only make async-signal-safe calls until execve.
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) {
-    std::string kv = *e;
-    if (!env.count(kv.substr(0, kv.find('=')))) env_strings.push_back(kv);
-  }
-  for (const auto& [k, v] : env)
-    if (!v.empty()) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-
-  int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  int null_fd = ::open("/dev/null", O_RDONLY);
-  if (out_fd < 0 || err_fd < 0 || null_fd < 0) throw std::runtime_error("cannot open capture files");
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    ::dup2(null_fd, 0);
-    ::dup2(out_fd, 1);
-    ::dup2(err_fd, 2);
-    if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
-    ::execve(args[0], args.data(), envp.data());
-    ::_exit(127);
-  }
-  ::close(out_fd);
-  ::close(err_fd);
-  ::close(null_fd);
-  return {pid, out_path, err_path};
-}
-
-namespace {
-void fill(ChildResult& r, int status, const Spawned& c) {
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
-  r.out = read_file(c.out_path);
-  r.err = read_file(c.err_path);
-}
-}  // namespace
-
-ChildResult wait_child(const Spawned& c, std::chrono::milliseconds limit) {
-  ChildResult r;
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  int status = 0;
-  for (;;) {
-    if (::waitpid(c.pid, &status, WNOHANG) == c.pid) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(c.pid, SIGKILL);
-      ::waitpid(c.pid, &status, 0);
-      r.timed_out = true;
-      r.out = read_file(c.out_path);
-      r.err = read_file(c.err_path);
-      return r;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  fill(r, status, c);
-  return r;
-}
-
 bool exited_already(const Spawned& c, ChildResult* finished) {
   int status = 0;
   if (::waitpid(c.pid, &status, WNOHANG) != c.pid) return false;
-  if (finished) fill(*finished, status, c);
+  if (finished) collect(*finished, status, c);
   return true;
 }
 
@@ -153,7 +86,7 @@ bool kill_now(const Spawned& c, ChildResult* finished) {
   ::kill(c.pid, SIGKILL);
   int status = 0;
   ::waitpid(c.pid, &status, 0);
-  if (finished) fill(*finished, status, c);
+  if (finished) collect(*finished, status, c);
   // It may have exited on its own between the last poll and the kill.
   return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
 }

@@ -29,15 +29,6 @@ int unused_port();
 long long sql_int(const std::string& db, const std::string& sql);
 std::vector<std::string> sql_strings(const std::string& db, const std::string& sql);
 
-// A child started without waiting; stdout/stderr go to files.
-struct Spawned {
-  pid_t pid = -1;
-  std::string out_path, err_path;
-};
-Spawned spawn_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                    const std::string& cwd, const std::string& out_path, const std::string& err_path);
-// Waits at most `limit`; on timeout kills with SIGKILL and reports timed_out.
-ChildResult wait_child(const Spawned& c, std::chrono::milliseconds limit);
 // Polls `ready()` (and whether the child exited) every ~2 ms; SIGKILLs it once ready.
 // Returns true when the SIGKILL ended a live run, false when the run finished first
 // (`finished` then holds how it ended).

@@ -17,6 +17,7 @@
 
 #include "engine/context.hpp"
 #include "engine/pipeline.hpp"
+#include "engine/redact.hpp"
 #include "engine/yaml_util.hpp"
 
 namespace flowrun {
@@ -709,14 +710,6 @@ void compare(const OutputSpec& o, const std::vector<Record>& got, std::vector<st
   }
 }
 
-std::string redact(std::string s, const std::vector<std::string>& secrets) {
-  for (const auto& secret : secrets) {
-    if (secret.size() < 4) continue;
-    for (auto pos = s.find(secret); pos != std::string::npos; pos = s.find(secret, pos)) s.replace(pos, secret.size(), "***");
-  }
-  return s;
-}
-
 ConfigTestResult run_one(const Graph& g, const TestSpec& t, Diagnostics& diags) {
   ConfigTestResult res;
   res.name = t.name;
@@ -753,7 +746,7 @@ ConfigTestResult run_one(const Graph& g, const TestSpec& t, Diagnostics& diags) 
       if (auto it = st.captures.find(cap); it != st.captures.end()) got = it->second->records;
     compare(t.outputs[k], got, res.failures);
   }
-  for (auto& f : res.failures) f = redact(f, g.secrets);
+  for (auto& f : res.failures) f = redact_secrets(f, g.secrets);
   res.passed = res.failures.empty();
   return res;
 }

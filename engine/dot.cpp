@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "engine/pipeline.hpp"
+#include "engine/redact.hpp"
 
 namespace flowrun {
 
@@ -15,13 +16,6 @@ std::string esc(std::string s) {
     o += c;
   }
   return o;
-}
-
-std::string redact(std::string s, const std::vector<std::string>& secrets) {
-  for (const auto& sec : secrets)
-    if (sec.size() >= 4)
-      for (auto p = s.find(sec); p != std::string::npos; p = s.find(sec, p)) s.replace(p, sec.size(), "***");
-  return s;
 }
 
 struct Style {
@@ -64,7 +58,7 @@ std::string to_dot(const Graph& graph, const RunSummary* run) {
       label += "\nin " + std::to_string(s->in) + " / out " + std::to_string(s->out);
       if (s->errors) label += "\nerrors: " + std::to_string(s->errors);
     }
-    o << "  \"" << esc(n.id) << "\" [label=\"" << esc(redact(label, graph.secrets)) << "\", shape=" << st.shape
+    o << "  \"" << esc(n.id) << "\" [label=\"" << esc(redact_secrets(label, graph.secrets)) << "\", shape=" << st.shape
       << ", fillcolor=\"" << st.fill << "\"" << (s && s->errors ? ", color=\"#c0392b\", penwidth=2" : "") << "];\n";
   }
   auto edge_count = [&](const std::string& from, const std::string& port, const std::string& to) -> std::int64_t {

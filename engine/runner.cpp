@@ -28,6 +28,7 @@
 #include "engine/context.hpp"
 #include "engine/io_pool.hpp"
 #include "engine/pipeline.hpp"
+#include "engine/redact.hpp"
 
 namespace flowrun {
 
@@ -257,13 +258,7 @@ struct Runtime {
     return r;
   }
 
-  std::string redact(std::string s) const {
-    for (const auto& secret : graph.secrets) {
-      if (secret.size() < 4) continue;  // too short to redact without mangling text
-      for (auto pos = s.find(secret); pos != std::string::npos; pos = s.find(secret, pos)) s.replace(pos, secret.size(), "***");
-    }
-    return s;
-  }
+  std::string redact(std::string s) const { return redact_secrets(std::move(s), graph.secrets); }
 
   void run_body(NodeRt& n, const Msg& msg, const std::function<void(int, const Msg&)>& deliver) {
     {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "engine/pipeline.hpp"
+#include "engine/redact.hpp"
 #include "engine/resources.hpp"
 #include "engine/yaml_util.hpp"
 
@@ -632,11 +633,7 @@ LoadResult load_pipeline_string(const std::string& text, const std::string& file
   // never show it.
   Diagnostics clean;
   for (auto d : r.diagnostics.all()) {
-    for (const auto& secret : r.graph.secrets) {
-      if (secret.size() < 4) continue;
-      for (auto pos = d.message.find(secret); pos != std::string::npos; pos = d.message.find(secret, pos))
-        d.message.replace(pos, secret.size(), "***");
-    }
+    d.message = redact_secrets(std::move(d.message), r.graph.secrets);
     if (d.severity == Severity::error) clean.error(d.where, d.message);
     else clean.warning(d.where, d.message);
   }

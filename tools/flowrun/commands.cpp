@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "engine/config_tests.hpp"
+#include "engine/redact.hpp"
 #include "tools/flowrun/progress.hpp"
 #ifdef FLOWRUN_HAVE_REPORT
 #include "nodes/report/report.hpp"
@@ -54,9 +55,7 @@ int check_command(const PipelineArgs& pa, bool check_env, const Registry& regist
       } catch (const std::exception& e) {
         problem = e.what();
       }
-      for (const auto& sec : r.graph.secrets)
-        if (sec.size() >= 4)
-          for (auto p = problem.find(sec); p != std::string::npos; p = problem.find(sec, p)) problem.replace(p, sec.size(), "***");
+      problem = redact_secrets(std::move(problem), r.graph.secrets);
       std::cerr << fmt::format("{}: node '{}' ({}): {}\n", n.where.str(), n.id, n.type, problem.empty() ? "ok" : problem);
       failed += !problem.empty();
     }

@@ -18,6 +18,9 @@ namespace flowrun::report {
 int write_report(const std::string& store_url, const std::string& format,
                  const std::string& out_path, const std::string& dot_text);
 
+// The format a file name asks for: .json -> json, .csv -> csv, anything else -> html.
+std::string format_from_extension(const std::string& path);
+
 // The pieces, for tests and the report node.
 boost::json::object collect_report(store::Store& store, const std::string& run_id = "");
 std::string render_json(const boost::json::object& report);

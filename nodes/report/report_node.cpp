@@ -1,6 +1,4 @@
 // The `report` sink: when every record upstream has been written, writes the store's report.
-#include <filesystem>
-
 #include "engine/context.hpp"
 #include "engine/registry.hpp"
 #include "nodes/report/register.hpp"
@@ -12,11 +10,7 @@ namespace {
 
 std::string format_for(const NodeConfig& cfg, const std::string& path) {
   std::string f = cfg.get_string("format");
-  if (!f.empty()) return f;
-  auto ext = std::filesystem::path(path).extension().string();
-  if (ext == ".json") return "json";
-  if (ext == ".csv") return "csv";
-  return "html";
+  return f.empty() ? report::format_from_extension(path) : f;
 }
 
 class ReportSink final : public ProcessNode {

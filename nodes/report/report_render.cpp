@@ -311,6 +311,11 @@ std::string render_html(const json::object& rep, const std::string& dot_text) {
   return h;
 }
 
+std::string format_from_extension(const std::string& path) {
+  const auto ext = std::filesystem::path(path).extension().string();
+  return ext == ".json" ? "json" : ext == ".csv" ? "csv" : "html";
+}
+
 int write_report(const std::string& store_url, const std::string& format, const std::string& out_path,
                  const std::string& dot_text) {
   if (format != "json" && format != "csv" && format != "html") {

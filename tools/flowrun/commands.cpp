@@ -170,11 +170,7 @@ int report_command(const ReportArgs& a, const Registry& registry) {
     std::cerr << "flowrun report: no store: give --store URL or a pipeline that names its store:\n";
     return 2;
   }
-  std::string format = a.format;
-  if (format.empty()) {
-    const auto ext = std::filesystem::path(a.out).extension().string();
-    format = ext == ".json" ? "json" : ext == ".csv" ? "csv" : "html";
-  }
+  const std::string format = a.format.empty() ? report::format_from_extension(a.out) : a.format;
   const int rc = report::write_report(url, format, a.out, dot);
   if (rc == 0) std::cerr << fmt::format("report written to {}\n", a.out);
   return rc;

@@ -1,6 +1,7 @@
 // Config unit tests: parse the `tests:` specs, cut the pipeline down to what the inserted records
 // can reach, stub its sources and sinks with in-memory nodes, run it, compare. See
 // docs/testing-pipelines.md for the file format and engine/config_tests.hpp for the API.
+#include "engine/json_text.hpp"
 #include "engine/config_tests.hpp"
 
 #include <algorithm>
@@ -105,7 +106,7 @@ json::value to_json(const YAML::Node& n) {
 }
 
 std::string show(const json::value& v) {
-  std::string s = json::serialize(v);
+  std::string s = to_json_text(v);
   if (s.size() > 160) s = s.substr(0, 157) + "...";
   return s;
 }

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "engine/json_text.hpp"
 #include "engine/graph.hpp"
 #include "engine/metrics.hpp"
 #include "engine/pipeline.hpp"
@@ -80,7 +81,9 @@ boost::json::object RunSummary::to_json() const {
     es.push_back(json::object{{"from", e.from}, {"port", e.port}, {"to", e.to}, {"control", e.control}, {"count", e.count}});
   json::object cs;
   for (const auto& [k, v] : counters) cs[k] = v;
-  return json::object{{"pipeline", pipeline}, {"run_id", run_id}, {"status", status}, {"exit_code", exit_code},
+  json::array ws;
+  for (const auto& w : warnings) ws.push_back(json::string(w));
+  return json::object{{"warnings", ws}, {"failure", failure}, {"pipeline", pipeline}, {"run_id", run_id}, {"status", status}, {"exit_code", exit_code},
                       {"started_at", started_at}, {"finished_at", finished_at}, {"duration_ms", duration_ms},
                       {"source_records", source_records}, {"dead_letters", dead_letters},
                       {"error_rate", error_rate}, {"max_error_rate", max_error_rate}, {"nodes", ns},
@@ -98,7 +101,9 @@ std::string RunSummary::to_table() const {
     if (!n.stopped_reason.empty()) t += "    stopped: " + n.stopped_reason + "\n";
   }
   for (const auto& [k, v] : counters) t += fmt::format("  {} = {}\n", k, v);
-  for (const auto& kv : resources) t += fmt::format("  resource {}: {}\n", std::string(kv.key()), boost::json::serialize(kv.value()));
+  for (const auto& kv : resources) t += fmt::format("  resource {}: {}\n", std::string(kv.key()), to_json_text(kv.value()));
+  for (const auto& w : warnings) t += "warning: " + w + "\n";
+  if (!failure.empty()) t += "failed: " + failure + "\n";
   t += fmt::format("run {} {} in {:.0f} ms: {} records from sources, {} dead letters ({:.2f}%){}\n", run_id, status,
                    duration_ms, source_records, dead_letters, error_rate * 100,
                    max_error_rate >= 0 ? fmt::format(", max_error_rate {:.2f}%", max_error_rate * 100) : "");

@@ -1,4 +1,5 @@
 // `csv` sink: a header row, then one row per record. Nested values are written as JSON text.
+#include "engine/json_text.hpp"
 #include "engine/context.hpp"
 #include "engine/registry.hpp"
 #include "nodes/file/csv.hpp"
@@ -11,7 +12,7 @@ namespace {
 std::string cell(const json::value* v) {
   if (!v || v->is_null()) return "";
   if (v->is_string()) return std::string(v->as_string());
-  return json::serialize(*v);
+  return to_json_text(*v);
 }
 
 class CsvSink : public ProcessNode {

@@ -1,5 +1,6 @@
 // `dead_letter` sink: every record that failed, with the node, port and reason, as JSON Lines.
 // Error ports that no node consumes are routed here by the engine.
+#include "engine/json_text.hpp"
 #include "engine/context.hpp"
 #include "engine/registry.hpp"
 #include "nodes/file/output_file.hpp"
@@ -27,7 +28,7 @@ class DeadLetterSink : public ProcessNode {
       line["reason"] = "sent to port '" + std::string(line.contains("port") ? line["port"].as_string().c_str() : "?") +
                        "' by node '" + std::string(line.contains("node") ? line["node"].as_string().c_str() : "?") + "'";
     line["record"] = std::move(in.data);
-    file_->write_line(json::serialize(line));
+    file_->write_line(to_json_text(line));
   }
   void close(RunContext&, Emitter&) override { file_->flush(); }
 

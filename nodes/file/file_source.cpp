@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/json_text.hpp"
 #include "engine/context.hpp"
 #include "engine/utf8.hpp"
 #include "engine/registry.hpp"
@@ -58,7 +59,7 @@ class FileSource : public SourceNode {
   void send(json::object data, const std::string& file, long line, Emitter& out) {
     Record r(std::move(data));
     if (!id_field_.empty()) {
-      if (auto* v = r.data.if_contains(id_field_)) r.env.source_id = v->is_string() ? std::string(v->as_string()) : json::serialize(*v);
+      if (auto* v = r.data.if_contains(id_field_)) r.env.source_id = v->is_string() ? std::string(v->as_string()) : to_json_text(*v);
     }
     if (r.env.source_id.empty()) r.env.source_id = std::filesystem::path(file).filename().string() + ":" + std::to_string(line);
     ++emitted_;
@@ -113,8 +114,8 @@ class FileSource : public SourceNode {
     for (auto& item : v.as_array()) {
       ++i;
       if (done()) break;
-      if (!item.is_object()) bad(file, i, "array element " + std::to_string(i) + " is not an object", json::serialize(item), out);
-      else if (has_non_finite(item)) bad(file, i, "a number is out of range (JSON has no Infinity or NaN)", json::serialize(item), out);
+      if (!item.is_object()) bad(file, i, "array element " + std::to_string(i) + " is not an object", to_json_text(item), out);
+      else if (has_non_finite(item)) bad(file, i, "a number is out of range (JSON has no Infinity or NaN)", to_json_text(item), out);
       else send(std::move(item.as_object()), file, i, out);
     }
   }

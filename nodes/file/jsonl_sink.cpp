@@ -1,4 +1,5 @@
 // `jsonl` sink: one JSON object per line.
+#include "engine/json_text.hpp"
 #include "engine/context.hpp"
 #include "engine/registry.hpp"
 #include "nodes/file/output_file.hpp"
@@ -17,7 +18,7 @@ class JsonlSink : public ProcessNode {
       in.data["_envelope"] = json::object{{"source", in.env.source}, {"source_id", in.env.source_id}, {"trace_id", in.env.trace_id}};
       if (!in.meta.empty()) in.data["_meta"] = in.meta;
     }
-    file_->write_line(json::serialize(in.data));
+    file_->write_line(to_json_text(in.data));
   }
   void close(RunContext&, Emitter&) override { file_->flush(); }
 

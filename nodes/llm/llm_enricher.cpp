@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/json_text.hpp"
 #include "engine/context.hpp"
 #include "nodes/llm/defaults.hpp"
 #include "nodes/llm/json_schema.hpp"
@@ -77,7 +78,7 @@ class LlmEnricher final : public ProcessNode {
     price_per_1k_ = cfg.get_number("price_per_1k", 0);
     stream_ = cfg.get_bool("stream", false);
     // Everything that changes the answer for the same input goes into the key's first half.
-    prompt_key_ = hash_hex(s_.model + "\n" + kSystemPrompt + "\n" + tmpl_.text() + "\n" + json::serialize(schema_) +
+    prompt_key_ = hash_hex(s_.model + "\n" + kSystemPrompt + "\n" + tmpl_.text() + "\n" + to_json_text(schema_) +
                            "\n" + fmt::format("{}", temperature_));
   }
 
@@ -139,7 +140,7 @@ class LlmEnricher final : public ProcessNode {
         json::object stored{{"result", result}, {"tokens_prompt", meta["tokens_prompt"]},
                             {"tokens_completion", meta["tokens_completion"]}};
         try {
-          cache_->put(key, s_.model, json::serialize(stored), s_.cache_ttl);
+          cache_->put(key, s_.model, to_json_text(stored), s_.cache_ttl);
         } catch (const std::exception& e) {
           spdlog::warn("llm_enricher '{}': could not write the LLM cache: {}", cfg_.id(), e.what());
         }

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "engine/json_text.hpp"
 #include "engine/node.hpp"
 
 namespace flowrun::store {
@@ -23,6 +24,8 @@ const std::vector<std::string>& default_hash_exclude() {
   return v;
 }
 
+// The content hash's input. It keeps Boost.JSON's number form on purpose: changing it would change
+// every stored hash, and the next run would see every record as changed (and pay the LLM again).
 static void write_canonical(const json::value& v, std::string& out) {
   switch (v.kind()) {
     case json::kind::object: {
@@ -92,7 +95,7 @@ static std::string text_of(const json::value* v) {
   if (v->is_int64()) return std::to_string(v->get_int64());
   if (v->is_uint64()) return std::to_string(v->get_uint64());
   if (v->is_null()) return "";
-  return json::serialize(*v);
+  return to_json_text(*v);
 }
 
 static std::optional<double> number_of(const json::value* v) {

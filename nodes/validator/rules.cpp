@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/json_text.hpp"
 #include "engine/diagnostics.hpp"
 #include "engine/yaml_util.hpp"
 
@@ -39,7 +40,7 @@ std::optional<double> as_number(const json::value* v) {
 
 std::string text_of(const json::value& v) {
   if (v.is_string()) return std::string(v.get_string());
-  return json::serialize(v);
+  return to_json_text(v);
 }
 
 std::string num_text(double d) {
@@ -257,7 +258,7 @@ Check run(const Rule& r, const json::object& rec) {
                                      (v->is_double() && v->get_double() == std::floor(v->get_double())))) ||
                  (t == "string" && v->is_string()) || (t == "boolean" && v->is_bool()) ||
                  (t == "array" && v->is_array()) || (t == "object" && v->is_object());
-      if (!c.passed) c.message = r.field + " " + json::serialize(*v) + " is not a " + t;
+      if (!c.passed) c.message = r.field + " " + to_json_text(*v) + " is not a " + t;
       break;
     }
     case RuleType::ratio: {

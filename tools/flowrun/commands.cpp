@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/json_text.hpp"
 #include "engine/config_tests.hpp"
 #include "engine/redact.hpp"
 #include "tools/flowrun/progress.hpp"
@@ -127,7 +128,7 @@ int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& regis
     }
   }
   std::cerr << s.to_table();
-  if (ra.json) std::cout << boost::json::serialize(s.to_json()) << "\n";
+  if (ra.json) std::cout << to_json_text(s.to_json()) << "\n";
   if (!ra.dot_out.empty()) {
     std::ofstream out(ra.dot_out);
     if (!out) {

@@ -63,6 +63,8 @@ struct RunSummary {
   double error_rate = 0, max_error_rate = -1;  // -1 = not set
   std::map<std::string, double> counters;      // RunContext counters (tokens, cache hits ...)
   boost::json::object resources;               // waits, breaker states, budgets left
+  std::vector<std::string> warnings;           // things a reader must see (RunContext::warn)
+  std::string failure;                         // why a failed run failed, on one line ("" when ok)
   int exit_code = 0;
 
   boost::json::object to_json() const;

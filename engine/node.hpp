@@ -14,6 +14,7 @@ namespace flowrun {
 
 class Resources;
 class RunContext;
+struct RunSummary;
 
 // Hands records to the node's output ports. "out" is the default port; "errors" is always there;
 // other ports are declared in the node's descriptor.
@@ -49,6 +50,10 @@ class Node {
   // Called once after every input has finished and every record was processed; may still emit
   // (aggregates, flushed batches).
   virtual void close(RunContext&, Emitter&) {}
+  // Called once after the run's outcome is known and the run observers (the run ledger) have
+  // recorded it, in file order: for outputs about the run itself (a report, a notification), so
+  // they show the finished run. A throw fails the run (exit 1) and the ledger is told.
+  virtual void after_run(RunContext&, const RunSummary&) {}
 };
 
 // A source runs on its own thread (never a TBB worker), so it may block on the network.

@@ -13,6 +13,7 @@
 // Completion: the main thread marks a node done when all its data predecessors are done and
 // nothing is inside it, calls close(), and wakes nodes that wait on it through `after:`.
 #include <oneapi/tbb/flow_graph.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -650,23 +651,46 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
   for (const auto& [name, b] : resources->budgets())
     s.resources[name] = json::object{{"kind", "budget"}, {"limit", b->limit()}, {"spent", b->spent()}, {"remaining", b->remaining()}, {"cost", b->cost()}};
 
-  bool source_failed = false;
-  for (const auto& n : s.nodes) source_failed = source_failed || (n.role == "source" && !n.stopped_reason.empty());
+  std::string source_failed;
+  for (const auto& n : s.nodes)
+    if (n.role == "source" && !n.stopped_reason.empty() && source_failed.empty())
+      source_failed = "source '" + n.id + "' stopped: " + n.stopped_reason;
   if (interrupted) s.status = "interrupted", s.exit_code = 130;
-  else if (rt.fatal) s.status = "failed", s.exit_code = 1;
-  else if (s.max_error_rate >= 0 && s.error_rate > s.max_error_rate) s.status = "failed", s.exit_code = 1;
-  else if (source_failed) s.status = "failed", s.exit_code = 1;
+  else if (rt.fatal) s.status = "failed", s.exit_code = 1, s.failure = rt.fatal_reason;
+  else if (s.max_error_rate >= 0 && s.error_rate > s.max_error_rate)
+    s.status = "failed", s.exit_code = 1,
+    s.failure = fmt::format("dead letters are {:.2f}% of source records, above max_error_rate {:.2f}%",
+                            s.error_rate * 100, s.max_error_rate * 100);
+  else if (!source_failed.empty()) s.status = "failed", s.exit_code = 1, s.failure = source_failed;
   else s.status = "ok", s.exit_code = 0;
   if (rt.fatal) s.counters["fatal"] = 1, spdlog::error("{}", rt.fatal_reason);
+  s.warnings = ctx.warnings();
 
-  for (const auto& obs : registry.observers())
-    if (obs.on_finish) {
-      try {
-        obs.on_finish(ctx, s);
-      } catch (const std::exception& e) {
-        spdlog::error("run observer failed: {}", rt.redact(e.what()));
+  auto tell_observers = [&] {
+    for (const auto& obs : registry.observers())
+      if (obs.on_finish) {
+        try {
+          obs.on_finish(ctx, s);
+        } catch (const std::exception& e) {
+          spdlog::error("run observer failed: {}", rt.redact(e.what()));
+        }
       }
+  };
+  tell_observers();
+  // Outputs about the run (reports, notifications) come after the ledger has the finished run.
+  bool after_run_failed = false;
+  for (auto& n : rt.nodes) {
+    try {
+      n->impl->after_run(ctx, s);
+    } catch (const std::exception& e) {
+      const std::string why = "node '" + n->spec->id + "' failed after the run: " + rt.redact(e.what());
+      spdlog::error("{}", why);
+      if (s.failure.empty()) s.failure = why;
+      if (s.exit_code == 0) s.status = "failed", s.exit_code = 1;
+      after_run_failed = true;
     }
+  }
+  if (after_run_failed) tell_observers();
   return s;
 }
 

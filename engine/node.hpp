@@ -52,7 +52,8 @@ class Node {
   virtual void close(RunContext&, Emitter&) {}
   // Called once after the run's outcome is known and the run observers (the run ledger) have
   // recorded it, in file order: for outputs about the run itself (a report, a notification), so
-  // they show the finished run. A throw fails the run (exit 1) and the ledger is told.
+  // they show the finished run. A throw fails the run (exit 1); counters and warnings added here
+  // (RunContext) reach the summary; the ledger is told again of either.
   virtual void after_run(RunContext&, const RunSummary&) {}
 };
 

@@ -690,7 +690,14 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
       after_run_failed = true;
     }
   }
-  if (after_run_failed) tell_observers();
+  // They may count or warn (a notification that could not be sent): the ledger hears of it too.
+  auto counters = ctx.counters();
+  auto warnings = ctx.warnings();
+  if (after_run_failed || counters != s.counters || warnings != s.warnings) {
+    s.counters = std::move(counters);
+    s.warnings = std::move(warnings);
+    tell_observers();
+  }
   return s;
 }
 

@@ -10,7 +10,14 @@
 #include <string>
 #include <vector>
 
+namespace flowrun {
+class Registry;
+}
+
 namespace flowrun::store {
+
+// Tells the engine which `store:` URL schemes exist and how a relative SQLite path resolves.
+void register_store_schemes(Registry& registry);
 
 // One canonical property, prepared for the store (see record_rows.hpp for how a Record becomes
 // one). `content_hash` covers the canonical body minus volatile fields.

@@ -376,6 +376,7 @@ void register_store_nodes(Registry& registry) {
     d.factory = [](const NodeConfig& c) { return std::make_unique<store::DeadLetterStore>(c); };
     registry.add(std::move(d));
   }
+  store::register_store_schemes(registry);
   registry.add_observer(store::run_ledger_observer());
 }
 

@@ -2,6 +2,7 @@
 
 #include "nodes/store/postgres_store.hpp"
 #include "nodes/store/sqlite_store.hpp"
+#include "engine/registry.hpp"
 #include "nodes/store/store.hpp"
 
 namespace flowrun::store {
@@ -17,6 +18,27 @@ std::string redact_url(const std::string& url) {
   auto colon = url.find(':', scheme + 3);
   if (colon == std::string::npos || colon > at) return url;
   return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+// The schemes a pipeline's `store:` may use. A relative SQLite path resolves from the pipeline's
+// folder (cron does not `cd`); sqlite:///abs and sqlite:/abs are absolute already.
+void register_store_schemes(Registry& registry) {
+  registry.add_store_scheme({"sqlite", "an embedded SQLite file (WAL)",
+                             [](const std::string& url, const std::string& base_dir, std::string& why) {
+                               std::string path = url.substr(7);
+                               if (starts_with(path, "//")) path = path.substr(2);
+                               if (path.empty()) {
+                                 why = "store URL '" + url + "' names no file";
+                                 return url;
+                               }
+                               return "sqlite:" + resolve_path(base_dir, path);
+                             }});
+  for (const char* scheme : {"postgresql", "postgres"})
+    registry.add_store_scheme({scheme, "a PostgreSQL server (libpq URL)",
+                               [](const std::string& url, const std::string&, std::string& why) {
+                                 if (url.find("://") == std::string::npos) why = "a PostgreSQL URL is postgresql://user@host/db";
+                                 return url;
+                               }});
 }
 
 std::unique_ptr<Store> Store::open(const std::string& url) {

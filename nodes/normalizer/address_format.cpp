@@ -7,17 +7,31 @@
 
 namespace flowrun::norm::addr {
 
-std::string LineParser::name_word(std::size_t i, const RoadSpan& road) const {
+void LineParser::append_name_word(std::string& out, std::size_t i, const RoadSpan& road) const {
   const Token& t = tok(i);
+  out.push_back(' ');
   if (road.found() && i >= road.begin && i < road.end) {
-    if (t.is(kRoadQualified)) return "Rd";
-    if (t.is(kUpperName) || t.text == "I") return std::string(t.text);
+    if (t.is(kRoadQualified)) {
+      out += "Rd";
+      return;
+    }
+    if (t.is(kUpperName) || t.text == "I") {
+      out += t.text;
+      return;
+    }
   }
-  if (is_ordinal_text(t.text)) return std::string(t.text.substr(0, t.text.size() - 2)) + to_lower(t.text.substr(t.text.size() - 2));
+  if (is_ordinal_text(t.text)) {  // 55TH -> 55th
+    out += t.text.substr(0, t.text.size() - 2);
+    for (char c : t.text.substr(t.text.size() - 2)) out.push_back(static_cast<char>(c + 32));
+    return;
+  }
   bool digit = false;
   for (char c : t.text) digit = digit || (c >= '0' && c <= '9');
-  if (digit || t.text.size() == 1 || (t.is(kDirectional) && !t.is(kDirSpelled))) return std::string(t.text);
-  return title_case(t.text);
+  if (digit || t.text.size() == 1 || (t.is(kDirectional) && !t.is(kDirSpelled))) {
+    out += t.text;
+    return;
+  }
+  out += title_case(t.text);
 }
 
 // [b, e) are the street's words (units and city already taken out). The post-directional may
@@ -43,12 +57,12 @@ void LineParser::format_street(std::size_t b, std::size_t e) {
   bool alnum = false;
   for (std::size_t i = b; i < last; ++i) {
     for (char c : tok(i).text) alnum = alnum || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || static_cast<unsigned char>(c) >= 0x80;
-    s.append(" ").append(name_word(i, road));
+    append_name_word(s, i, road);
   }
   if (!alnum) fail("has no street name");
   if (suffix != npos) s.append(" ").append(tok(suffix).word->suffix);
   if (post != npos) s.append(" ").append(tok(post).word->directional);
-  for (std::size_t i = leftover_b_; i < leftover_e_; ++i) s.append(" ").append(name_word(i, road));
+  for (std::size_t i = leftover_b_; i < leftover_e_; ++i) append_name_word(s, i, road);
   a_.street = std::move(s);
 }
 

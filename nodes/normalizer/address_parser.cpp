@@ -93,6 +93,12 @@ void LineParser::take_zip() {
 // Dashes left after the ZIP separate parts the way commas do ("123 Main St - Phoenix").
 void LineParser::drop_dashes() {
   auto& ts = line_.tokens;
+  bool any = false;
+  for (std::size_t i = 0; i < end_ && !any; ++i) any = ts[i].is_dash();
+  if (!any) {
+    ts.resize(end_);
+    return;
+  }
   std::size_t out = 0;
   std::uint16_t part = 0, last_part = 0;
   bool split = false;
@@ -114,6 +120,7 @@ void LineParser::drop_dashes() {
 
 // A state: a code or a name (up to four words) at the end, before the ZIP, in one part.
 void LineParser::take_state() {
+  if (end_ == 0 || !tok(end_ - 1).is(kStateCode | kStateName | kStateLastWord)) return;
   char buf[64];
   for (std::size_t len = 4; len >= 1; --len) {
     if (end_ < number_end_ + 1 + len) continue;

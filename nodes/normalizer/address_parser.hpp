@@ -1,6 +1,7 @@
-// The address parser's internals (address_parser.cpp reads the line's end and its comma parts,
-// address_street.cpp its street part, address_units.cpp the secondary units). Token indices
-// throughout: the line is tokenised once and every step narrows [begin, end) ranges of it.
+// The address parser's internals: address_parser.cpp reads the line's end and its comma parts,
+// address_street.cpp the house number and the street's own part, address_units.cpp the
+// secondary units, address_format.cpp prints the street. Token indices throughout: the line is
+// tokenised once and every step narrows [begin, end) ranges of it.
 #pragma once
 #include <cstddef>
 #include <string>
@@ -54,7 +55,7 @@ class LineParser {
   RoadSpan find_road(std::size_t b, std::size_t e) const;
   bool city_can_start_at(std::size_t k) const;
   void format_street(std::size_t b, std::size_t e);
-  std::string name_word(std::size_t i, const RoadSpan& road) const;
+  void append_name_word(std::string& out, std::size_t i, const RoadSpan& road) const;
 
   // ---- units (address_units.cpp)
   std::size_t unit_at(std::size_t i, std::size_t e, UnitPart* out, bool unitless_ok) const;

@@ -1,8 +1,8 @@
 #include "nodes/normalizer/address_places.hpp"
 
-#include <unordered_map>
-#include <unordered_set>
+#include <deque>
 
+#include "nodes/normalizer/address_table.hpp"
 #include "nodes/normalizer/address_words.hpp"
 
 namespace flowrun::norm::addr {
@@ -13,11 +13,12 @@ constexpr PlaceRow kPlaces[] = {
 #include "nodes/normalizer/data/places_us.inc"
 };
 
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+struct PlaceTables {
+  std::deque<std::string> keys;         // the text the tables' views point into
+  WordTable<const PlaceRow*> by_key{1024};  // "AZ|SUN CITY WEST" -> row
+  WordTable<bool> last_words{512};      // "WEST": some place's key ends with it
+  WordTable<bool> states{64};
 };
-using PlaceMap = std::unordered_map<std::string, const PlaceRow*, StringHash, std::equal_to<>>;
 
 void append_folded(std::string& key, std::string_view part) {
   if (part.empty()) return;
@@ -50,31 +51,29 @@ std::string key_of_text(std::string_view state, std::string_view text) {
   return key;
 }
 
-const PlaceMap& places() {
-  static const PlaceMap m = [] {
-    PlaceMap t;
+const PlaceTables& places() {
+  static const PlaceTables t = [] {
+    PlaceTables p;
+    auto add = [&](const PlaceRow& row, std::string_view text) {
+      const std::string& key = p.keys.emplace_back(key_of_text(row.state, text));
+      if (!p.by_key.find(key)) p.by_key[key] = &row;
+      auto cut = key.find_last_of(" |");
+      p.last_words[std::string_view(key).substr(cut + 1)] = true;
+    };
     for (const auto& row : kPlaces) {
-      t.emplace(key_of_text(row.state, row.name), &row);
+      p.states[row.state] = true;
+      add(row, row.name);
       std::string_view rest = row.spellings;
       while (!rest.empty()) {
         auto bar = rest.find('|');
-        t.emplace(key_of_text(row.state, rest.substr(0, bar)), &row);
+        add(row, rest.substr(0, bar));
         if (bar == std::string_view::npos) break;
         rest.remove_prefix(bar + 1);
       }
     }
-    return t;
+    return p;
   }();
-  return m;
-}
-
-const std::unordered_set<std::string_view>& states_with_places() {
-  static const std::unordered_set<std::string_view> s = [] {
-    std::unordered_set<std::string_view> t;
-    for (const auto& row : kPlaces) t.insert(row.state);
-    return t;
-  }();
-  return s;
+  return t;
 }
 
 }  // namespace
@@ -98,19 +97,24 @@ void append_place_word(std::string& key, std::string_view word) {
   }
 }
 
+std::string_view fold_word(std::string_view upper_word, const WordInfo* info) {
+  return info && !info->place_key.empty() ? info->place_key : upper_word;
+}
+
+bool could_end_place(std::string_view folded_last_word) { return places().last_words.find(folded_last_word) != nullptr; }
+
 const PlaceRow* find_place(std::string_view state, std::string_view key) {
-  const auto& m = places();
-  // Keys are "STATE|WORDS"; build it in a small buffer instead of allocating per probe.
-  char buf[128];
+  // Keys are "STATE|WORDS"; built in a small buffer instead of allocating per probe.
+  char buf[160];
   if (state.size() + 1 + key.size() > sizeof buf) return nullptr;
   std::size_t n = 0;
   for (char c : state) buf[n++] = c;
   buf[n++] = '|';
   for (char c : key) buf[n++] = c;
-  auto it = m.find(std::string_view(buf, n));
-  return it == m.end() ? nullptr : it->second;
+  const PlaceRow* const* row = places().by_key.find(std::string_view(buf, n));
+  return row ? *row : nullptr;
 }
 
-bool has_places(std::string_view state) { return states_with_places().count(state) > 0; }
+bool has_places(std::string_view state) { return places().states.find(state) != nullptr; }
 
 }  // namespace flowrun::norm::addr

@@ -21,6 +21,12 @@ struct PlaceRow {
 // hyphens as spaces, apostrophes dropped, "&" as AND.
 void append_place_word(std::string& key, std::string_view upper_word);
 
+struct WordInfo;
+// The folded form of a word with no hyphen, apostrophe or '&' (`info` = lookup_word(word)).
+std::string_view fold_word(std::string_view upper_word, const WordInfo* info);
+// Whether some place's folded key ends with this folded word: the cheap test before probing.
+bool could_end_place(std::string_view folded_last_word);
+
 // The place whose folded key is `key` in `state`; nullptr when none.
 const PlaceRow* find_place(std::string_view state, std::string_view key);
 

@@ -136,22 +136,35 @@ std::size_t LineParser::take_table_city(std::size_t b, std::size_t e) {
   std::string_view st = table_state();
   if (!has_places(st)) return e;
   bool closed = !a_.state.empty() || !a_.zip.empty();
-  std::string key;
-  for (std::size_t k = (e - b > 6 ? e - 5 : b + 1); k < e; ++k) {
-    key.clear();
-    for (std::size_t i = k; i < e; ++i) append_place_word(key, tok(i).text);
-    const PlaceRow* row = find_place(st, key);
-    if (!row) continue;
-    bool name_left = false;  // the street keeps a word that is not a directional
-    for (std::size_t i = b; i < k; ++i) name_left = name_left || !tok(i).is(kDirectional);
-    if (!name_left || !(closed || city_can_start_at(k))) continue;
-    a_.city = row->name;
-    a_.rules.city = AddressRule::city_place_table;
-    if ((tok(k).text == "ST" || tok(k).text == "STE") && !tok(k - 1).is(kSuffix))
-      warn("'" + title_case(tok(k).text) + "' read as part of the city '" + a_.city + "', not the street's suffix");
-    return k;
+  // The key of [k, e) is built right to left in a buffer, one word per step; the longest
+  // match that leaves the street a name and stands where a city can wins.
+  char buf[160];
+  std::size_t pos = sizeof buf, best = e;
+  const PlaceRow* best_row = nullptr;
+  std::string slow;
+  for (std::size_t k = e; k-- > b + 1 && e - k <= 5;) {
+    std::string_view text = tok(k).text, folded;
+    if (text.find_first_of("-'&") == std::string_view::npos) {
+      folded = fold_word(text, tok(k).word);
+    } else {
+      slow.clear();
+      append_place_word(slow, text);
+      folded = slow;
+    }
+    if (k + 1 == e && !could_end_place(folded.substr(folded.rfind(' ') + 1))) return e;
+    if (folded.size() + 1 > pos) break;
+    if (k + 1 < e) buf[--pos] = ' ';
+    pos -= folded.size();
+    for (std::size_t i = 0; i < folded.size(); ++i) buf[pos + i] = folded[i];
+    const PlaceRow* row = find_place(st, std::string_view(buf + pos, sizeof buf - pos));
+    if (row && has_name_word(b, k) && (closed || city_can_start_at(k))) best = k, best_row = row;
   }
-  return e;
+  if (!best_row) return e;
+  a_.city = best_row->name;
+  a_.rules.city = AddressRule::city_place_table;
+  if ((tok(best).text == "ST" || tok(best).text == "STE") && !tok(best - 1).is(kSuffix))
+    warn("'" + title_case(tok(best).text) + "' read as part of the city '" + a_.city + "', not the street's suffix");
+  return best;
 }
 
 // After the street's end: a post-directional, then a unit. A spelled-out directional followed

@@ -3,6 +3,7 @@
 namespace flowrun::norm::addr {
 namespace {
 
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 bool is_alnum(unsigned char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 class Tokenizer {
@@ -28,7 +29,12 @@ class Tokenizer {
       } else if (c >= 0x80) {
         out_.buf.push_back(static_cast<char>(c));  // part of a non-ASCII letter
       } else if (c == '.') {
-        if (out_.buf.size() > start_) period_ = true;
+        // Between digits a period is part of the number ("85.375" is no ZIP); elsewhere it
+        // only marks an abbreviation ("St.", "N.E.", "11201.").
+        bool in_number = out_.buf.size() > start_ && is_digit(out_.buf.back()) && i + 1 < s.size() &&
+                         is_digit(static_cast<unsigned char>(s[i + 1]));
+        if (in_number) out_.buf.push_back('.');
+        else if (out_.buf.size() > start_) period_ = true;
       } else if (c == '#') {
         finish();
         out_.buf.push_back('#');

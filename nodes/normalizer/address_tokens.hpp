@@ -28,8 +28,9 @@ struct TokenLine {
 };
 
 // Separators: spaces (and no-break spaces), commas and semicolons (which start a new part),
-// and punctuation other than ' / & # -. Em dash, en dash and minus sign read as '-'; a dash at
-// either end of a word becomes its own "-" token ("85001 -1234").
+// and punctuation other than ' / & # - and periods. Periods are dropped and remembered
+// ("St." -> ST, period) except between digits ("85.375" stays one number). Em dash, en dash
+// and minus sign read as '-'; a dash at either end of a word becomes its own "-" token.
 void tokenize(std::string_view text, TokenLine& out);
 
 // Helpers on token text.

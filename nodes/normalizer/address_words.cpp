@@ -1,7 +1,8 @@
 #include "nodes/normalizer/address_words.hpp"
 
 #include <string>
-#include <unordered_map>
+
+#include "nodes/normalizer/address_table.hpp"
 
 namespace flowrun::norm::addr {
 namespace {
@@ -307,7 +308,7 @@ constexpr ZipRange kZipRanges[] = {
     {969, 969, "GU"}, {970, 979, "OR"}, {980, 994, "WA"}, {995, 999, "AK"},
 };
 
-using WordMap = std::unordered_map<std::string_view, WordInfo>;
+using WordMap = WordTable<WordInfo>;
 
 // Calls f(word) for each space- or '|'-separated word of `list`; the views point into the
 // literal, which outlives the tables.
@@ -331,14 +332,20 @@ void add_suffixes(WordMap& m) {
       info.suffix = row.abbr;
     });
   }
-  for (auto& [word, info] : m) {
-    if (!info.is(kSuffix)) continue;
-    // Find the spelling equal to the upper-cased abbreviation ("CRK"); every row lists it.
-    std::string upper(info.suffix);
-    for (auto& c : upper) c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c);
-    auto it = m.find(upper);
-    info.place_key = it != m.end() ? it->first : word;
-  }
+  m.for_each([&](std::string_view word, WordInfo& info) {
+    if (!info.is(kSuffix)) return;
+    // The spelling equal to the upper-cased abbreviation ("CRK"), when the row lists it.
+    info.place_key = word;
+    for (const auto& row : kSuffixes) {
+      if (std::string_view(row.abbr) != info.suffix) continue;
+      each_word(row.spellings, ' ', [&](std::string_view w) {
+        bool same = w.size() == info.suffix.size();
+        for (std::size_t i = 0; same && i < w.size(); ++i)
+          same = w[i] == (info.suffix[i] >= 'a' && info.suffix[i] <= 'z' ? info.suffix[i] - 32 : info.suffix[i]);
+        if (same) info.place_key = w;
+      });
+    }
+  });
 }
 
 void add_designators(WordMap& m) {
@@ -371,7 +378,11 @@ void add_states(WordMap& m) {
     code.flags |= kStateCode;
     code.state = row.code;
     each_word(row.names, '|', [&](std::string_view name) {
-      if (name.find(' ') != std::string_view::npos) return;  // multi-word: state_of_words
+      auto space = name.rfind(' ');
+      if (space != std::string_view::npos) {  // multi-word: state_of_words; mark its last word
+        m[name.substr(space + 1)].flags |= kStateLastWord;
+        return;
+      }
       WordInfo& info = m[name];
       info.flags |= kStateName;
       info.state = row.code;
@@ -400,8 +411,7 @@ void add_misc(WordMap& m) {
 
 const WordMap& words() {
   static const WordMap m = [] {
-    WordMap t;
-    t.reserve(1024);
+    WordMap t(1024);
     add_suffixes(t);
     add_designators(t);
     add_directionals(t);
@@ -412,9 +422,9 @@ const WordMap& words() {
   return m;
 }
 
-const std::unordered_map<std::string_view, std::string_view>& multi_word_states() {
+const WordTable<std::string_view>& multi_word_states() {
   static const auto m = [] {
-    std::unordered_map<std::string_view, std::string_view> t;
+    WordTable<std::string_view> t(256);
     for (const auto& row : kStates) {
       t[row.code] = row.code;
       each_word(row.names, '|', [&](std::string_view name) { t[name] = row.code; });
@@ -426,17 +436,12 @@ const std::unordered_map<std::string_view, std::string_view>& multi_word_states(
 
 }  // namespace
 
-const WordInfo* lookup_word(std::string_view upper) {
-  const auto& m = words();
-  auto it = m.find(upper);
-  return it == m.end() ? nullptr : &it->second;
-}
+const WordInfo* lookup_word(std::string_view upper) { return words().find(upper); }
 
 std::optional<std::string_view> state_of_words(std::string_view upper_joined) {
-  const auto& m = multi_word_states();
-  auto it = m.find(upper_joined);
-  if (it == m.end()) return std::nullopt;
-  return it->second;
+  const std::string_view* code = multi_word_states().find(upper_joined);
+  if (!code) return std::nullopt;
+  return *code;
 }
 
 std::string_view state_of_zip(std::string_view zip5) {

@@ -26,6 +26,7 @@ enum WordFlag : std::uint32_t {
   kSpelledNumber = 1u << 13,  // ONE .. TWENTY, THIRTY .. NINETY as a house number
   kCountry = 1u << 14,        // USA
   kUpperName = 1u << 15,      // printed upper-case inside a street name (US, SR, CR, FM)
+  kStateLastWord = 1u << 16,  // last word of a multi-word state name (YORK, CAROLINA)
 };
 
 struct WordInfo {

@@ -335,6 +335,7 @@ TEST_CASE("kind 8: ZIPs as people write them", "[address][cases]") {
       {"123 Main St Suite 10001", "123 Main St", "10001", "", "", "", "", ""},
       {"123 Main St # 10001", "123 Main St", "10001", "", "", "", "", ""},
       {"123 Main St 8500", "123 Main St", "8500", "", "", "", "", ""},
+      {"123 Main St 85.375", "123 Main St 85.375", "", "", "", "", "", "'85.375' after the street could not be placed"},  // a fuzz find
   };
   for (const auto& c : cases) check(c);
 }

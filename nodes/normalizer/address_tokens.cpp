@@ -11,35 +11,35 @@ class Tokenizer {
   explicit Tokenizer(TokenLine& out) : out_(out) {}
 
   void run(std::string_view s) {
-    // Every input byte gives at most one byte of `buf`, so reserving s.size() keeps the views
-    // the tokens hold valid while the line is read.
-    out_.buf.reserve(s.size());
+    // Every input byte gives at most one byte of `buf`, so sizing it to s.size() up front keeps
+    // the views the tokens hold valid while the line is read.
+    out_.buf.resize(s.size());
     for (std::size_t i = 0; i < s.size(); ++i) {
       unsigned char c = static_cast<unsigned char>(s[i]);
       if (is_alnum(c) || c == '\'' || c == '/' || c == '&') {
-        out_.buf.push_back(static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c));
+        put(static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c));
       } else if (c == '-') {
-        out_.buf.push_back('-');
+        put('-');
       } else if (c == 0xE2 && i + 2 < s.size() && is_dash_sequence(s, i)) {
-        out_.buf.push_back('-');  // em dash, en dash or minus sign: "94103—1612"
+        put('-');  // em dash, en dash or minus sign: "94103—1612"
         i += 2;
       } else if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xA0) {
         finish();  // no-break space
         ++i;
       } else if (c >= 0x80) {
-        out_.buf.push_back(static_cast<char>(c));  // part of a non-ASCII letter
+        put(static_cast<char>(c));  // part of a non-ASCII letter
       } else if (c == '.') {
         // Between digits a period is part of the number ("85.375" is no ZIP); elsewhere it
         // only marks an abbreviation ("St.", "N.E.", "11201.").
-        bool in_number = out_.buf.size() > start_ && is_digit(out_.buf.back()) && i + 1 < s.size() &&
+        bool in_number = n_ > start_ && is_digit(out_.buf[n_ - 1]) && i + 1 < s.size() &&
                          is_digit(static_cast<unsigned char>(s[i + 1]));
-        if (in_number) out_.buf.push_back('.');
-        else if (out_.buf.size() > start_) period_ = true;
+        if (in_number) put('.');
+        else if (n_ > start_) period_ = true;
       } else if (c == '#') {
         finish();
-        out_.buf.push_back('#');
-        emit(out_.buf.size() - 1, 1);
-        start_ = out_.buf.size();
+        put('#');
+        emit(n_ - 1, 1);
+        start_ = n_;
       } else if (c == ',' || c == ';') {
         finish();
         if (part_has_tokens_) {
@@ -51,6 +51,7 @@ class Tokenizer {
       }
     }
     finish();
+    out_.buf.resize(n_);
   }
 
  private:
@@ -61,7 +62,7 @@ class Tokenizer {
 
   // Ends the word being read: dashes and apostrophes at its ends are split off or dropped.
   void finish() {
-    std::size_t b = start_, e = out_.buf.size();
+    std::size_t b = start_, e = n_;
     bool period = period_;
     start_ = e;
     period_ = false;
@@ -88,7 +89,10 @@ class Tokenizer {
     part_has_tokens_ = true;
   }
 
+  void put(char c) { out_.buf[n_++] = c; }
+
   TokenLine& out_;
+  std::size_t n_ = 0;  // bytes of buf written
   std::size_t start_ = 0;
   std::uint16_t part_ = 0;
   bool part_has_tokens_ = false;

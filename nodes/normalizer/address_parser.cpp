@@ -23,6 +23,7 @@ Address LineParser::run() {
   take_country();
   take_zip();
   drop_dashes();
+  skip_parts_before_street();
   take_house_number();
   take_state();
   read_parts_after_street();

@@ -46,6 +46,8 @@ class LineParser {
   std::string_view table_state() const;
 
   // ---- the street part (address_street.cpp)
+  bool number_starts_at(std::size_t i) const;
+  void skip_parts_before_street();
   void take_house_number();
   void split_street_part();
   std::size_t take_table_city(std::size_t b, std::size_t e);

@@ -41,6 +41,35 @@ bool joined_road(std::string_view s) {
 
 }  // namespace
 
+// Whether a house number can begin at token i (what take_house_number accepts).
+bool LineParser::number_starts_at(std::size_t i) const {
+  const Token& t = tok(i);
+  if (starts_with_digit(t.text) || letter_then_digits(t.text) || grid_joined(t.text)) return true;
+  if (t.is_hash()) return i + 1 < end_ && starts_with_digit(tok(i + 1).text);
+  return t.is(kSpelledNumber) && i + 1 < end_;
+}
+
+// "Suite 200, 100 Main St, ..." and "Empire State Building, 350 5th Ave, ...": when the line does
+// not begin with a house number but a later part does, the parts before that one are a unit
+// (kept) or a name (said, not used).
+void LineParser::skip_parts_before_street() {
+  if (number_starts_at(0)) return;
+  std::size_t start = npos;
+  for (std::size_t i = 1; i < end_ && start == npos; ++i)
+    if (tok(i).part != tok(i - 1).part && number_starts_at(i)) start = i;
+  if (start == npos) return;
+  for (std::size_t b = 0; b < start;) {
+    std::size_t e = b, j = b;
+    while (e < start && tok(e).part == tok(b).part) ++e;
+    while (std::size_t n = unit_at(j, e, nullptr, true)) j += n;
+    if (j == e) read_units(b, e, AddressRule::none);
+    else warn("part '" + words_text(b, e) + "' before the street not placed");
+    b = e;
+  }
+  line_.tokens.erase(line_.tokens.begin(), line_.tokens.begin() + static_cast<std::ptrdiff_t>(start));
+  end_ -= start;
+}
+
 // Digits ("123", "123A", "12-14"), a fraction after them ("123 1/2"), a Wisconsin grid number
 // ("N165 W2123"), a letter and digits ("T703"), or a spelled-out number ("One"). A "#" before
 // the number is dropped ("# 2 Turner Rd").

@@ -26,6 +26,16 @@ std::string floor_number(std::string_view s) {
   return std::string(s);
 }
 
+// "APT4B" -> 3, "STE100" -> 3, "SP12" -> 2: where a designator written together with its
+// number ends; 0 when the word is not one.
+std::size_t glued_designator(std::string_view s) {
+  std::size_t cut = 0;
+  while (cut < s.size() && s[cut] >= 'A' && s[cut] <= 'Z') ++cut;
+  if (cut < 2 || cut >= s.size() || s[cut] < '0' || s[cut] > '9' || !unit_chars(s.substr(cut))) return 0;
+  const WordInfo* w = lookup_word(s.substr(0, cut));
+  return w && w->is(kDesignator) ? cut : 0;
+}
+
 }  // namespace
 
 // A unit's value after its designator: digits somewhere ("4B", "06-305", "B2"), or one letter,
@@ -62,11 +72,15 @@ std::size_t LineParser::unit_at(std::size_t i, std::size_t e, UnitPart* out, boo
     if (j >= e || !unit_value(tok(j))) return 0;
     u.value = u.designator == "FL" ? floor_number(tok(j).text) : std::string(tok(j).text);
     ++j;
-  } else if (is_ordinal_text(t.text) && j < e && tok(j).is(kFloor)) {  // "3rd Floor"
+  } else if ((is_ordinal_text(t.text) || t.is(kSpelledOrdinal)) && j < e && tok(j).is(kFloor)) {  // "3rd Floor"
     u.designator = "FL";
-    u.value = floor_number(t.text);
+    u.value = t.is(kSpelledOrdinal) ? std::string(t.word->number) : floor_number(t.text);
     u.rule = AddressRule::unit_floor_ordinal;
     ++j;
+  } else if (std::size_t cut = glued_designator(t.text); cut != 0) {  // "APT4B", "STE100"
+    u.designator = lookup_word(t.text.substr(0, cut))->designator;
+    u.value = u.designator == "FL" ? floor_number(t.text.substr(cut)) : std::string(t.text.substr(cut));
+    u.rule = AddressRule::unit_designator;
   } else if (t.is(kUnitless) && unitless_ok) {  // "REAR", "PH 2"
     u.designator = t.word->designator;
     u.rule = AddressRule::unit_unitless;

@@ -404,6 +404,14 @@ void add_misc(WordMap& m) {
        "SIXTEEN SEVENTEEN EIGHTEEN NINETEEN TWENTY THIRTY FORTY FIFTY SIXTY SEVENTY EIGHTY NINETY",
        kSpelledNumber);
   flag("USA", kCountry);
+  // Floors written out: "Second Floor" is floor 2; "Ground Floor" stays GROUND.
+  const char* ordinals[] = {"FIRST", "SECOND", "THIRD", "FOURTH", "FIFTH", "SIXTH", "SEVENTH", "EIGHTH", "NINTH", "TENTH", "GROUND"};
+  const char* digits[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "GROUND"};
+  for (int i = 0; i < 11; ++i) {
+    WordInfo& w = m[ordinals[i]];
+    w.flags |= kSpelledOrdinal;
+    w.number = digits[i];
+  }
   // Saint, Sainte, Fort and Mount have one spelling in place keys ("SAINT LOUIS" = "ST LOUIS").
   m["SAINT"].place_key = "ST";
   m["SAINTE"].place_key = "STE";

@@ -27,6 +27,7 @@ enum WordFlag : std::uint32_t {
   kCountry = 1u << 14,        // USA
   kUpperName = 1u << 15,      // printed upper-case inside a street name (US, SR, CR, FM)
   kStateLastWord = 1u << 16,  // last word of a multi-word state name (YORK, CAROLINA)
+  kSpelledOrdinal = 1u << 17, // FIRST .. TENTH, GROUND ("Second Floor")
 };
 
 struct WordInfo {
@@ -36,6 +37,7 @@ struct WordInfo {
   std::string_view designator;   // standard designator ("APT", "STE", "REAR")
   std::string_view state;        // two-letter code when kStateCode / kStateName
   std::string_view place_key;    // spelling used in place-table keys ("CRK", "NORTH", "ST")
+  std::string_view number;       // a spelled-out floor's value ("SECOND" -> "2", "GROUND")
 
   bool is(std::uint32_t f) const { return (flags & f) != 0; }
 };

@@ -408,3 +408,36 @@ TEST_CASE("streets without a suffix, names that look like suffixes", "[address][
   };
   for (const auto& c : cases) check(c);
 }
+
+TEST_CASE("units written together with their number, spelled-out floors, parts before the street", "[address][cases]") {
+  const Case cases[] = {
+      {"123 Main St APT4B", "123 Main St", "4B", "", "", "", "", ""},
+      {"123 Main St STE100, Phoenix, AZ", "123 Main St", "100", "Phoenix", "AZ", "", "", ""},
+      {"123 Main St LOT12", "123 Main St", "12", "", "", "", "", ""},
+      {"123 Main St SP12", "123 Main St", "12", "", "", "", "", ""},
+      {"123 Main St FL3", "123 Main St", "3", "", "", "", "", ""},
+      {"123 Aptos Rd", "123 Aptos Rd", "", "", "", "", "", ""},
+      {"123 Main St Second Floor", "123 Main St", "2", "", "", "", "", ""},
+      {"123 Main St, Tenth Floor, Chicago, IL", "123 Main St", "10", "Chicago", "IL", "", "", ""},
+      {"123 Main St, Ground Floor", "123 Main St", "GROUND", "", "", "", "", ""},
+      {"12 First St", "12 First St", "", "", "", "", "", ""},
+      {"Suite 200, 100 Main St, Phoenix, AZ 85004", "100 Main St", "200", "Phoenix", "AZ", "85004", "", ""},
+      {"Apt 4, 123 Main St", "123 Main St", "4", "", "", "", "", ""},
+      {"Empire State Building, 350 5th Ave, New York, NY 10118", "350 5th Ave", "", "New York", "NY", "10118", "",
+       "part 'Empire State Building' before the street not placed"},
+      {"Attn: Accounts, 123 Main St, Mesa, AZ", "123 Main St", "", "Mesa", "AZ", "", "", "before the street not placed"},
+      {"One World Trade Center, New York, NY 10007", "One World Trade Ctr", "", "New York", "NY", "10007", "", ""},
+      {"123 Main St\nPhoenix, AZ 85001", "123 Main St", "", "Phoenix", "AZ", "85001", "", ""},
+      {"123 Main St\nChicago, IL 60601", "123 Main St", "", "Chicago", "IL", "60601", "", ""},
+      {"1234 Highway 50 East", "1234 Highway 50 E", "", "", "", "", "", ""},
+      {"Phoenix, AZ 85001", nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr},
+  };
+  for (const auto& c : cases) {
+    if (!c.street) {  // no street in the line: an error, not a guess
+      INFO("input: \"" << c.input << "\"");
+      CHECK_THROWS_AS(parse_address(c.input), flowrun::norm::AddressError);
+      continue;
+    }
+    check(c);
+  }
+}

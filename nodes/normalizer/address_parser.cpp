@@ -146,6 +146,10 @@ void LineParser::take_state() {
         warn("'" + std::string(tok(i).text) + "' after the street read as a directional, not the state");
       return;
     }
+    // A state's name is also a street's ("100 Old Virginia"): without a ZIP it is the state
+    // only in its own part or after the street's end ("123 Main St Virginia").
+    bool name = !(len == 1 && tok(i).is(kStateCode));
+    if (name && a_.zip.empty() && tok(i - 1).part == tok(i).part && !street_ends_before(i)) return;
     a_.state = std::string(*code);
     a_.rules.state = len == 1 && tok(i).is(kStateCode) ? AddressRule::state_code : AddressRule::state_name;
     end_ = i;

@@ -360,6 +360,10 @@ TEST_CASE("no state or city is taken from a directional, a suffix or a unit", "[
       {"10 West Virginia", "10 W Virginia", "", "", "", "", "", ""},
       {"77 Nevada Way", "77 Nevada Way", "", "", "", "", "", ""},
       {"2 Colorado", "2 Colorado", "", "", "", "", "", ""},
+      {"100 Old Virginia", "100 Old Virginia", "", "", "", "", "", ""},
+      {"100 Old Virginia 22314", "100 Old", "", "", "VA", "22314", "", ""},
+      {"123 Main St Virginia", "123 Main St", "", "", "VA", "", "", ""},
+      {"123 Old Virginia, Virginia", "123 Old Virginia", "", "", "VA", "", "", "the city may be in the street"},
   };
   for (const auto& c : cases) check(c);
 }

@@ -1,6 +1,7 @@
-// The order of the parse (docs/normalizing.md): country, ZIP and state from the end of the line;
-// the house number from the front; the comma parts after the street (post-directional, units,
-// city); then the street's own part (address_street.cpp).
+// The order of the parse (docs/normalizing.md): country and ZIP from the end of the line; parts
+// before the street and the house number from the front; the state from the end; the comma
+// parts after the street (post-directional, units, city); then the street's own part
+// (address_street.cpp).
 #include "nodes/normalizer/address_parser.hpp"
 
 #include "nodes/normalizer/address_places.hpp"

@@ -66,6 +66,7 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
   addr["zip"] = text_or_null(a.zip);
   addr["zip4"] = text_or_null(a.zip4);
   prov["address.street"] = line.from;
+  prov["address.parse"] = describe_rules(a.rules);  // which rule gave each part of the line
   for (const char* k : {"unit", "city", "state", "zip", "zip4"})
     if (!addr[k].is_null()) prov[std::string("address.") + k] = line.from;
   // Separate columns are more reliable than what we split out of a line, so they win.
@@ -167,6 +168,12 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
 
   out["attributes"] = std::move(attrs);
   out["provenance"] = std::move(prov);
+  // What the address parser could not place travels with the record, like the collector's.
+  if (!a.warnings.empty()) {
+    json::array warnings;
+    for (auto& w : a.warnings) warnings.emplace_back(std::move(w));
+    out["source_warnings"] = std::move(warnings);
+  }
   return out;
 }
 

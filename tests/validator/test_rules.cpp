@@ -264,7 +264,7 @@ TEST_CASE("ranges and rents: accepted with their own ranges, checked once", "[ru
   CHECK(has_failure(o.warnings, "price", "required"));
 }
 
-TEST_CASE("when/unless: a list of maps is any of them; null matches an absent field", "[rules]") {
+TEST_CASE("when/unless: a list of maps is any of them, null matches an absent field", "[rules]") {
   RuleSet rs = parse_rules(R"(
 rules:
   - {rule: required, field: price, unless: [{raw_kind: maricopa}, {listing_type: rent}]}

@@ -64,13 +64,17 @@ void settle_exact(json::object& out, json::object& prov) {
   }
 }
 
-void move_field(json::object& out, json::object& prov, const std::string& from, const std::string& to) {
-  if (out[to].is_null() && !out[from].is_null()) {
-    out[to] = out[from];
-    prov[to] = prov[from];
+// `price`, `price_min`, `price_max` moved to `rent`... (where rent is still null), or dropped.
+void move_price(json::object& out, json::object& prov, bool to_rent) {
+  for (const std::string suffix : {"", "_min", "_max"}) {
+    const std::string from = "price" + suffix, to = "rent" + suffix;
+    if (to_rent && out[to].is_null() && !out[from].is_null()) {
+      out[to] = out[from];
+      prov[to] = prov[from];
+    }
+    out[from] = nullptr;
+    prov.erase(from);
   }
-  out[from] = nullptr;
-  prov.erase(from);
 }
 
 // A rental's amount is a rent, never a sale price: the record is a rental when the mapping says
@@ -78,29 +82,14 @@ void move_field(json::object& out, json::object& prov, const std::string& from, 
 // fields then move to rent (unless a rent was mapped too). A monthly amount on a listing stated to
 // be a sale is no sale price either: it is dropped rather than stored as one.
 void settle_listing_type(json::object& out, json::object& prov, bool monthly_price) {
-  bool has_rent = !out["rent_min"].is_null() || !out["rent_max"].is_null();
+  const bool has_rent = !out["rent_min"].is_null() || !out["rent_max"].is_null();
   std::string type = str_of(out["listing_type"]);
   if (type.empty() && (monthly_price || has_rent)) {
     type = "rent";
     out["listing_type"] = type;
     prov["listing_type"] = monthly_price ? str_of(prov["price_min"]) + " (per month)" : "rent";
   }
-  if (type == "rent") {
-    const bool keep_rent = has_rent;
-    for (const char* suffix : {"", "_min", "_max"}) {
-      if (keep_rent) {
-        out[std::string("price") + suffix] = nullptr;
-        prov.erase(std::string("price") + suffix);
-      } else {
-        move_field(out, prov, std::string("price") + suffix, std::string("rent") + suffix);
-      }
-    }
-  } else if (monthly_price) {
-    for (const char* suffix : {"", "_min", "_max"}) {
-      out[std::string("price") + suffix] = nullptr;
-      prov.erase(std::string("price") + suffix);
-    }
-  }
+  if (type == "rent" || monthly_price) move_price(out, prov, type == "rent" && !has_rent);
 }
 
 // Fills the canonical fields the mapping lists; true when the price was written per month.

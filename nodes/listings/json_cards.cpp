@@ -11,16 +11,10 @@ namespace json = boost::json;
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 // "https://schema.org/Product", "schema:Product" -> "product".
 std::string local_type(std::string_view t) {
   std::size_t cut = t.find_last_of("/#:");
-  return lower(cut == std::string_view::npos ? t : t.substr(cut + 1));
+  return ascii_lower(cut == std::string_view::npos ? t : t.substr(cut + 1));
 }
 
 // A script's text exactly as written (node_text() skips scripts and collapses whitespace).
@@ -32,7 +26,7 @@ std::string raw_content(xmlNodePtr n) {
 }
 
 bool is_json_ld_script(xmlNodePtr n) {
-  std::string type = lower(collapse_whitespace(attribute(n, "type")));
+  std::string type = ascii_lower(collapse_whitespace(attribute(n, "type")));
   return type.starts_with("application/ld+json");
 }
 

@@ -370,10 +370,6 @@ class Loader {
   Diagnostics& diags_;
 };
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
@@ -445,7 +441,7 @@ std::string expand_start_url(const SiteSpec& site, const std::string& tmpl, cons
 
 std::optional<std::string> labelled_value(xmlNodePtr el, const std::string& label) {
   std::string text = node_text(el);
-  std::string lt = lower(text), ll = lower(collapse_whitespace(label));
+  std::string lt = ascii_lower(text), ll = ascii_lower(collapse_whitespace(label));
   if (ll.empty() || !lt.starts_with(ll)) return std::nullopt;
   std::size_t p = ll.size();
   // "Bedsheets" is not the label "Beds".

@@ -19,13 +19,16 @@ std::string redact_url(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
+std::string sqlite_path_of(const std::string& url) {
+  if (!starts_with(url, "sqlite:")) return "";
+  std::string path = url.substr(7);
+  if (starts_with(path, "//")) path = path.substr(2);  // sqlite:///abs/path -> /abs/path
+  if (path.empty()) throw std::runtime_error("store URL '" + url + "' names no file");
+  return path;
+}
+
 std::unique_ptr<Store> Store::open(const std::string& url) {
-  if (starts_with(url, "sqlite:")) {
-    std::string path = url.substr(7);
-    if (starts_with(path, "//")) path = path.substr(2);  // sqlite:///abs/path -> /abs/path
-    if (path.empty()) throw std::runtime_error("store URL '" + url + "' names no file");
-    return open_sqlite_store(path);
-  }
+  if (starts_with(url, "sqlite:")) return open_sqlite_store(sqlite_path_of(url));
   if (starts_with(url, "postgresql://") || starts_with(url, "postgres://"))
     return open_postgres_store(url);
   throw std::runtime_error("store URL '" + redact_url(url) +

@@ -24,7 +24,7 @@ namespace {
 
 const std::vector<std::string> kTopLevelKeys = {
     "name", "description", "vars", "resources", "store", "mode", "nodes", "max_error_rate",
-    "buffer", "settings", "tests", "dead_letter", "version"};
+    "buffer", "settings", "tests", "dead_letter", "version", "retention"};
 
 struct Loader {
   std::string file;
@@ -488,6 +488,25 @@ bool top_level_shape(const YAML::Node& root, const std::string& file, Diagnostic
   return diags.error_count() == before;
 }
 
+// `retention: {runs: 400d, dead_letters: 90d, ...}`: how long the store keeps each table's rows.
+// The store family prunes at the end of a run from the settings "retention.<table>"
+// (nodes/store/prune.hpp, whose prunable_tables() are the names below).
+void load_retention(const YAML::Node& node, Graph& g, const std::string& file, Diagnostics& diags) {
+  static const std::vector<std::string> tables = {"runs", "dead_letters", "raw_records", "llm_cache", "property_history"};
+  if (!node.IsMap()) return diags.error(location_of(file, node), "retention must be a map of table names to durations");
+  for (const auto& kv : node) {
+    const std::string table = kv.first.Scalar();
+    if (std::find(tables.begin(), tables.end(), table) == tables.end()) {
+      std::string hint = closest_match(table, tables);
+      diags.error(location_of(file, kv.first), "retention: unknown table '" + table + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+    } else if (auto d = kv.second.IsScalar() ? parse_duration(kv.second.Scalar()) : std::nullopt; !d || d->count() <= 0) {
+      diags.error(location_of(file, kv.second), "retention." + table + " must be a duration like 90d or 12h");
+    } else {
+      g.settings["retention." + table] = kv.second.Scalar();
+    }
+  }
+}
+
 LoadResult load_unredacted(const std::string& text, const std::string& file, const Registry& registry,
                            const LoadOptions& opts) {
   LoadResult result;
@@ -544,7 +563,7 @@ LoadResult load_unredacted(const std::string& text, const std::string& file, con
       }
     }
     // Substitute everything except vars (their own references are not expanded) and tests.
-    for (const char* k : {"name", "description", "resources", "store", "mode", "nodes", "max_error_rate", "buffer", "settings"})
+    for (const char* k : {"name", "description", "resources", "store", "mode", "nodes", "max_error_rate", "buffer", "settings", "retention"})
       if (root[k] && !root[k].IsScalar()) L.substitute(root[k]);
       else if (root[k] && root[k].IsScalar()) root[k] = L.substitute_scalar(root[k], false);
 
@@ -570,6 +589,7 @@ LoadResult load_unredacted(const std::string& text, const std::string& file, con
       if (!root["settings"].IsMap()) diags.error(location_of(file, root["settings"]), "settings must be a map of strings");
       else for (const auto& kv : root["settings"]) g.settings[kv.first.Scalar()] = kv.second.IsScalar() ? kv.second.Scalar() : "";
     }
+    if (root["retention"]) load_retention(root["retention"], g, file, diags);
     g.resources = root["resources"] ? root["resources"] : YAML::Node(YAML::NodeType::Map);
     if (root["resources"]) {
       if (!g.resources.IsMap()) {

@@ -30,6 +30,8 @@ struct StoreArgs {
   std::int64_t batch_size = 5000;
 };
 
+#ifdef FLOWRUN_HAVE_STORE
+
 // The store URL a command works on: --store, else the pipeline's `store:` (${env.X:-default}
 // resolved by the loader). Prints why and returns nullopt when there is none.
 std::optional<std::string> store_url(const char* command, const StoreArgs& a, const Registry& registry) {
@@ -45,8 +47,6 @@ std::optional<std::string> store_url(const char* command, const StoreArgs& a, co
   }
   return url;
 }
-
-#ifdef FLOWRUN_HAVE_STORE
 
 bool is_postgres(const std::string& url) {
   return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;

@@ -10,6 +10,7 @@
 
 using namespace flowrun::http;
 using namespace std::chrono_literals;
+using flowrun::testing::closed_port;
 using flowrun::testing::LoopbackServer;
 
 namespace {
@@ -35,13 +36,6 @@ struct Counted {
   }
 };
 
-int closed_port() {
-  LoopbackServer s;
-  s.start();
-  int p = s.port();
-  s.stop();
-  return p;
-}
 
 }  // namespace
 

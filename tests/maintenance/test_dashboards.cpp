@@ -3,10 +3,6 @@
 // textfile of the shipped daily run, so renaming a metric breaks this test, not a dashboard. With
 // Prometheus installed, every query is also run by Prometheus itself against those metrics and
 // must return data.
-#include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
@@ -17,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/http/loopback_server.hpp"
 #include "tests/maintenance/daily_run.hpp"
 
 using namespace maint;
@@ -163,18 +160,6 @@ const std::vector<Sample>& daily_samples() {
   return samples;
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 std::string for_prometheus(std::string expr) {
   for (auto [from, to] : {std::pair<std::string, std::string>{"$pipeline", ".*"}, {"$__interval", "1d"}})
     for (std::size_t at; (at = expr.find(from)) != std::string::npos;) expr.replace(at, from.size(), to);
@@ -268,24 +253,18 @@ TEST_CASE("dashboards: Prometheus runs every query against the daily run's metri
   }
   const std::string metrics = slurp(daily_run().metrics());
   REQUIRE(!metrics.empty());
-  httplib::Server exporter;  // stands in for node_exporter's textfile collector
-  exporter.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
+  flowrun::testing::LoopbackServer exporter;  // stands in for node_exporter's textfile collector
+  exporter.svr.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content(metrics, "text/plain; version=0.0.4");
   });
-  const int exporter_port = exporter.bind_to_any_port("127.0.0.1");
-  std::thread serving([&] { exporter.listen_after_bind(); });
-  struct Stop {
-    httplib::Server& s;
-    std::thread& t;
-    ~Stop() { s.stop(), t.join(); }
-  } stop{exporter, serving};
+  exporter.start();
 
   const auto dir = temp_dir("prometheus");
   std::ofstream(dir / "prometheus.yml") << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
                                            "scrape_configs:\n  - job_name: flowrun\n"
                                            "    static_configs: [{targets: ['127.0.0.1:"
-                                        << exporter_port << "']}]\n";
-  const int port = free_port();
+                                        << exporter.port() << "']}]\n";
+  const int port = flowrun::testing::closed_port();
   flowrun::testing::Child prometheus({"/usr/bin/prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
                                       "--storage.tsdb.path=" + (dir / "data").string(),
                                       "--web.listen-address=127.0.0.1:" + std::to_string(port)},

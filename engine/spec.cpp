@@ -33,8 +33,12 @@ struct TopLevel {
   int buffer = 1024;
   std::optional<double> max_error_rate;
   std::map<std::string, std::string> settings;
-  YAML::Node vars, resources, nodes, tests;
+  YAML::Node vars, resources, nodes, tests, retention;
 };
+
+// The store tables `retention:` may name (nodes/store/prune.hpp's prunable_tables(); a test ties
+// the two lists together).
+const std::vector<std::string> kRetentionTables = {"runs", "dead_letters", "raw_records", "llm_cache", "property_history"};
 
 const TypedSchema<TopLevel>& top_level_schema() {
   static const TypedSchema<TopLevel> schema([] {
@@ -53,6 +57,20 @@ const TypedSchema<TopLevel>& top_level_schema() {
     t->add("resources", &TopLevel::resources, "Named rate limits, circuit breakers and budgets.").object();
     t->add("nodes", &TopLevel::nodes, "The map of node id to node.").object();
     t->add("tests", &TopLevel::tests, "Config unit tests, run by `flowrun test`.");
+    t->add("retention", &TopLevel::retention,
+           "How long the store keeps each table's rows (`runs`, `dead_letters`, `raw_records`, `llm_cache`, "
+           "`property_history`), e.g. `{dead_letters: 90d}`; the run prunes at its end.")
+        .object();
+    t->validate([](const TopLevel& top, Check& c) {
+      const std::string& file = c.node().where.file;
+      for (const auto& kv : top.retention) {
+        const std::string table = kv.first.Scalar();
+        if (std::find(kRetentionTables.begin(), kRetentionTables.end(), table) == kRetentionTables.end())
+          c.error_at(location_of(file, kv.first), "retention: unknown table '" + table + "'" + did_you_mean(table, kRetentionTables));
+        else if (auto d = kv.second.IsScalar() ? parse_duration(kv.second.Scalar()) : std::nullopt; !d || d->count() <= 0)
+          c.error_at(location_of(file, kv.second), "retention." + table + " must be a duration like 90d or 12h");
+      }
+    });
     return t;
   }());
   return schema;
@@ -155,7 +173,7 @@ LoadResult load_unredacted(const std::string& text, const std::string& file, con
     Substituter subst(file, root["vars"] ? YAML::Clone(root["vars"]) : YAML::Node(YAML::NodeType::Map), g.base_dir,
                       opts.need_env, diags);
     // Everything but vars (their own references are not expanded) and tests (substituted when run).
-    for (const char* k : {"resources", "store", "mode", "nodes", "max_error_rate", "buffer", "settings"})
+    for (const char* k : {"resources", "store", "mode", "nodes", "max_error_rate", "buffer", "settings", "retention"})
       if (root[k]) subst.substitute(root[k]);
     for (const char* k : {"name", "description"})
       if (root[k] && root[k].IsScalar()) root[k] = subst.substitute_scalar(root[k], false);
@@ -172,6 +190,11 @@ LoadResult load_unredacted(const std::string& text, const std::string& file, con
     g.max_error_rate = top.max_error_rate.value_or(-1);
     g.default_buffer = top.buffer;
     g.settings = top.settings;
+    top_level_schema().validate(bound, top_info, diags);
+    // The store family prunes at the end of a run from the settings "retention.<table>".
+    if (top.retention.IsMap())
+      for (const auto& kv : top.retention)
+        if (kv.second.IsScalar()) g.settings["retention." + kv.first.Scalar()] = kv.second.Scalar();
     g.resources = top.resources.IsMap() ? top.resources : YAML::Node(YAML::NodeType::Map);
     check_resources(g.resources, file, diags);
     if (!top.store.empty()) {

@@ -253,7 +253,7 @@ class LlmEnricher final : public ProcessNode {
     meta["cost"] = meta["cost"].as_double() + cost;
     if (budget_) budget_->spend(static_cast<double>(tokens));
     ctx.add_counter("llm.tokens", static_cast<double>(tokens));
-    if (cost > 0) ctx.add_counter("llm.cost", cost);
+    ctx.add_counter("llm.cost", cost);  // 0 for a free local model: a cost panel shows 0, not "no data"
   }
 
   void finish(Record in, json::value result, json::object meta, Emitter& out) {

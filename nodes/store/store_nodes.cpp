@@ -8,6 +8,7 @@
 #include "engine/json_text.hpp"
 #include "engine/context.hpp"
 #include "engine/registry.hpp"
+#include "nodes/store/maintenance.hpp"
 #include "nodes/store/record_rows.hpp"
 #include "nodes/store/register.hpp"
 #include "nodes/store/run_ledger.hpp"
@@ -378,6 +379,7 @@ void register_store_nodes(Registry& registry) {
   }
   store::register_store_schemes(registry);
   registry.add_observer(store::run_ledger_observer());
+  registry.add_observer(store::retention_observer());  // after the ledger: prunes a recorded run
 }
 
 }  // namespace flowrun

@@ -268,7 +268,7 @@ TEST_CASE("retention: `check` rejects an unknown table or a bad duration with fi
   };
   CHECK_THAT(load("{dead_leters: 30d}"), Catch::Contains("p.yaml:2:13: error: retention: unknown table 'dead_leters' (did you mean 'dead_letters'?)"));
   CHECK_THAT(load("{runs: soon}"), Catch::Contains("p.yaml:2:19: error: retention.runs must be a duration like 90d or 12h"));
-  CHECK_THAT(load("30d"), Catch::Contains("retention must be a map"));
+  CHECK_THAT(load("30d"), Catch::Contains("'retention' must be a map"));
   CHECK(load("{runs: 400d, property_history: 2y}").find("property_history") != std::string::npos);
   CHECK(load("{runs: 400d, dead_letters: 90d, raw_records: 90d, llm_cache: 180d, property_history: 730d}").empty());
   // The engine accepts exactly the tables the store can prune.

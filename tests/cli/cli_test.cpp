@@ -357,7 +357,11 @@ nodes:
   REQUIRE(report.contains("run"));
   CHECK(report.at("run").at("pipeline") == "reported");
   CHECK(report.at("run").at("status") == "ok");
-  CHECK(report.at("run").at("inserted").to_number<int>() == 2);
+  CHECK(report.at("headline").at("new").to_number<int>() == 2);
+  auto week = w.run({"report", "p.yaml", "--period", "7d", "--out", "out/week.csv"});
+  CHECK(week.code == 0);
+  CHECK(fs::exists(w.dir / "out/week.csv"));
+  CHECK(w.run({"report", "p.yaml", "--period", "week", "--out", "x.csv"}).code == 2);
   // No store anywhere: usage error.
   auto none = w.run({"report", "--out", "x.html"});
   CHECK(none.code == 2);

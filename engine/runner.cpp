@@ -553,6 +553,7 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
       failed.finished_at = iso_now();
       failed.status = "failed";
       failed.exit_code = 2;
+      failed.failure = why;
       failed.counters = ctx.counters();
       for (const auto& obs : registry.observers())
         if (obs.on_finish) {
@@ -562,6 +563,14 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
             spdlog::error("run observer failed: {}", rt.redact(oe.what()));
           }
         }
+      // Outputs about the run hear of this failure too (a notification is most wanted now).
+      for (auto& other : rt.nodes) {
+        try {
+          other->impl->after_run(ctx, failed);
+        } catch (const std::exception& ae) {
+          spdlog::error("node '{}' failed after the run: {}", other->spec->id, rt.redact(ae.what()));
+        }
+      }
       Diagnostics d;
       d.error(n->spec->where, why);
       throw PipelineError(d);

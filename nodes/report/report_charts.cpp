@@ -10,8 +10,8 @@ namespace flowrun::report {
 
 namespace {
 
-constexpr double kW = 640, kPlotH = 216, kLeft = 72, kRight = 12, kTop = 16, kAxisH = 46, kLegendRow = 18;
-constexpr std::size_t kLegendPerRow = 4;
+constexpr double kW = 520, kPlotH = 220, kLeft = 80, kRight = 12, kTop = 16, kAxisH = 50, kLegendRow = 20;
+constexpr std::size_t kLegendPerRow = 3;
 const char* kColors[] = {"#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#ff9da6", "#9d755d"};
 
 std::string n(double v) {
@@ -63,10 +63,10 @@ std::string y_axis(const Chart& c, const Frame& f) {
     const double y = f.y(v);
     s += "<line class=\"grid\" x1=\"" + n(kLeft) + "\" y1=\"" + n(y) + "\" x2=\"" + n(kW - kRight) + "\" y2=\"" + n(y) +
          "\" stroke=\"#e3e3e3\"/><text class=\"tick\" x=\"" + n(kLeft - 6) + "\" y=\"" + n(y + 4) +
-         "\" text-anchor=\"end\" font-size=\"11\">" + esc(c.tick ? c.tick(v) : n(v)) + "</text>";
+         "\" text-anchor=\"end\" font-size=\"13\">" + esc(c.tick ? c.tick(v) : n(v)) + "</text>";
   }
-  return s + "<text class=\"axis-title\" transform=\"translate(14," + n(kTop + f.plot_h() / 2) +
-         ") rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">" + esc(c.y_title) + "</text></g>";
+  return s + "<text class=\"axis-title\" transform=\"translate(16," + n(kTop + f.plot_h() / 2) +
+         ") rotate(-90)\" text-anchor=\"middle\" font-size=\"14\">" + esc(c.y_title) + "</text></g>";
 }
 
 // Category labels; with many categories only every k-th is written so they never overlap.
@@ -74,14 +74,14 @@ std::string x_axis(const Chart& c, const Frame& f, const std::function<double(st
   const double base = kTop + f.plot_h();
   std::string s = "<g class=\"axis axis-x\"><line x1=\"" + n(kLeft) + "\" y1=\"" + n(base) + "\" x2=\"" +
                   n(kW - kRight) + "\" y2=\"" + n(base) + "\" stroke=\"#333\"/>";
-  const std::size_t every = std::max<std::size_t>(1, (c.categories.size() + 9) / 10);
+  const std::size_t every = std::max<std::size_t>(1, (c.categories.size() + 5) / 6);
   for (std::size_t i = 0; i < c.categories.size(); ++i) {
     if (i % every) continue;
-    s += "<text class=\"tick\" x=\"" + n(x_of(i)) + "\" y=\"" + n(base + 16) + "\" text-anchor=\"middle\" font-size=\"11\">" +
+    s += "<text class=\"tick\" x=\"" + n(x_of(i)) + "\" y=\"" + n(base + 16) + "\" text-anchor=\"middle\" font-size=\"13\">" +
          esc(c.categories[i]) + "</text>";
   }
-  return s + "<text class=\"axis-title\" x=\"" + n(kLeft + f.plot_w() / 2) + "\" y=\"" + n(base + 36) +
-         "\" text-anchor=\"middle\" font-size=\"12\">" + esc(c.x_title) + "</text></g>";
+  return s + "<text class=\"axis-title\" x=\"" + n(kLeft + f.plot_w() / 2) + "\" y=\"" + n(base + 40) +
+         "\" text-anchor=\"middle\" font-size=\"14\">" + esc(c.x_title) + "</text></g>";
 }
 
 // Legend items in rows of four under the x axis title.
@@ -92,7 +92,7 @@ std::string legend(const Chart& c) {
     const double x = kLeft + item_w * static_cast<double>(i % kLegendPerRow);
     const double y = kTop + kPlotH + kAxisH + 10 + kLegendRow * static_cast<double>(i / kLegendPerRow);
     s += "<g class=\"legend-item\"><rect x=\"" + n(x) + "\" y=\"" + n(y - 9) + "\" width=\"12\" height=\"12\" fill=\"" +
-         kColors[i % 8] + "\"/><text x=\"" + n(x + 16) + "\" y=\"" + n(y + 1) + "\" font-size=\"12\">" +
+         kColors[i % 8] + "\"/><text x=\"" + n(x + 16) + "\" y=\"" + n(y + 1) + "\" font-size=\"14\">" +
          esc(c.series[i].name) + "</text></g>";
   }
   return s + "</g>";

@@ -53,7 +53,7 @@ std::string html_table(const std::string& id, const std::vector<Column>& cols,
                        const std::vector<std::vector<Cell>>& rows, bool cards, bool sortable) {
   std::string t;
   if (sortable && !rows.empty()) {
-    t += "<label class=\"sort-by\">Sort by <select class=\"sort\" data-table=\"" + id + "\">";
+    t += "<label class=\"sort-by\">Sort by <select class=\"sort\" data-table=\"" + id + "\"><option value=\"\">as listed</option>";
     for (const auto& c : cols)
       t += "<option value=\"" + c.key + ":desc\">" + esc(c.label) + " (high to low)</option><option value=\"" + c.key +
            ":asc\">" + esc(c.label) + " (low to high)</option>";
@@ -87,7 +87,7 @@ body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans",
 main{max-width:1180px;margin:0 auto;padding:12px 14px 40px}
 h1{font-size:1.5em;margin:.3em 0}h2{font-size:1.25em;margin:1.6em 0 .5em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}
 h3{font-size:1.05em;margin:1.2em 0 .4em}
-p,li,dd,td,th,figcaption{overflow-wrap:anywhere}
+p,li,dd,figcaption{overflow-wrap:anywhere}td{overflow-wrap:break-word}
 a{color:#0969da}
 .status{display:inline-block;font-weight:700;padding:.1em .6em;border-radius:1em;color:#fff;background:#57606a}
 .status.ok{background:#1a7f37}.status.failed,.status.crashed{background:#cf222e}.status.interrupted,.status.running{background:#9a6700}
@@ -99,27 +99,29 @@ a{color:#0969da}
 .failure{border-left:4px solid #cf222e;background:#fff5f5;padding:.5em .8em}
 .warn{border-left:4px solid #9a6700;background:#fff8e5;padding:.5em .8em}
 .scroll{max-width:100%;overflow-x:auto}
-table{border-collapse:collapse;width:100%;margin:.4em 0 1em;font-size:.93em}
+table{border-collapse:collapse;width:100%;margin:.4em 0 1em;font-size:.9em}
 th,td{border-bottom:1px solid #d8dee4;padding:.35em .5em;text-align:left;vertical-align:top}
-th{background:#f6f8fa;white-space:nowrap}td.num,th[data-type=num]{text-align:right}
+th{background:#f6f8fa;white-space:nowrap}td.num,th[data-type=num]{text-align:right}td.num{white-space:nowrap}
 table.sortable th{cursor:pointer}th[aria-sort=ascending]::after{content:" \25B2"}th[aria-sort=descending]::after{content:" \25BC"}
 .none{color:#6e7781;font-style:italic}
 .badge{display:inline-block;font-size:.8em;padding:0 .5em;border-radius:.8em;background:#ddf4ff;color:#0550ae;white-space:nowrap}
 .badge.down{background:#dafbe1;color:#116329}.badge.up{background:#ffebe9;color:#a40e26}
 .rec-buy{color:#116329;font-weight:700}.rec-avoid{color:#a40e26;font-weight:700}.rec-hold{color:#9a6700;font-weight:700}
-.features{color:#57606a;font-size:.9em}
+.features{color:#57606a;font-size:.9em}.addr{min-width:15em}
 .sort-by{display:block;margin:.3em 0;font-size:.9em}
-.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:16px}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,460px),1fr));gap:20px}
 figure.chart{margin:0}figure.chart svg{width:100%;height:auto;display:block}figcaption{font-weight:600;margin:.3em 0}
 details.graph summary{cursor:pointer;font-weight:600}.graph svg{max-width:100%;height:auto}
 pre{background:#f6f8fa;padding:.8em;overflow:auto;max-width:100%}
 footer{color:#6e7781;font-size:.85em;margin-top:2em}
-@media (max-width:720px){
+@media (max-width:900px){
  table.cards thead{display:none}
  table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
  table.cards tr{border:1px solid #d0d7de;border-radius:8px;margin:0 0 10px;padding:.3em .6em}
- table.cards td{display:flex;justify-content:space-between;gap:1em;border:0;padding:.15em 0;text-align:right}
- table.cards td::before{content:attr(data-label);font-weight:600;color:#57606a;text-align:left}
+ table.cards td{display:flex;justify-content:space-between;gap:1em;border:0;padding:.15em 0;text-align:right;overflow-wrap:anywhere;white-space:normal}
+ table.cards td::before{content:attr(data-label);font-weight:600;color:#57606a;text-align:left;flex-shrink:0}
+ table.cards td:empty{display:none}
+ .addr{min-width:0;text-align:right}
  table.cards td.none::before{content:""}
 }
 )CSS";
@@ -148,7 +150,7 @@ function sortTable(t,key,dir){
    var dir=cur==='none'?(num?'desc':'asc'):(cur==='descending'?'asc':'desc');sortTable(t,th.getAttribute('data-key'),dir);};
   th.addEventListener('click',go);th.addEventListener('keydown',function(e){if(e.key==='Enter')go();});});});
 [].forEach.call(document.querySelectorAll('select.sort'),function(s){
- s.addEventListener('change',function(){var p=s.value.split(':');sortTable(document.getElementById(s.getAttribute('data-table')),p[0],p[1]);});});
+ s.addEventListener('change',function(){if(!s.value)return;var p=s.value.split(':');sortTable(document.getElementById(s.getAttribute('data-table')),p[0],p[1]);});});
 window.flowrunSort=sortTable;
 })();
 )JS";
@@ -167,6 +169,13 @@ std::string tile(const std::string& href, double n, const std::string& label, co
 }
 
 double d(const json::value& v) { return opt_num(v).value_or(0); }
+
+// single_family -> single family
+std::string readable(std::string code) {
+  for (auto& c : code)
+    if (c == '_') c = ' ';
+  return code;
+}
 
 std::string headline_html(const json::object& rep) {
   const auto& run = rep.at("run");
@@ -225,27 +234,29 @@ std::string listings_html(const json::object& rep, std::size_t limit) {
     s += " The first " + count(static_cast<double>(limit)) + " of " + count(static_cast<double>(rows.size())) +
          " are shown; the JSON and CSV reports have all of them.";
   s += "</p>";
-  const std::vector<Column> cols = {{"address", "Address"}, {"zip", "ZIP"}, {"type", "Type"}, {"price", "Price"},
+  const std::vector<Column> cols = {{"address", "Address"}, {"zip", "ZIP"}, {"price", "Price"},
                                     {"change", "Change"}, {"ppsf", "$/sqft"}, {"beds", "Beds"}, {"baths", "Baths"},
                                     {"sqft", "Sqft"}, {"year", "Year"}, {"county", "County value"},
                                     {"ratio", "Price / county"}, {"cap", "Cap rate"}, {"rent", "Rent / month"},
-                                    {"rec", "LLM says"}};
+                                    {"rec", "LLM says"}};  // type and key features: under the address
   std::vector<std::vector<Cell>> out;
   for (std::size_t i = 0; i < rows.size() && i < limit; ++i) {
     const auto& r = rows[i];
     const std::string addr = str(at(r, "address")), url = str(at(r, "url"));
     Cell address = text_cell(addr);
     if (!url.empty()) address.html = "<a href=\"" + esc(url) + "\" rel=\"noopener\">" + esc(addr) + "</a>";
-    const std::string rec = str(at(r, "recommendation"));
-    std::string features;
+    // The type and the LLM's key features under the address keep the table narrow.
+    std::string details = readable(str(at(r, "property_type")));
     for (const auto& f : at(r, "key_features").is_array() ? at(r, "key_features").as_array() : json::array{})
-      features += (features.empty() ? "" : " · ") + str(f);
+      details += (details.empty() ? "" : " · ") + str(f);
+    if (!details.empty()) address.html += "<div class=\"features\">" + esc(details) + "</div>";
+    address.html = "<div class=\"addr\">" + address.html + "</div>";
+    const std::string rec = str(at(r, "recommendation"));
     Cell recommendation{rec.empty() ? "<span class=\"none\">not enriched</span>"
                                     : "<span class=\"rec-" + esc(rec) + "\">" + esc(rec) + "</span>",
                         rec, false};
-    if (!features.empty()) recommendation.html += "<div class=\"features\">" + esc(features) + "</div>";
     const auto ratio = opt_num(at(r, "price_to_county_value"));
-    out.push_back({address, text_cell(str(at(r, "zip"))), text_cell(str(at(r, "property_type"))),
+    out.push_back({address, text_cell(str(at(r, "zip"))),
                    num_cell(opt_num(at(r, "price")), money(opt_num(at(r, "price")))), change_cell(r),
                    num_cell(opt_num(at(r, "price_per_sqft")), money(opt_num(at(r, "price_per_sqft")))),
                    num_cell(opt_num(at(r, "beds")), decimal(opt_num(at(r, "beds")), 0)),

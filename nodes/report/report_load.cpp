@@ -169,8 +169,12 @@ Period period_of(const StoreData& d, const ReportOptions& opts) {
 bool Property::is_listing() const {
   if (price) return true;
   if (!body) return false;
-  auto* mls = body->if_contains("mls_id");
-  return mls && mls->is_string() && !mls->get_string().empty();
+  auto has_text = [&](const char* k) {
+    auto* v = body->if_contains(k);
+    return v && v->is_string() && !v->get_string().empty();
+  };
+  // A county parcel has an APN and neither a list price nor an MLS number.
+  return has_text("mls_id") || !has_text("apn");
 }
 
 double summary_counter(const json::object& summary, const char* name) {

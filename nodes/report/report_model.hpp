@@ -30,7 +30,7 @@ struct Property {
   const boost::json::object* body = nullptr;  // parsed on demand (bodies below)
   // Price as of time `t` (ts19 text): the last history row at or before it, else the price now.
   std::optional<double> price_at(const std::string& t) const;
-  // For sale: it has a list price or an MLS number (county parcels have neither).
+  // For sale: not a county parcel (an APN without a list price or an MLS number).
   bool is_listing() const;
 };
 

@@ -23,11 +23,7 @@ class ReportSink final : public ProcessNode {
     opts_.timezone = report::resolve_timezone(cfg.get_string("timezone"));
   }
 
-  void open(RunContext& ctx) override {
-    url_ = url_opt_.empty() ? ctx.setting("store") : url_opt_;
-    if (url_.empty())
-      throw std::runtime_error("node '" + id_ + "': no store URL: set `url:` or the pipeline's `store:`");
-  }
+  void open(RunContext& ctx) override { store_url(ctx); }
   // Records are only the signal that upstream work is done; the report reads the store.
   void process(Record, RunContext&, Emitter&) override {}
 
@@ -35,11 +31,18 @@ class ReportSink final : public ProcessNode {
     auto opts = opts_;
     opts.run_id = ctx.run_id();
     // The CLI puts the pipeline's DOT into the settings; without it the graph is omitted.
-    report::write_report_file(url_, format_, path_, ctx.setting("pipeline.dot"), opts);
+    report::write_report_file(store_url(ctx), format_, path_, ctx.setting("pipeline.dot"), opts);
   }
 
  private:
-  std::string path_, format_, url_opt_, id_, url_;
+  // after_run may come without open() (another node could not start): both ask here.
+  std::string store_url(RunContext& ctx) const {
+    std::string url = url_opt_.empty() ? ctx.setting("store") : url_opt_;
+    if (url.empty()) throw std::runtime_error("node '" + id_ + "': no store URL: set `url:` or the pipeline's `store:`");
+    return url;
+  }
+
+  std::string path_, format_, url_opt_, id_;
   report::ReportOptions opts_;
 };
 

@@ -86,7 +86,7 @@ inline std::string make_store(const fs::path& dir) {
   st->run_started({"r1", "daily", "2026-11-20T13:00:00Z", "h", 1});
   auto p = prop("apn:1", "85033", std::nullopt, "hp");
   p.full_cash_value = 160000;
-  p.body = flowrun::to_json_text(json::object{{"id", "apn:1"}, {"address", json::object{{"street", "1 mls:b St"}, {"zip", "85031"}}}});
+  p.body = flowrun::to_json_text(json::object{{"id", "apn:1"}, {"apn", "1"}, {"address", json::object{{"street", "1 mls:b St"}, {"zip", "85031"}}}});
   p.zip = "85031";
   st->upsert_properties({prop("mls:a", "85031", 100000, "ha"), prop("mls:b", "85031", 200000, "hb"),
                          prop("mls:c", "85033", 300000, "hc"), p},

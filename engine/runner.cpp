@@ -672,7 +672,8 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
                             s.error_rate * 100, s.max_error_rate * 100);
   else if (!source_failed.empty()) s.status = "failed", s.exit_code = 1, s.failure = source_failed;
   else s.status = "ok", s.exit_code = 0;
-  if (rt.fatal) s.counters["fatal"] = 1, spdlog::error("{}", rt.fatal_reason);
+  // In the run context too: the summary takes its counters again after after_run.
+  if (rt.fatal) ctx.add_counter("fatal", 1), s.counters["fatal"] = 1, spdlog::error("{}", rt.fatal_reason);
   s.warnings = ctx.warnings();
 
   auto tell_observers = [&] {

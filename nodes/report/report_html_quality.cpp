@@ -37,7 +37,8 @@ std::string dead_letters_html(const json::value& q, const json::value& h) {
   const double stored = d(at(q, "dead_letters_stored"));
   if (stored != d(at(h, "dead_letters")))
     s += " (" + count(stored) + " of them are in the store's dead_letters table)";
-  s += ". Grouped by the node that rejected them and the reason, with up to three record ids each.</p>";
+  s += ". Grouped by the node that rejected them and the field and rule that failed, with up to three "
+       "records (id: full reason) each.</p>";
   std::vector<std::vector<Cell>> rows;
   for (const auto& g : list(at(q, "dead_letters")))
     rows.push_back({text_cell(str(at(g, "node"))), text_cell(str(at(g, "reason"))), n_cell(at(g, "count")),

@@ -92,10 +92,12 @@ std::vector<PriceChange> price_changes_of(const std::vector<Property>& props) {
   return out;
 }
 
-// Bodies are parsed only for what a section shows: listings (market view, table) and whatever
-// was seen in the period (warnings, new parcels).
+// Bodies are parsed only for what a section shows: listings (market view, table), county parcels
+// with a value (their address gives a listing its county value) and whatever was seen in the
+// period (warnings, new parcels).
 void load_bodies(store::Store& st, StoreData& d, const std::string& since) {
-  for (const auto& r : st.query("SELECT id, body FROM properties WHERE price IS NOT NULL OR last_seen >= ?",
+  for (const auto& r : st.query("SELECT id, body FROM properties "
+                                "WHERE price IS NOT NULL OR full_cash_value IS NOT NULL OR last_seen >= ?",
                                 {since})) {
     auto o = parse_object(s(r, 1));
     if (!o.empty()) d.bodies.emplace(s(r, 0), std::move(o));

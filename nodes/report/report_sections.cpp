@@ -1,6 +1,7 @@
 // The run, headline, data-quality and last-runs sections. Every count here is defined once (see
 // docs/report.md) so the headline, the runs table and the charts agree.
 #include <algorithm>
+#include <regex>
 #include <set>
 
 #include "nodes/report/report_format.hpp"
@@ -74,6 +75,14 @@ struct Groups {
   }
 };
 
+// "price: range: price 10 is below the minimum 100" -> "price: range": records that failed the same
+// rule are one group whatever their values; a reason without that shape is its own group.
+std::string field_and_rule(const std::string& reason) {
+  static const std::regex shape(R"(^([A-Za-z0-9_.\[\]-]+: [A-Za-z0-9_]+): .+)");
+  std::smatch m;
+  return std::regex_match(reason, m, shape) ? m[1].str() : reason;
+}
+
 }  // namespace
 
 json::object run_section(const Period& p, const ReportOptions& opts) {
@@ -143,7 +152,9 @@ json::object quality_section(store::Store& st, const StoreData& d, const Period&
     for (const auto& row : st.query("SELECT node, reason, record_id FROM dead_letters WHERE run_id = ? ORDER BY id",
                                     {r->run_id})) {
       const std::string node = row[0].value_or(""), reason = row[1].value_or("");
-      dl.add(node + "\n" + reason, json::object{{"node", node}, {"reason", reason}}, json::value(row[2].value_or("")));
+      const std::string group = field_and_rule(reason);
+      dl.add(node + "\n" + group, json::object{{"node", node}, {"reason", group}},
+             json::object{{"id", row[2].value_or("")}, {"message", reason}});
       ++stored_dead;
     }
   q["dead_letters"] = dl.to_json();

@@ -338,7 +338,7 @@ struct Runtime {
       n->port_counts = std::make_unique<std::atomic<std::int64_t>[]>(n->port_names.size());
       const NodeDescriptor* d = n->spec->desc ? n->spec->desc : registry.find(n->spec->type);
       try {
-        n->impl = d->factory(n->spec->config);
+        n->impl = d->create ? d->create(n->spec->options, n->spec->info) : d->factory(n->spec->config);
       } catch (const std::exception& e) {
         diags.error(n->spec->where, "node '" + n->spec->id + "': " + redact(e.what()));
         nodes.push_back(std::move(n));
@@ -672,7 +672,6 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
                             s.error_rate * 100, s.max_error_rate * 100);
   else if (!source_failed.empty()) s.status = "failed", s.exit_code = 1, s.failure = source_failed;
   else s.status = "ok", s.exit_code = 0;
-  // In the run context too: the summary takes its counters again after after_run.
   if (rt.fatal) ctx.add_counter("fatal", 1), s.counters["fatal"] = 1, spdlog::error("{}", rt.fatal_reason);
   s.warnings = ctx.warnings();
 

@@ -172,7 +172,7 @@ std::string to_prometheus(const RunSummary& s) {
   Writer w;
   const std::string run = "pipeline=\"" + label(s.pipeline) + "\"";
   auto node_labels = [&](const NodeSummary& n) {
-    return run + ",node=\"" + label(n.id) + "\",type=\"" + label(n.type) + "\"";
+    return run + ",node=\"" + label(n.id) + "\",type=\"" + label(n.type) + "\",role=\"" + label(n.role) + "\"";
   };
   struct Counter {
     const char* name;

@@ -2,7 +2,8 @@
 # Installs everything flowrun needs to build, run and test on Debian 12 (run as root).
 set -euo pipefail
 # --no-install-recommends keeps CI lean; fonts-liberation is chromium's one recommendation the
-# report test needs (headless Chromium renders the HTML report and takes a screenshot).
+# report test needs (headless Chromium renders the HTML report and takes a screenshot). prometheus:
+# the dashboards test runs every Grafana query in a real Prometheus against flowrun's metrics.
 # libhowardhinnant-date-dev + tzdata: the report writes dates in the reader's IANA time zone
 # (GCC 12 has no std::chrono time zones).
 packages=(
@@ -12,6 +13,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev zlib1g-dev
   libhowardhinnant-date-dev tzdata
   graphviz jq miller chromium fonts-liberation python3
+  prometheus
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -156,8 +156,9 @@ RawRow to_raw_row(const Record& r, const std::vector<std::string>& exclude, cons
   return row;
 }
 
-std::string iso_now() {
-  auto now = std::chrono::system_clock::now();
+std::string iso_now() { return iso_utc(std::chrono::system_clock::now()); }
+
+std::string iso_utc(std::chrono::system_clock::time_point now) {
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};

@@ -4,6 +4,7 @@
 #pragma once
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ RawRow to_raw_row(const Record& r, const std::vector<std::string>& exclude, cons
 
 // ISO 8601 UTC with milliseconds ("2026-11-23T09:30:00.123Z"); sorts as text in both stores.
 std::string iso_now();
+std::string iso_utc(std::chrono::system_clock::time_point t);
 std::int64_t epoch_now();
 
 }  // namespace flowrun::store

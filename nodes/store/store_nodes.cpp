@@ -8,6 +8,7 @@
 #include "engine/json_text.hpp"
 #include "engine/context.hpp"
 #include "engine/registry.hpp"
+#include "nodes/store/maintenance.hpp"
 #include "nodes/store/record_rows.hpp"
 #include "nodes/store/register.hpp"
 #include "nodes/store/run_ledger.hpp"
@@ -376,7 +377,9 @@ void register_store_nodes(Registry& registry) {
     d.factory = [](const NodeConfig& c) { return std::make_unique<store::DeadLetterStore>(c); };
     registry.add(std::move(d));
   }
+  store::register_store_schemes(registry);
   registry.add_observer(store::run_ledger_observer());
+  registry.add_observer(store::retention_observer());  // after the ledger: prunes a recorded run
 }
 
 }  // namespace flowrun

@@ -189,7 +189,7 @@ nodes:
   REQUIRE(f);
   std::stringstream ss;
   ss << f.rdbuf();
-  CHECK_THAT(ss.str(), Catch::Contains(R"(flowrun_node_records_in_total{pipeline="metrictest",node="store",type="store"} 5)"));
+  CHECK_THAT(ss.str(), Catch::Contains(R"(flowrun_node_records_in_total{pipeline="metrictest",node="store",type="store",role="sink"} 5)"));
   CHECK_THAT(ss.str(), Catch::Contains(R"(name="store.inserted"} 5)"));
 }
 

@@ -50,11 +50,11 @@ int check_command(const PipelineArgs& pa, bool check_env, const Registry& regist
     if (!r.graph.store.empty()) settings["store"] = r.graph.store;
     int failed = 0, probed = 0;
     for (const auto& n : r.graph.nodes) {
-      if (!n.desc || !n.desc->probe) continue;
+      if (!n.desc || (!n.desc->probe && !n.desc->check_env)) continue;
       ++probed;
       std::string problem;
       try {
-        problem = n.desc->probe(n.config, settings);
+        problem = n.desc->check_env ? n.desc->check_env(n.options, n.info, settings) : n.desc->probe(n.config, settings);
       } catch (const std::exception& e) {
         problem = e.what();
       }

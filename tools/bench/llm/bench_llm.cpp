@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/node_type.hpp"
 #include "engine/pipeline.hpp"
 #include "nodes/llm/register.hpp"
 #include "tools/fixtures/llm/fake_llm_server.hpp"
@@ -45,12 +46,17 @@ int main(int argc, char** argv) {
 
   Registry reg;
   register_llm_nodes(reg);
-  NodeDescriptor src{"bench_source", Role::source, "", {{"count", OptionType::integer, "10", ""}}};
-  src.factory = [](const NodeConfig& c) -> std::unique_ptr<Node> { return std::make_unique<Source>(static_cast<int>(c.get_int("count", 10))); };
-  reg.add(src);
-  NodeDescriptor sink{"bench_sink", Role::sink, ""};
-  sink.factory = [](const NodeConfig&) -> std::unique_ptr<Node> { return std::make_unique<Sink>(); };
-  reg.add(sink);
+  struct SourceOptions {
+    int count = 10;
+  };
+  NodeType<SourceOptions> src("bench_source", Role::source, "");
+  src.option("count", &SourceOptions::count, "records to emit");
+  src.create([](const SourceOptions& o, const NodeInfo&) -> std::unique_ptr<Node> { return std::make_unique<Source>(o.count); });
+  reg.add(src.descriptor());
+  struct NoOptions {};
+  NodeType<NoOptions> sink("bench_sink", Role::sink, "");
+  sink.create([](const NoOptions&, const NodeInfo&) -> std::unique_ptr<Node> { return std::make_unique<Sink>(); });
+  reg.add(sink.descriptor());
 
   fixtures::FakeLlmServer fake;
   fake.start();

@@ -32,6 +32,9 @@ class RunContext {
   // Set by Ctrl-C or a fatal node: sources should return soon, in-flight work drains.
   bool stopping() const { return stop_.load(std::memory_order_relaxed); }
   void request_stop() { stop_.store(true); }
+  // The runner lifts a stop that a failure asked for once the records are done, so that outputs
+  // about the run (Node::after_run: a report, a notification) are not cancelled by it.
+  void clear_stop() { stop_.store(false); }
 
   // Run-wide settings from the pipeline and the command line, e.g. "store" (the pipeline's
   // store URL), "http.record" / "http.replay" (cassette folders), "pipeline.dir".

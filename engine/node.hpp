@@ -78,7 +78,8 @@ class Node {
   // Called once after the run's outcome is known and the run observers (the run ledger) have
   // recorded it, in file order: for outputs about the run itself (a report, a notification), so
   // they show the finished run. A throw fails the run (exit 1); counters and warnings added here
-  // (RunContext) reach the summary; the ledger is told again of either.
+  // (RunContext) reach the summary; the ledger is told again of either. When another node could
+  // not start, after_run comes without open() (every node but the one that failed hears of it).
   virtual void after_run(RunContext&, const RunSummary&) {}
 };
 

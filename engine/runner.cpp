@@ -105,7 +105,7 @@ struct NodeRt {
 
   std::atomic<bool> finished{false};  // sources: run() returned
   std::atomic<bool> broken{false};    // its output failed: later records are dead-lettered unprocessed
-  bool opened = false;                // open() succeeded (after_run is only for opened nodes)
+  bool open_failed = false;           // open() threw: no after_run for this one
   std::string broken_reason;          // under reason_mu
   bool done = false;                  // main thread only
   std::string stopped_reason;
@@ -680,7 +680,7 @@ void tell_observers(const Registry& registry, RunContext& ctx, const RunSummary&
 void after_run(Runtime& rt, RunSummary& s, const Registry& registry) {
   bool failed = false;
   for (auto& n : rt.nodes) {
-    if (!n->opened) continue;
+    if (n->open_failed) continue;
     try {
       n->impl->after_run(rt.ctx, s);
     } catch (const std::exception& e) {
@@ -708,8 +708,8 @@ std::string open_nodes(Runtime& rt) {
   for (auto& n : rt.nodes) {
     try {
       n->impl->open(rt.ctx);
-      n->opened = true;
     } catch (const std::exception& e) {
+      n->open_failed = true;
       return "node '" + n->spec->id + "' could not start: " + rt.redact(e.what());
     }
   }
@@ -782,7 +782,8 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
 
   bool interrupted = false;
   if (const std::string why = open_nodes(rt); !why.empty()) {
-    // Nothing runs; the ledger and the nodes that did open (temporary outputs) still hear of it.
+    // Nothing runs; the ledger and the nodes' after_run (a notification is most wanted now) still
+    // hear of it.
     rt.trip_fatal_reason(why);
   } else {
     SignalScope signals(opts.handle_signals);
@@ -806,6 +807,7 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
   if (rt.fatal) ctx.add_counter("fatal", 1), s.counters["fatal"] = 1, spdlog::error("{}", rt.fatal_reason);
   s.warnings = ctx.warnings();
   tell_observers(registry, ctx, s, rt);
+  if (!interrupted) ctx.clear_stop();  // a Ctrl-C still cuts outputs about the run short
   after_run(rt, s, registry);
   return s;
 }

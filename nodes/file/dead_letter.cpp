@@ -35,6 +35,7 @@ class DeadLetterSink final : public FileSink {
     write_record(to_json_text(line), out);
   }
   const char* what() const override { return "dead letters"; }
+  bool publish_on_failure() const override { return true; }
 };
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include "engine/context.hpp"
 #include "engine/metrics.hpp"
 
+#include <fmt/format.h>
+
 namespace flowrun {
 
 void FileSink::close(RunContext&, Emitter& out) {
@@ -11,12 +13,17 @@ void FileSink::close(RunContext&, Emitter& out) {
   out.written(records_.load());
 }
 
-void FileSink::after_run(RunContext& ctx, const RunSummary&) {
+void FileSink::after_run(RunContext& ctx, const RunSummary& s) {
   if (!file_) return;
-  // What close() synced was counted written, so it is published whatever the run's outcome;
-  // a sink that could not finish leaves the previous file as it was.
-  if (!finished_) {
+  if (!finished_) {  // close() failed or never came: the records are counted unwritten already
     file_->discard();
+    return;
+  }
+  if (s.exit_code != 0 && !publish_on_failure()) {
+    // A failed or interrupted run leaves the previous file as it was; say what was not published.
+    file_->discard();
+    ctx.warn(fmt::format("{} {} not published to {} ({}): the run {}; the previous file is kept", records_.load(),
+                         what(), path_, id_, s.status == "interrupted" ? "was interrupted" : "failed"));
     return;
   }
   file_->publish();

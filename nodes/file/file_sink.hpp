@@ -1,6 +1,6 @@
 // What the jsonl, csv and dead_letter sinks share: a staged file (staged_file.hpp). Every record
-// written is held until close() has synced the file, and the file replaces its target once that sync
-// succeeded, so the summary never counts a line that is not on disk.
+// written is held until close() has synced the file, and the file replaces its target only when
+// the run ends well (a failed or interrupted run keeps the previous file and says so), so the summary never counts a line that is not on disk.
 #pragma once
 #include <atomic>
 #include <memory>
@@ -30,6 +30,8 @@ class FileSink : public ProcessNode {
   void write_line(std::string_view line) { file_->write_line(line); }
   const std::string& id() const { return id_; }
   virtual const char* what() const { return "records"; }
+  // Dead letters explain a failed run: their file is published whatever the outcome.
+  virtual bool publish_on_failure() const { return false; }
 
  private:
   std::string id_, path_;

@@ -72,7 +72,8 @@ class ValidatorNode : public ProcessNode {
         return v && v->is_string() ? std::string(v->as_string()) : std::string();
       };
       reason = json::object{{"field", text("field")}, {"rule", text("rule")},
-                            {"message", text("field") + ": " + text("rule") + ": " + text("message") +
+                            // field and rule go beside the message: dead-letter sinks put them in front
+                            {"message", text("message") +
                                             (errors.size() > 1 ? " (+" + std::to_string(errors.size() - 1) + " more)" : "")}};
     }
     in.meta["error"] = std::move(reason);

@@ -248,6 +248,8 @@ nodes:
   src: {type: file, path: endless.jsonl}
   sink: {type: jsonl, inputs: [src], path: out/endless.jsonl}
 )";
+  fs::create_directories(w.dir / "out");
+  std::ofstream(w.dir / "out/endless.jsonl") << "{\"yesterday\":true}\n";
   ::signal(SIGPIPE, SIG_IGN);
   Child child({kBin, "endless.yaml", "--json", "-q"}, w.dir);
   std::atomic<bool> stop{false};
@@ -290,11 +292,13 @@ nodes:
   json::object s = json::parse(r.out).as_object();
   CHECK(s.at("status") == "interrupted");
   CHECK(s.at("exit_code").as_int64() == 130);
-  // drained: everything the source emitted reached the file
+  // drained: everything the source emitted reached the sink, which keeps yesterday's file
+  // (an interrupted run publishes nothing) and says so
   const auto emitted = node_of(s, "src").at("out").as_int64();
   CHECK(emitted > 0);
   CHECK(node_of(s, "sink").at("in").as_int64() == emitted);
-  CHECK(static_cast<std::int64_t>(count_lines(w.dir / "out/endless.jsonl")) == emitted);
+  CHECK(count_lines(w.dir / "out/endless.jsonl") == 1);
+  CHECK(has(r.err, "not published to"));
 }
 
 TEST_CASE("flowrun test: PASS/FAIL per test, a total, exit 0 / 1 / 2", "[cli][test]") {
@@ -357,7 +361,11 @@ nodes:
   REQUIRE(report.contains("run"));
   CHECK(report.at("run").at("pipeline") == "reported");
   CHECK(report.at("run").at("status") == "ok");
-  CHECK(report.at("run").at("inserted").to_number<int>() == 2);
+  CHECK(report.at("headline").at("new").to_number<int>() == 2);
+  auto week = w.run({"report", "p.yaml", "--period", "7d", "--out", "out/week.csv"});
+  CHECK(week.code == 0);
+  CHECK(fs::exists(w.dir / "out/week.csv"));
+  CHECK(w.run({"report", "p.yaml", "--period", "week", "--out", "x.csv"}).code == 2);
   // No store anywhere: usage error.
   auto none = w.run({"report", "--out", "x.html"});
   CHECK(none.code == 2);

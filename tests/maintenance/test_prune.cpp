@@ -200,7 +200,7 @@ TEST_CASE("flowrun prune --older-than 30d on 90 days of history, SQLite and Post
       ss << in.rdbuf();
       auto rep = json::parse(ss.str()).as_object();
       CHECK(rep.at("run").as_object().at("run_id") == "run-089");
-      CHECK(rep.at("trend").as_array().size() == 7);
+      CHECK(rep.at("runs").as_array().size() == 7);
       CHECK(rep.at("properties_in_store").to_number<int>() == kChanging + kSteady + kGone);
 #endif
     }

@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "tools/flowrun/progress.hpp"
 #ifdef FLOWRUN_HAVE_REPORT
 #include "nodes/report/report.hpp"
+#include "nodes/report/report_format.hpp"
 #endif
 
 namespace flowrun::cli {
@@ -158,6 +160,13 @@ int test_command(const std::vector<std::string>& files, const Registry& registry
   return failed ? 1 : 0;
 }
 
+int period_days(const std::string& text) {
+  int days = 0;
+  char unit = 0, extra = 0;
+  if (std::sscanf(text.c_str(), "%d%c%c", &days, &unit, &extra) != 2 || unit != 'd') return 0;
+  return days >= 1 && days <= 366 ? days : 0;
+}
+
 int report_command(const ReportArgs& a, const Registry& registry) {
 #ifdef FLOWRUN_HAVE_REPORT
   std::string url = a.store, dot;
@@ -172,7 +181,15 @@ int report_command(const ReportArgs& a, const Registry& registry) {
     return 2;
   }
   const std::string format = a.format.empty() ? report::format_from_extension(a.out) : a.format;
-  const int rc = report::write_report(url, format, a.out, dot);
+  report::ReportOptions opts;
+  opts.period_days = period_days(a.period);
+  try {
+    opts.timezone = report::resolve_timezone("");  // $TZ, else UTC
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "flowrun report: " << e.what() << "\n";
+    return 2;
+  }
+  const int rc = report::write_report(url, format, a.out, dot, opts);
   if (rc == 0) std::cerr << fmt::format("report written to {}\n", a.out);
   return rc;
 #else

@@ -32,8 +32,11 @@ int test_command(const std::vector<std::string>& files, const Registry& registry
 struct ReportArgs {
   std::string pipeline;  // optional: takes the store URL and the graph from it
   std::string store, format, out;
+  std::string period = "1d";  // 1d: the latest run; Nd: the N days ending with it (7d: weekly)
 };
 int report_command(const ReportArgs& a, const Registry& registry);
+// "7d" -> 7; 0 when the text is not a number of days from 1 to 366.
+int period_days(const std::string& text);
 
 // Prints diagnostics as file:line:column lines; returns 2 when any is an error, else 0.
 int print_diagnostics(const Diagnostics& d);

@@ -130,6 +130,8 @@ int main(int argc, char** argv) {
   report->add_option("--format", rep.format, "json, csv or html (default: from --out's extension)")
       ->check(CLI::IsMember({"json", "csv", "html"}));
   report->add_option("--out,-o", rep.out, "Output file")->required();
+  report->add_option("--period", rep.period, "1d (the latest run) or Nd, e.g. 7d: the week ending with it")
+      ->check(CLI::Validator([](std::string& v) { return cli::period_days(v) > 0 ? "" : "use 1d, 7d, ... (days)"; }, "DAYS"));
 
   auto store_commands = cli::add_store_commands(app, registry);  // backup, prune
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,17 @@ class LatencyHistogram {
   std::array<std::atomic<std::int64_t>, kBuckets> buckets_{};
 };
 
+class AdaptiveLimit;
+
+// An adaptive concurrency limit at one moment (concurrency: adaptive; engine/adaptive_limit.hpp).
+struct AdaptiveSummary {
+  std::string name;  // the node id, or the resources.concurrency entry the node shares
+  int limit = 0, min = 0, max = 0, in_flight = 0, peak_in_flight = 0;
+  std::int64_t samples = 0, increases = 0, decreases = 0, backpressure = 0;
+  double rtt_ms = 0, base_rtt_ms = 0;  // smoothed and no-load round trip
+  boost::json::object to_json() const;  // {"kind": "concurrency", "limit": ..., ...}
+};
+
 struct NodeMetrics {
   std::atomic<std::int64_t> in{0}, out{0}, errors{0}, filtered{0}, emitted{0};
   std::atomic<std::int64_t> busy_us{0};
@@ -35,6 +47,7 @@ struct NodeMetrics {
   std::atomic<std::int64_t> max_queued{0};  // high-water mark of `queued`
   std::atomic<std::int64_t> in_flight{0}, max_in_flight{0};  // running bodies
   LatencyHistogram latency;
+  const AdaptiveLimit* adaptive = nullptr;  // concurrency: adaptive; owned by the runner
 };
 
 struct NodeSummary {
@@ -45,6 +58,7 @@ struct NodeSummary {
   int concurrency = 1;
   bool balanced = true;  // in == out + errors + filtered, and in == records sent to it
   std::string stopped_reason;  // a source that stopped early says why
+  std::optional<AdaptiveSummary> adaptive;  // concurrency: adaptive (then `concurrency` is its max)
 };
 
 struct EdgeSummary {

@@ -238,18 +238,6 @@ struct Loader {
     return out;
   }
 
-  // concurrency: 1, N or "unlimited" (0 internally).
-  std::optional<int> concurrency_of(const std::string& id, const YAML::Node& v) {
-    if (v.IsScalar()) {
-      if (v.Scalar() == "unlimited") return 0;
-      long long x;
-      if (YAML::convert<long long>::decode(v, x) && x >= 1 && x <= 4096) return static_cast<int>(x);
-    }
-    diags.error(at(v), "node '" + id + "': concurrency must be a positive integer (at most 4096) or 'unlimited', got " +
-                           (v.IsScalar() ? "'" + v.Scalar() + "'" : std::string(kind_name(v))));
-    return std::nullopt;
-  }
-
   void load_node(Graph& g, const YAML::Node& key, const YAML::Node& body, std::set<std::string>& seen) {
     const std::string id = key.Scalar();
     if (id.empty() || id.find_first_of(". \t\"") != std::string::npos) {
@@ -298,9 +286,8 @@ struct Loader {
       if (is_common) {
         if (k == "inputs") n.inputs = port_refs(id, "inputs", v);
         else if (k == "after") n.after = port_refs(id, "after", v);
-        else if (k == "concurrency") {
-          if (auto c = concurrency_of(id, v)) n.concurrency = *c;
-        } else if (k == "buffer") {
+        else if (k == "concurrency") read_concurrency(n, v, g.resources, file, diags);  // adaptive_config.cpp
+        else if (k == "buffer") {
           long long b;
           if (!v.IsScalar() || !YAML::convert<long long>::decode(v, b) || b < 1 || b > 10'000'000)
             diags.error(at(v), "node '" + id + "': buffer must be an integer from 1 to 10000000");
@@ -399,8 +386,9 @@ bool waits_on(const Graph& g, const std::string& from, const std::string& target
 void apply_mode(Graph& g, const std::set<std::string>& explicit_concurrency, Diagnostics& diags,
                 const Location& mode_at) {
   if (g.mode.empty() || g.mode == "parallel") return;
+  if (g.mode == "adaptive") return apply_adaptive_mode(g, explicit_concurrency);  // adaptive_config.cpp
   if (g.mode != "sequential" && g.mode != "mixed") {
-    diags.error(mode_at, "mode must be sequential, parallel or mixed, got '" + g.mode + "'");
+    diags.error(mode_at, "mode must be sequential, parallel, mixed or adaptive, got '" + g.mode + "'");
     return;
   }
   std::map<std::string, std::string> last_of_group;  // group -> last source id
@@ -573,18 +561,19 @@ LoadResult load_unredacted(const std::string& text, const std::string& file, con
     g.resources = root["resources"] ? root["resources"] : YAML::Node(YAML::NodeType::Map);
     if (root["resources"]) {
       if (!g.resources.IsMap()) {
-        diags.error(location_of(file, g.resources), "resources must be a map (rate_limits, breakers, budgets)");
+        diags.error(location_of(file, g.resources), "resources must be a map (rate_limits, breakers, budgets, concurrency)");
         g.resources = YAML::Node(YAML::NodeType::Map);
       } else {
         for (const auto& kv : g.resources) {
           const std::string k = kv.first.Scalar();
-          if (k != "rate_limits" && k != "breakers" && k != "budgets") {
-            std::string hint = closest_match(k, {"rate_limits", "breakers", "budgets"});
+          if (k != "rate_limits" && k != "breakers" && k != "budgets" && k != "concurrency") {
+            std::string hint = closest_match(k, {"rate_limits", "breakers", "budgets", "concurrency"});
             diags.error(location_of(file, kv.first), "unknown resource kind '" + k + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
           } else if (!kv.second.IsMap()) {
             diags.error(location_of(file, kv.second), "resources." + k + " must be a map of named entries");
           }
         }
+        check_concurrency_resources(g.resources, file, diags);  // adaptive_config.cpp
         try {
           Resources::from_yaml(g.resources);
         } catch (const std::exception& e) {

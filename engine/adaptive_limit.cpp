@@ -1,0 +1,363 @@
+#include "engine/adaptive_limit.hpp"
+
+#include <algorithm>
+#include <array>
+#include <stdexcept>
+
+#include "engine/graph.hpp"
+#include "engine/resources.hpp"
+
+namespace flowrun {
+
+namespace {
+
+using Clock = AdaptiveLimit::Clock;
+
+constexpr double kTolerance = 1.5;     // a window this much slower than no-load is queueing
+constexpr int kMinAnswers = 4;         // answers a window needs before it decides anything
+constexpr double kEwmaAlpha = 0.4;     // smoothing of the window length (Vector's default)
+constexpr double kBackoff = 0.5;       // cut on back-pressure
+constexpr std::int64_t kProbeAfter = 200;     // answers below a 429 ceiling before trying it again
+constexpr std::int64_t kProbeAfterMax = 800;  // ... doubling after each failed try, up to this
+
+double micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+
+}  // namespace
+
+Signal signal_of_status(long status) {
+  if (status == 429 || status == 503) return Signal::overloaded;
+  if (status == 504) return Signal::failed;  // a gateway gave up waiting: a timeout
+  if (status >= 200 && status < 500) return Signal::ok;
+  return Signal::neutral;
+}
+
+AdaptiveLimit::AdaptiveLimit(std::string name, AdaptiveBounds bounds)
+    : name_(std::move(name)), bounds_(bounds), limit_(bounds.initial), ssthresh_(bounds.max) {
+  if (bounds_.min < 1 || bounds_.max < bounds_.min || bounds_.initial < bounds_.min || bounds_.initial > bounds_.max)
+    throw std::invalid_argument("adaptive concurrency '" + name_ + "': needs 1 <= min <= initial <= max");
+  open_window(Clock::now());
+}
+
+// ---- permits --------------------------------------------------------------------------------
+
+// Whether the limit is what holds work back, the evidence a window needs to raise it. Once the
+// node makes requests, that is requests at the server: a body that holds a permit but waits for
+// a rate limit is not using it (and raising the limit would only let more bodies wait). Before,
+// or for nodes that make no requests, it is permits.
+void AdaptiveLimit::note_demand(int busy, bool waited) {
+  if (waited || busy >= std::max(1, (whole_limit() * 3 + 3) / 4)) window_.saturated = true;
+}
+
+void AdaptiveLimit::acquire() {
+  std::unique_lock lock(mu_);
+  if (in_flight_ >= whole_limit()) {
+    if (!seen_request_) note_demand(in_flight_, true);
+    ++waiters_;
+    cv_.wait(lock, [&] { return in_flight_ < whole_limit(); });
+    --waiters_;
+  }
+  peak_ = std::max(peak_, ++in_flight_);
+  if (!seen_request_) note_demand(in_flight_, false);
+}
+
+bool AdaptiveLimit::try_acquire() {
+  std::lock_guard lock(mu_);
+  if (in_flight_ >= whole_limit()) {
+    if (!seen_request_) note_demand(in_flight_, true);
+    return false;
+  }
+  peak_ = std::max(peak_, ++in_flight_);
+  if (!seen_request_) note_demand(in_flight_, false);
+  return true;
+}
+
+void AdaptiveLimit::request_started() {
+  std::lock_guard lock(mu_);
+  note_demand(++requests_, false);
+}
+
+void AdaptiveLimit::note_throttled() {
+  std::lock_guard lock(mu_);
+  window_.throttled = true;
+}
+
+void AdaptiveLimit::request_ended() {
+  std::lock_guard lock(mu_);
+  --requests_;
+}
+
+void AdaptiveLimit::release() {
+  {
+    std::lock_guard lock(mu_);
+    --in_flight_;
+  }
+  cv_.notify_one();
+}
+
+// ---- learning -------------------------------------------------------------------------------
+
+void AdaptiveLimit::record(Signal s, Clock::time_point start, Clock::time_point end, Source src) {
+  std::lock_guard lock(mu_);
+  if (src == Source::body && seen_request_) return;
+  if (src == Source::request && !seen_request_) {
+    seen_request_ = true;
+    restart_learning(start);  // this request is the first of the new window
+  }
+  ++samples_;
+  if (s == Signal::ok) ++answers_since_overload_, ++answered_since_refusal_;
+  if (s == Signal::overloaded || s == Signal::failed) ++backpressure_;
+  if (start < last_cut_) return;  // sent before the last cut: already acted on
+  switch (s) {
+    case Signal::ok:
+      if (start < window_.opened) break;  // sent under an earlier limit: not this window's news
+      window_.answers++;
+      window_.rtt_sum_us += micros(end - start);
+      if (window_.answers >= kMinAnswers && end >= window_.end) close_window(end);
+      break;
+    case Signal::overloaded:
+    case Signal::failed:
+      on_backpressure(s, end);
+      break;
+    case Signal::neutral:
+      break;
+  }
+}
+
+// Learning starts with the first real request (what bodies taught before, from cache hits or
+// refusals, is forgotten). Its first window runs at `min` to time the server unloaded: a window
+// at `initial` could already be queueing, and a no-load time measured in a queue would make that
+// queue look normal for good. Then the limit goes to `initial` and on from there.
+void AdaptiveLimit::restart_learning(Clock::time_point now) {
+  resume_at_ = std::min(limit_, static_cast<double>(bounds_.initial));
+  limit_ = bounds_.min;
+  timing_unloaded_ = true;
+  ssthresh_ = bounds_.max;
+  ceiling_ = 0;
+  rtt_ewma_us_ = base_rtt_us_ = 0;
+  recent_count_ = recent_next_ = 0;
+  failing_ = false;
+  open_window(now);
+}
+
+void AdaptiveLimit::open_window(Clock::time_point now) {
+  window_ = Window{};
+  window_.opened = now;
+  // About one round trip; a stall (one absurd round trip) must not freeze decisions for long.
+  const double len = base_rtt_us_ > 0 ? std::min(rtt_ewma_us_, 4 * base_rtt_us_) : rtt_ewma_us_;
+  window_.end = now + std::chrono::microseconds(static_cast<std::int64_t>(len));
+  window_.saturated = false;
+}
+
+void AdaptiveLimit::close_window(Clock::time_point now) {
+  const double mean = window_.rtt_sum_us / window_.answers;
+  rtt_ewma_us_ = rtt_ewma_us_ == 0 ? mean : rtt_ewma_us_ + kEwmaAlpha * (mean - rtt_ewma_us_);
+  failing_ = false;
+  if (timing_unloaded_) {
+    timing_unloaded_ = false;
+    learn_base(mean);
+    set_limit(resume_at_);
+    return open_window(now);
+  }
+  const bool slow = learn_base(mean);
+  if (slow) {
+    if (whole_limit() > bounds_.min) {
+      cut_to(limit_ * std::clamp(base_rtt_us_ / mean, 0.5, 0.9), now);
+      ssthresh_ = limit_;  // from here on, grow one at a time
+      return;
+    }
+  } else {
+    // A full window at the 429 ceiling without a 429: the ceiling has moved up.
+    const bool used = window_.saturated && !window_.throttled;
+    if (ceiling_ > 0 && whole_limit() >= ceiling_ && used) ceiling_ = 0;
+    if (used) grow();
+  }
+  open_window(now);
+}
+
+// The no-load round trip: the 5th percentile of the last 50 window means. Not the minimum,
+// which is the luckiest window: with a server whose answers vary (an LLM), everything would then
+// look slow. Not an average, which queueing would drag up until queueing looked normal. The
+// windows after each cut (at or below the capacity) keep it honest; a server that gets slower
+// for good moves it within 50 windows. Returns whether this window was slow.
+bool AdaptiveLimit::learn_base(double mean) {
+  recent_[recent_next_] = mean;
+  recent_next_ = (recent_next_ + 1) % kBaseWindows;
+  recent_count_ = std::min(recent_count_ + 1, kBaseWindows);
+  std::array<double, kBaseWindows> sorted = recent_;
+  const auto rank = static_cast<std::size_t>((recent_count_ - 1) / 20);
+  std::nth_element(sorted.begin(), sorted.begin() + rank, sorted.begin() + recent_count_);
+  base_rtt_us_ = sorted[rank];
+  return mean > kTolerance * base_rtt_us_;
+}
+
+void AdaptiveLimit::grow() {
+  double next = limit_ < ssthresh_ ? std::min(limit_ * 2, ssthresh_) : limit_ + 1;
+  next = std::max(next, static_cast<double>(whole_limit() + 1));
+  if (ceiling_ > 0 && next >= ceiling_) {
+    if (answers_since_overload_ < probe_after_) next = std::max(limit_, static_cast<double>(ceiling_ - 1));
+    else next = ceiling_;  // try the ceiling once more
+  }
+  set_limit(next);
+}
+
+void AdaptiveLimit::on_backpressure(Signal s, Clock::time_point now) {
+  const int at = whole_limit();
+  // "Too many" while other requests are answered says where the capacity ends. A refusal with no
+  // answer since the last one (a server that is down, or still loading, answers 503 to all)
+  // says nothing about it: it counts as a failure and sets no ceiling, which would otherwise
+  // hold the limit low long after the server is back.
+  if (s == Signal::overloaded && answered_since_refusal_ == 0) s = Signal::failed;
+  answered_since_refusal_ = 0;
+  if (s == Signal::overloaded && at > bounds_.min) {
+    if (ceiling_ > 0 && at >= ceiling_) {
+      // A failed try of the known ceiling: the capacity is just below it, as before.
+      probe_after_ = std::min(probe_after_ * 2, kProbeAfterMax);
+      answers_since_overload_ = 0;
+      return cut_to(ceiling_ - 1, now);
+    }
+    probe_after_ = kProbeAfter;
+    ceiling_ = at;
+    ssthresh_ = std::max(bounds_.min, at - 1);  // come back quickly to just below it
+    answers_since_overload_ = 0;
+  } else if (s == Signal::failed && !failing_) {
+    ssthresh_ = std::max(static_cast<double>(bounds_.min), limit_ * kBackoff);
+    failing_ = true;
+  }
+  cut_to(limit_ * kBackoff, now);
+}
+
+void AdaptiveLimit::cut_to(double next, Clock::time_point now) {
+  next = std::max(next, static_cast<double>(bounds_.min));
+  if (static_cast<int>(next) < whole_limit()) ++decreases_;
+  limit_ = next;
+  last_cut_ = now;
+  open_window(now);
+}
+
+void AdaptiveLimit::set_limit(double next) {
+  next = std::clamp(next, static_cast<double>(bounds_.min), static_cast<double>(bounds_.max));
+  const bool more = static_cast<int>(next) > whole_limit();
+  limit_ = next;
+  if (more) {
+    ++increases_;
+    cv_.notify_all();
+  }
+}
+
+int AdaptiveLimit::limit() const {
+  std::lock_guard lock(mu_);
+  return whole_limit();
+}
+
+AdaptiveSummary AdaptiveLimit::snapshot() const {
+  std::lock_guard lock(mu_);
+  AdaptiveSummary s;
+  s.name = name_;
+  s.limit = whole_limit();
+  s.min = bounds_.min;
+  s.max = bounds_.max;
+  s.in_flight = in_flight_;
+  s.peak_in_flight = peak_;
+  s.samples = samples_;
+  s.increases = increases_;
+  s.decreases = decreases_;
+  s.backpressure = backpressure_;
+  s.rtt_ms = rtt_ewma_us_ / 1000;
+  s.base_rtt_ms = base_rtt_us_ / 1000;
+  return s;
+}
+
+std::shared_ptr<AdaptiveLimit> adaptive_limit_for(const GraphNode& n, Resources& resources) {
+  if (!n.adaptive) return nullptr;
+  if (!n.adaptive->shared.empty()) return resources.concurrency_limit(n.adaptive->shared);
+  return std::make_shared<AdaptiveLimit>(n.id, n.adaptive->bounds);
+}
+
+// ---- the feedback path ----------------------------------------------------------------------
+
+namespace {
+
+struct ThreadState {
+  AdaptiveLimit* limit = nullptr;
+  bool body = false;       // a body holds a permit for its whole run
+  bool held = false;       // ... and holds it right now (not inside an AdaptiveWait)
+  bool attempted = false;  // an attempt was reported during this body
+  Clock::time_point start{};
+  Clock::duration waited{};
+};
+
+thread_local ThreadState t_state;
+
+}  // namespace
+
+AdaptiveAttempt::AdaptiveAttempt() {
+  auto& t = t_state;
+  if (!t.limit) return;
+  if (!t.held) {
+    t.limit->acquire();
+    took_ = true;
+  }
+  limit_ = t.limit;
+  limit_->request_started();
+  start_ = Clock::now();
+}
+
+void AdaptiveAttempt::finish(Signal s) {
+  if (!limit_ || finished_) return;
+  finished_ = true;
+  t_state.attempted = true;
+  limit_->record(s, start_, Clock::now());
+}
+
+AdaptiveAttempt::~AdaptiveAttempt() {
+  if (!limit_) return;
+  limit_->request_ended();
+  if (took_) limit_->release();
+}
+
+AdaptiveWait::AdaptiveWait(Kind kind) : kind_(kind) {
+  auto& t = t_state;
+  if (t.limit) start_ = Clock::now();
+  if (!t.limit || !t.body || !t.held) return;
+  t.limit->release();
+  t.held = false;
+  gave_ = true;
+}
+
+AdaptiveWait::~AdaptiveWait() {
+  auto& t = t_state;
+  if (!t.limit) return;
+  // Waiting for a rate limit means the rate limit, not this limit, held the request back.
+  if (kind_ == Kind::rate_limit && Clock::now() - start_ >= std::chrono::milliseconds(1)) t.limit->note_throttled();
+  if (!gave_) return;
+  t.limit->acquire();
+  t.held = true;
+  t.waited += Clock::now() - start_;
+}
+
+AdaptiveBodyScope::AdaptiveBodyScope(AdaptiveLimit* limit) {
+  if (!limit) return;
+  limit->acquire();
+  t_state = ThreadState{limit, true, true, false, Clock::now(), {}};
+  active_ = true;
+}
+
+AdaptiveBodyScope::~AdaptiveBodyScope() {
+  if (!active_) return;
+  auto& t = t_state;
+  if (!t.attempted) t.limit->record(Signal::ok, t.start + t.waited, Clock::now(), AdaptiveLimit::Source::body);
+  if (t.held) t.limit->release();
+  t = ThreadState{};
+}
+
+AdaptiveSourceScope::AdaptiveSourceScope(AdaptiveLimit* limit) {
+  if (!limit) return;
+  t_state = ThreadState{limit, false, false, false, Clock::now(), {}};
+  active_ = true;
+}
+
+AdaptiveSourceScope::~AdaptiveSourceScope() {
+  if (active_) t_state = ThreadState{};
+}
+
+}  // namespace flowrun

@@ -1,0 +1,200 @@
+// Adaptive concurrency: how many requests an I/O node (or every node sharing one server) keeps in
+// flight, learned at run time from what the server does. See docs/pipeline.md ("Adaptive
+// concurrency") for the user's view and docs/architecture.md for where it sits in a run.
+//
+// How it decides (after Vector's adaptive request concurrency and Netflix's concurrency-limits):
+// - Samples are request attempts: their round-trip time (waits that are ours, such as a rate
+//   limit or a retry backoff, are not part of it) and what they signalled. Only answered
+//   requests give a time; 429/503, timeouts and refused or reset connections are back-pressure.
+// - The first window runs at `min`, to time the server unloaded; then the limit starts at
+//   `initial`.
+// - Time is cut into windows of about one round trip (and at least 4 answers to requests sent
+//   while it was open, so that each window judges the limit it ran under). A window whose
+//   mean round trip stays within 1.5x the no-load round trip (a low percentile of recent
+//   windows) and that used the limit (requests at the server reached 3/4 of it) raises it:
+//   doubling at first (slow start), then +1. The limit never grows on evidence it did not use,
+//   nor in a window where requests waited for a rate limit: the rate limit is a ceiling it
+//   never pushes against (and the wait is no part of any round trip).
+// - A window slower than that lowers the limit by the ratio no-load/now (0.5 to 0.9): a server
+//   that queues at K slots answers C requests in C/K of its time, so this lands on K.
+// - Back-pressure lowers the limit at once by half, once per round trip (answers to requests
+//   sent before the cut are news already acted on). A 429/503 also marks the level it happened
+//   at as a ceiling: the limit comes back quickly to just below it and tries it again only after
+//   a few hundred answers (twice as long after each failed try, which only steps back to just
+//   below it), so an explicit "too many" is seldom heard twice. Timeouts and connection errors set no ceiling (a server that is down
+//   says nothing about its capacity); after a run of them the limit slow-starts back to half
+//   what it was.
+// - The limit stays within [min, max] and min is at least 1: a node never stops asking. An open
+//   breaker sends nothing, so it neither lowers nor raises the limit.
+#pragma once
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "engine/adaptive_config.hpp"
+#include "engine/metrics.hpp"
+
+namespace flowrun {
+
+class Resources;
+
+// What one request attempt said about the server's load.
+enum class Signal {
+  ok,          // answered (2xx-4xx other than 429): its round-trip time is a sample
+  overloaded,  // 429 Too Many Requests or 503 Service Unavailable: an explicit "too many"
+  failed,      // timed out, or the connection was refused or reset
+  neutral,     // says nothing about load (another 5xx, a cancelled transfer)
+};
+Signal signal_of_status(long http_status);
+
+class AdaptiveLimit {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // Whether a sample timed a real request or, for nodes that make none through the HTTP client
+  // (a database store), a whole body. Once a limit has seen a request, body samples (a cache hit,
+  // a record refused before any call) are ignored: they say nothing about the server.
+  enum class Source { request, body };
+
+  AdaptiveLimit(std::string name, AdaptiveBounds bounds);
+  AdaptiveLimit(const AdaptiveLimit&) = delete;
+  AdaptiveLimit& operator=(const AdaptiveLimit&) = delete;
+
+  // Permits: acquire() blocks while limit() are out; try_acquire() does not.
+  void acquire();
+  bool try_acquire();
+  void release();
+  // A request is at the server (AdaptiveAttempt): what tells whether the limit is in use.
+  void request_started();
+  void request_ended();
+  // A request waited for a rate limit: this window is no evidence for raising the limit.
+  void note_throttled();
+
+  // One finished attempt that started at `start` and ended at `end` (so that tests can drive the
+  // limit on a simulated clock).
+  void record(Signal s, Clock::time_point start, Clock::time_point end, Source src = Source::request);
+
+  int limit() const;
+  AdaptiveSummary snapshot() const;  // engine/metrics.hpp
+  const std::string& name() const { return name_; }
+  const AdaptiveBounds& bounds() const { return bounds_; }
+
+ private:
+  struct Window {
+    Clock::time_point opened{}, end{};  // it judges requests sent after `opened`
+    int answers = 0;
+    double rtt_sum_us = 0;
+    bool saturated = false;  // the limit held work back (note_demand)
+    bool throttled = false;  // ... or was it a rate limit (note_throttled)
+  };
+
+  int whole_limit() const { return static_cast<int>(limit_); }
+  void note_demand(int busy, bool waited);
+  void restart_learning(Clock::time_point now);
+  void close_window(Clock::time_point now);
+  bool learn_base(double mean);
+  void on_backpressure(Signal s, Clock::time_point now);
+  void grow();
+  void cut_to(double next, Clock::time_point now);
+  void set_limit(double next);
+  void open_window(Clock::time_point now);
+
+  const std::string name_;
+  const AdaptiveBounds bounds_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+
+  double limit_;
+  int in_flight_ = 0, peak_ = 0, waiters_ = 0, requests_ = 0;
+  Window window_;
+  static constexpr int kBaseWindows = 50;
+  double rtt_ewma_us_ = 0, base_rtt_us_ = 0;
+  std::array<double, kBaseWindows> recent_{};  // the last window means, for the no-load time
+  int recent_count_ = 0, recent_next_ = 0;
+  double ssthresh_;                // below it the limit doubles per window, above it adds one
+  int ceiling_ = 0;                // level of the last 429/503; 0 = none
+  std::int64_t answers_since_overload_ = 0, probe_after_ = 0;
+  std::int64_t answered_since_refusal_ = 0;  // ok answers since the last 429/503/failure
+  bool failing_ = false;           // in a run of timeouts / connection errors
+  bool seen_request_ = false;
+  bool timing_unloaded_ = false;   // the first window, at min, times the server unloaded
+  double resume_at_ = 0;           // ... and then the limit goes here
+  Clock::time_point last_cut_{};   // answers to requests sent before it are ignored
+  std::int64_t samples_ = 0, increases_ = 0, decreases_ = 0, backpressure_ = 0;
+};
+
+// The limit a node runs under: its own (a new one per run), the shared resources.concurrency
+// entry it names, or null for a fixed concurrency.
+std::shared_ptr<AdaptiveLimit> adaptive_limit_for(const GraphNode& n, Resources& resources);
+
+// ---- The feedback path ---------------------------------------------------------------------
+// The engine installs the running node's limit on the thread that runs its body (the node's I/O
+// pool, engine/io_pool.hpp) or its run() (a source). I/O code reports through the two classes
+// below and never sees the limit, so no node calls it by hand: nodes/http's client wraps each
+// attempt in an AdaptiveAttempt and each wait that is not the server's doing (rate limit,
+// backoff, Retry-After) in an AdaptiveWait. Both do nothing on a thread without a limit.
+
+// One request attempt: starts the clock; on a source's thread (where no body holds a permit)
+// takes a permit for the attempt, blocking at the limit. finish() reports it; an attempt left
+// without finish() (an exception) reports nothing.
+class AdaptiveAttempt {
+ public:
+  AdaptiveAttempt();
+  ~AdaptiveAttempt();
+  AdaptiveAttempt(const AdaptiveAttempt&) = delete;
+  AdaptiveAttempt& operator=(const AdaptiveAttempt&) = delete;
+  void finish(Signal s);
+
+ private:
+  AdaptiveLimit* limit_ = nullptr;
+  bool took_ = false, finished_ = false;
+  AdaptiveLimit::Clock::time_point start_;
+};
+
+// A wait that is ours, not the server's: a body hands its permit back while it waits, and takes
+// one again after (blocking at the limit), and the wait is not counted as round-trip time. A
+// wait for a rate limit also tells the limit that the rate limit is what holds requests back.
+class AdaptiveWait {
+ public:
+  enum class Kind { backoff, rate_limit };
+  explicit AdaptiveWait(Kind kind = Kind::backoff);
+  ~AdaptiveWait();
+  AdaptiveWait(const AdaptiveWait&) = delete;
+  AdaptiveWait& operator=(const AdaptiveWait&) = delete;
+
+ private:
+  Kind kind_;
+  bool gave_ = false;
+  AdaptiveLimit::Clock::time_point start_;
+};
+
+// Engine side. A body on an I/O thread holds one permit from start to end; if it made no request
+// attempt, its own time (less its waits) is the sample.
+class AdaptiveBodyScope {
+ public:
+  explicit AdaptiveBodyScope(AdaptiveLimit* limit);
+  ~AdaptiveBodyScope();
+  AdaptiveBodyScope(const AdaptiveBodyScope&) = delete;
+  AdaptiveBodyScope& operator=(const AdaptiveBodyScope&) = delete;
+
+ private:
+  bool active_ = false;
+};
+
+// A source's thread: the source issues its own requests, each takes a permit (AdaptiveAttempt).
+class AdaptiveSourceScope {
+ public:
+  explicit AdaptiveSourceScope(AdaptiveLimit* limit);
+  ~AdaptiveSourceScope();
+  AdaptiveSourceScope(const AdaptiveSourceScope&) = delete;
+  AdaptiveSourceScope& operator=(const AdaptiveSourceScope&) = delete;
+
+ private:
+  bool active_ = false;
+};
+
+}  // namespace flowrun

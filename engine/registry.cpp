@@ -48,7 +48,9 @@ const std::vector<OptionSpec>& common_options() {
        "Control edges: this node starts only after these nodes have finished.", false, {}},
       {"concurrency", OptionType::any, "",
        "Records processed at once: 1 (serial), N, or `unlimited`. Default from the node type or "
-       "`mode:`.", false, {}},
+       "`mode:`. Nodes on I/O threads may say `adaptive` (or {adaptive: true, min, max, initial}, "
+       "or {adaptive: NAME} to share resources.concurrency.NAME): a limit learnt from the "
+       "server's round trips and 429/503 answers (docs/pipeline.md).", false, {}},
       {"buffer", OptionType::integer, "",
        "Capacity of this node's input edge in records (default: the pipeline's `buffer`, 1024). "
        "A full edge blocks its producers.", false, {}},

@@ -12,19 +12,27 @@
 //                              [--overflow queue|reject|both] [K ...]             (K: 2 8 32)
 //     The fake has K slots; beyond K it queues or answers 429 + Retry-After. Fixed C = K/2, K,
 //     2K and `adaptive` run at full demand; records enriched per second while measured, against
-//     the ideal K/L, and the share of requests answered 429.
+//     the ideal min(C, K)/L (adaptive: K/L), the time per request beyond L that this means, and
+//     the share of requests answered 429.
 //
-// Both print markdown tables; every ratio is measured in the same run of this program.
+//   flowrun-bench-llm llama [--settle-s 3] [--measure-s 4]
+//     Fixed C = 2, 4, 8 and adaptive against a real llama-server --parallel 4 (when
+//     tools/llama/build.sh has built it; else it says so).
+//
+// All print markdown tables; every ratio is measured in the same run of this program.
 #include <curl/curl.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tools/fixtures/llm/llama_server.hpp"
 #include "tools/fixtures/llm/load_run.hpp"
 
 using namespace flowrun;
@@ -134,8 +142,9 @@ int capacity(int latency_ms, int settle_s, int measure_s, const std::vector<bool
   o.record_requests = false;
   const double l = latency_ms / 1000.0;
   std::printf("L = %d ms; settle %d s, then measured for %d s at full demand\n\n", latency_ms, settle_s, measure_s);
-  std::printf("| fake beyond K | K | concurrency | records/s | ideal K/L | efficiency | ms lost per request "
-              "| 429s / requests | adaptive limit while measured |\n|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| fake beyond K | K | concurrency | records/s | ideal | efficiency | ms per request over L "
+              "| share of K/L | 429s / requests | adaptive limit: median (min..max) |\n"
+              "|---|---|---|---|---|---|---|---|---|---|\n");
   for (bool reject : rejects)
     for (int k : ks) {
       std::vector<std::string> configs{std::to_string(std::max(1, k / 2)), std::to_string(k), std::to_string(2 * k),
@@ -147,18 +156,63 @@ int capacity(int latency_ms, int settle_s, int measure_s, const std::vector<bool
         fake.set_slots(k);
         fake.set_overflow(reject ? FakeLlmServer::Overflow::reject : FakeLlmServer::Overflow::queue, 1);
         const bool adaptive = conc == "adaptive";
-        auto run = run_load(enrich_pipeline(fake.url(), conc, 4 * std::max(k, 32)), counters, reg, fake,
+        auto run = run_load(enrich_pipeline(fake.url(), conc, 4 * std::max(k, 32)), counters, reg, &fake,
                             {Phase{{}, std::chrono::seconds(adaptive ? settle_s : 1), std::chrono::seconds(measure_s)}});
         const auto& p = run.phases.front();
-        const double ideal = k / l, eff = p.done_per_s / ideal;
-        std::printf("| %s | %d | %s | %.1f | %.0f | %.3f | %.2f | %lld / %lld (%.2f%%) | %s |\n",
-                    reject ? "429" : "queue", k, conc.c_str(), p.done_per_s, ideal, eff,
-                    eff > 0 ? (1 / eff - 1) * latency_ms : 0.0, static_cast<long long>(p.rejected),
-                    static_cast<long long>(p.requests), p.rejected_fraction() * 100,
-                    adaptive ? (std::to_string(p.limit_min) + ".." + std::to_string(p.limit_max)).c_str() : "-");
+        // A fixed C can use min(C, K) slots; adaptive is held to the server's K.
+        const int usable = adaptive ? k : std::min(k, std::atoi(conc.c_str()));
+        const double ideal = usable / l, eff = p.done_per_s / ideal;
+        const std::string limit = adaptive ? std::to_string(p.limit_median()) + " (" + std::to_string(p.limit_min) +
+                                                 ".." + std::to_string(p.limit_max) + ")"
+                                           : "-";
+        std::printf("| %s | %d | %s | %.1f | %.0f | %.3f | %.2f | %.3f | %lld / %lld (%.2f%%) | %s |\n",
+                    reject ? "429" : "queue", k, adaptive ? "adaptive" : ("fixed " + conc).c_str(), p.done_per_s, ideal,
+                    eff, p.done_per_s > 0 ? (usable / p.done_per_s - l) * 1000 : 0.0, p.done_per_s / (k / l),
+                    static_cast<long long>(p.rejected), static_cast<long long>(p.requests),
+                    p.rejected_fraction() * 100, limit.c_str());
         std::fflush(stdout);
       }
     }
+  return 0;
+}
+
+// Fixed C = 2, 4, 8 vs adaptive against a real llama-server --parallel 4 (tools/llama/build.sh).
+int llama(int settle_s, int measure_s) {
+  if (!LlamaServer::found()) {
+    std::printf("skipped: no llama-server or model (run tools/llama/build.sh)\n");
+    return 0;
+  }
+  const auto dir = std::filesystem::temp_directory_path() / ("flowrun-bench-llama-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  LlamaServer server(4, (dir / "llama.log").string());
+  if (!server.started() || !server.wait_healthy(60)) throw std::runtime_error("llama-server did not start");
+  std::ofstream(dir / "schema.json") << R"({"type":"object","additionalProperties":false,
+    "required":["rent","trend"],"properties":{"rent":{"type":"integer","minimum":0,"maximum":9999},
+    "trend":{"type":"string","enum":["rising","stable","declining"]}}})";
+  LoadCounters counters;
+  Registry reg = load_registry(counters);
+  std::printf("llama-server -t 2 --parallel 4, random-weight model, schema-constrained replies (max_tokens 48); "
+              "settle %d s, measure %d s\n\n| concurrency | records/s | vs best fixed | adaptive limit: median (min..max) |\n"
+              "|---|---|---|---|\n", settle_s, measure_s);
+  std::vector<std::pair<std::string, PhaseResult>> rows;
+  double best = 0;
+  for (std::string c : {"2", "4", "8", "adaptive"}) {
+    auto yaml = enrich_pipeline(server.url(), c, 64,
+                                "provider: openai, model: flowrun-test, max_tokens: 48, timeout: 60s, schema: \"" +
+                                    (dir / "schema.json").string() + "\"");
+    auto r = run_load(yaml, counters, reg, nullptr,
+                      {Phase{{}, std::chrono::seconds(c == "adaptive" ? 2 * settle_s : settle_s),
+                             std::chrono::seconds(measure_s)}});
+    if (c != "adaptive") best = std::max(best, r.phases.front().done_per_s);
+    rows.emplace_back(c, r.phases.front());
+  }
+  for (const auto& [c, p] : rows)
+    std::printf("| %s | %.2f | %.3f | %s |\n", c == "adaptive" ? "adaptive" : ("fixed " + c).c_str(), p.done_per_s,
+                best > 0 ? p.done_per_s / best : 0.0,
+                c == "adaptive" ? (std::to_string(p.limit_median()) + " (" + std::to_string(p.limit_min) + ".." +
+                                   std::to_string(p.limit_max) + ")").c_str()
+                                : "-");
+  std::filesystem::remove_all(dir);
   return 0;
 }
 
@@ -166,7 +220,8 @@ int usage() {
   std::fprintf(stderr,
                "usage: flowrun-bench-llm scaling [--latency-ms L] [--per-slot N] [C ...]\n"
                "       flowrun-bench-llm capacity [--latency-ms L] [--settle-s S] [--measure-s S]\n"
-               "                                  [--overflow queue|reject|both] [K ...]\n");
+               "                                  [--overflow queue|reject|both] [K ...]\n"
+               "       flowrun-bench-llm llama [--settle-s S] [--measure-s S]\n");
   return 2;
 }
 
@@ -197,6 +252,7 @@ int main(int argc, char** argv) {
   try {
     if (mode == "scaling") return scaling(latency_ms, per_slot, numbers);
     if (mode == "capacity") return capacity(latency_ms, settle_s, measure_s, rejects, numbers);
+    if (mode == "llama") return llama(settle_s, measure_s);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flowrun-bench-llm: %s\n", e.what());
     return 1;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <vector>
 #include <stdexcept>
 
 #include "engine/graph.hpp"
@@ -14,7 +16,11 @@ namespace {
 using Clock = AdaptiveLimit::Clock;
 
 constexpr double kTolerance = 1.5;     // a window this much slower than no-load is queueing
-constexpr int kMinAnswers = 4;         // answers a window needs before it decides anything
+constexpr int kMinAnswers = 4;         // answers a window needs before it decides anything ...
+constexpr int kMaxAnswers = 256;       // ... and at most, however much the round trips vary
+constexpr double kNoiseZ = 3.0;        // windows big enough that noise alone seldom looks slow
+constexpr double kSigmaAlpha = 0.2;    // smoothing of the spread of round trips
+constexpr int kFloorWindows = 3;       // slow windows at min before the no-load time is relearnt
 constexpr double kEwmaAlpha = 0.4;     // smoothing of the window length (Vector's default)
 constexpr double kBackoff = 0.5;       // cut on back-pressure
 constexpr std::int64_t kProbeAfter = 200;     // answers below a 429 ceiling before trying it again
@@ -108,14 +114,21 @@ void AdaptiveLimit::record(Signal s, Clock::time_point start, Clock::time_point 
   if (s == Signal::overloaded || s == Signal::failed) ++backpressure_;
   if (start < last_cut_) return;  // sent before the last cut: already acted on
   switch (s) {
-    case Signal::ok:
+    case Signal::ok: {
       if (start < window_.opened) break;  // sent under an earlier limit: not this window's news
+      const double us = std::max(1.0, micros(end - start));
       window_.answers++;
-      window_.rtt_sum_us += micros(end - start);
-      if (window_.answers >= kMinAnswers && end >= window_.end) close_window(end);
+      window_.rtt_sum_us += us;
+      window_.log_sum += std::log(us);
+      window_.log_sq_sum += std::log(us) * std::log(us);
+      if (window_.answers >= answers_needed() && end >= window_.end) close_window(end);
       break;
+    }
     case Signal::overloaded:
     case Signal::failed:
+      // Once per round trip: a server that refuses at once (429 in a millisecond) would
+      // otherwise halve the limit again with every request sent after the last cut.
+      if (end < last_cut_ + std::chrono::microseconds(static_cast<std::int64_t>(rtt_ewma_us_))) break;
       on_backpressure(s, end);
       break;
     case Signal::neutral:
@@ -133,8 +146,9 @@ void AdaptiveLimit::restart_learning(Clock::time_point now) {
   timing_unloaded_ = true;
   ssthresh_ = bounds_.max;
   ceiling_ = 0;
-  rtt_ewma_us_ = base_rtt_us_ = 0;
+  rtt_ewma_us_ = base_rtt_us_ = sigma_ = 0;
   recent_count_ = recent_next_ = 0;
+  slow_at_floor_ = slow_windows_ = 0;
   failing_ = false;
   open_window(now);
 }
@@ -148,24 +162,51 @@ void AdaptiveLimit::open_window(Clock::time_point now) {
   window_.saturated = false;
 }
 
+// Windows must hold enough answers that their mean is steadier than the 1.5x tolerance: a
+// server whose round trips vary a lot (an LLM writing 10 or 500 tokens) needs more of them. The
+// spread is what windows showed so far; while it is unknown (the first window), this window's own.
+int AdaptiveLimit::answers_needed() const {
+  double sigma = sigma_;
+  if (sigma == 0 && window_.answers >= kMinAnswers) {
+    const double m = window_.log_sum / window_.answers;
+    sigma = std::sqrt(std::max(0.0, window_.log_sq_sum / window_.answers - m * m));
+  }
+  const double n = std::pow(kNoiseZ * sigma / std::log(kTolerance), 2);
+  return std::clamp(static_cast<int>(std::ceil(n)), kMinAnswers, kMaxAnswers);
+}
+
 void AdaptiveLimit::close_window(Clock::time_point now) {
-  const double mean = window_.rtt_sum_us / window_.answers;
-  rtt_ewma_us_ = rtt_ewma_us_ == 0 ? mean : rtt_ewma_us_ + kEwmaAlpha * (mean - rtt_ewma_us_);
+  const int n = window_.answers;
+  const double mean_us = window_.rtt_sum_us / n;
+  const double log_mean = window_.log_sum / n;  // log of the geometric mean: outliers weigh less
+  const double spread = std::sqrt(std::max(0.0, window_.log_sq_sum / n - log_mean * log_mean));
+  rtt_ewma_us_ = rtt_ewma_us_ == 0 ? mean_us : rtt_ewma_us_ + kEwmaAlpha * (mean_us - rtt_ewma_us_);
+  sigma_ = sigma_ == 0 ? spread : sigma_ + kSigmaAlpha * (spread - sigma_);
   failing_ = false;
   if (timing_unloaded_) {
     timing_unloaded_ = false;
-    learn_base(mean);
+    learn_base(log_mean);
     set_limit(resume_at_);
     return open_window(now);
   }
-  const bool slow = learn_base(mean);
-  if (slow) {
-    if (whole_limit() > bounds_.min) {
-      cut_to(limit_ * std::clamp(base_rtt_us_ / mean, 0.5, 0.9), now);
+  const double excess = learn_base(log_mean);  // this window over the no-load time, as a ratio
+  if (excess > kTolerance) {
+    // One slow window may be bad luck; queueing stays. Cut on the second in a row.
+    if (whole_limit() > bounds_.min && ++slow_windows_ >= 2) {
+      slow_at_floor_ = slow_windows_ = 0;
+      cut_to(limit_ * std::clamp(1 / excess, 0.5, 0.9), now);
       ssthresh_ = limit_;  // from here on, grow one at a time
       return;
     }
+    // Slow even at min, again and again: the no-load time is wrong (learnt from lucky answers,
+    // or the server got slower for good). What it does at min is its no-load time.
+    if (whole_limit() <= bounds_.min && ++slow_at_floor_ >= kFloorWindows) {
+      recent_count_ = recent_next_ = 0;
+      learn_base(log_mean);
+      slow_at_floor_ = 0;
+    }
   } else {
+    slow_at_floor_ = slow_windows_ = 0;
     // A full window at the 429 ceiling without a 429: the ceiling has moved up.
     const bool used = window_.saturated && !window_.throttled;
     if (ceiling_ > 0 && whole_limit() >= ceiling_ && used) ceiling_ = 0;
@@ -174,20 +215,26 @@ void AdaptiveLimit::close_window(Clock::time_point now) {
   open_window(now);
 }
 
-// The no-load round trip: the 5th percentile of the last 50 window means. Not the minimum,
-// which is the luckiest window: with a server whose answers vary (an LLM), everything would then
-// look slow. Not an average, which queueing would drag up until queueing looked normal. The
-// windows after each cut (at or below the capacity) keep it honest; a server that gets slower
-// for good moves it within 50 windows. Returns whether this window was slow.
-bool AdaptiveLimit::learn_base(double mean) {
-  recent_[recent_next_] = mean;
+// The no-load round trip: from the last 50 windows, the median of those run at the lowest
+// limits (the lower third). Not a minimum or a low percentile: with a server whose answers vary,
+// that is the luckiest window and everything else would look slow. Not all windows: those run
+// above the capacity are queueing, and counting them would make queueing look normal. The
+// lowest limits recently used are the ones least likely to queue (a cut brings the limit back to
+// the capacity). Returns this window's geometric mean over that.
+double AdaptiveLimit::learn_base(double log_mean) {
+  recent_[recent_next_] = {whole_limit(), log_mean};
   recent_next_ = (recent_next_ + 1) % kBaseWindows;
   recent_count_ = std::min(recent_count_ + 1, kBaseWindows);
-  std::array<double, kBaseWindows> sorted = recent_;
-  const auto rank = static_cast<std::size_t>((recent_count_ - 1) / 20);
-  std::nth_element(sorted.begin(), sorted.begin() + rank, sorted.begin() + recent_count_);
-  base_rtt_us_ = sorted[rank];
-  return mean > kTolerance * base_rtt_us_;
+  std::array<Seen, kBaseWindows> by_level = recent_;
+  auto end = by_level.begin() + recent_count_;
+  std::sort(by_level.begin(), end, [](const Seen& a, const Seen& b) { return a.level < b.level; });
+  const int low = std::max(1, recent_count_ / 3);
+  std::vector<double> logs;
+  for (int i = 0; i < low; ++i) logs.push_back(by_level[static_cast<std::size_t>(i)].log_mean);
+  std::nth_element(logs.begin(), logs.begin() + low / 4, logs.end());
+  const double base_log = logs[static_cast<std::size_t>(low / 4)];
+  base_rtt_us_ = std::exp(base_log);
+  return std::exp(log_mean - base_log);
 }
 
 void AdaptiveLimit::grow() {

@@ -8,22 +8,23 @@
 //   requests give a time; 429/503, timeouts and refused or reset connections are back-pressure.
 // - The first window runs at `min`, to time the server unloaded; then the limit starts at
 //   `initial`.
-// - Time is cut into windows of about one round trip (and at least 4 answers to requests sent
-//   while it was open, so that each window judges the limit it ran under). A window whose
-//   mean round trip stays within 1.5x the no-load round trip (a low percentile of recent
-//   windows) and that used the limit (requests at the server reached 3/4 of it) raises it:
-//   doubling at first (slow start), then +1. The limit never grows on evidence it did not use,
-//   nor in a window where requests waited for a rate limit: the rate limit is a ceiling it
-//   never pushes against (and the wait is no part of any round trip).
-// - A window slower than that lowers the limit by the ratio no-load/now (0.5 to 0.9): a server
-//   that queues at K slots answers C requests in C/K of its time, so this lands on K.
-// - Back-pressure lowers the limit at once by half, once per round trip (answers to requests
-//   sent before the cut are news already acted on). A 429/503 also marks the level it happened
-//   at as a ceiling: the limit comes back quickly to just below it and tries it again only after
-//   a few hundred answers (twice as long after each failed try, which only steps back to just
-//   below it), so an explicit "too many" is seldom heard twice. Timeouts and connection errors set no ceiling (a server that is down
-//   says nothing about its capacity); after a run of them the limit slow-starts back to half
-//   what it was.
+// - Time is cut into windows of about one round trip, each judging the requests sent while it
+//   was open (so, the limit it ran under), with at least 4 answers, and more when round trips
+//   vary (an LLM's do): enough that chance alone seldom makes a window look 1.5x slower.
+// - The no-load round trip is learnt from the recent windows run at the lowest limits. A window
+//   within 1.5x of it (geometric means) that used the limit (requests at the server reached 3/4
+//   of it) raises the limit: doubling at first (slow start), then +1. The limit never grows on
+//   evidence it did not use, nor in a window where requests waited for a rate limit: the rate
+//   limit is a ceiling it never pushes against (and the wait is no part of any round trip).
+// - Two windows in a row slower than that lower the limit by the ratio no-load/now (0.5 to 0.9):
+//   a server that queues at K slots answers C requests in C/K of its time, so this lands on K.
+// - Back-pressure lowers the limit at once by half, at most once per round trip. A 429/503 while
+//   other requests are answered marks the level it happened at as a ceiling: the limit comes
+//   back within a window to just below it and tries it again only after a few hundred answers
+//   (twice as long after each failed try, which only steps back to just below it), so an
+//   explicit "too many" is seldom heard twice. Timeouts, connection errors and a server that
+//   refuses everything set no ceiling (a server that is down says nothing about its capacity);
+//   after a run of them the limit slow-starts back to half what it was.
 // - The limit stays within [min, max] and min is at least 1: a node never stops asking. An open
 //   breaker sends nothing, so it neither lowers nor raises the limit.
 #pragma once
@@ -87,7 +88,7 @@ class AdaptiveLimit {
   struct Window {
     Clock::time_point opened{}, end{};  // it judges requests sent after `opened`
     int answers = 0;
-    double rtt_sum_us = 0;
+    double rtt_sum_us = 0, log_sum = 0, log_sq_sum = 0;
     bool saturated = false;  // the limit held work back (note_demand)
     bool throttled = false;  // ... or was it a rate limit (note_throttled)
   };
@@ -96,7 +97,8 @@ class AdaptiveLimit {
   void note_demand(int busy, bool waited);
   void restart_learning(Clock::time_point now);
   void close_window(Clock::time_point now);
-  bool learn_base(double mean);
+  double learn_base(double log_mean);
+  int answers_needed() const;
   void on_backpressure(Signal s, Clock::time_point now);
   void grow();
   void cut_to(double next, Clock::time_point now);
@@ -112,9 +114,16 @@ class AdaptiveLimit {
   int in_flight_ = 0, peak_ = 0, waiters_ = 0, requests_ = 0;
   Window window_;
   static constexpr int kBaseWindows = 50;
+  struct Seen {
+    int level = 0;        // the limit a window ran under
+    double log_mean = 0;  // and the log of its geometric mean round trip
+  };
   double rtt_ewma_us_ = 0, base_rtt_us_ = 0;
-  std::array<double, kBaseWindows> recent_{};  // the last window means, for the no-load time
+  double sigma_ = 0;                          // spread of log round trips within a window
+  std::array<Seen, kBaseWindows> recent_{};   // the last windows, for the no-load time
   int recent_count_ = 0, recent_next_ = 0;
+  int slow_windows_ = 0;                      // slow windows in a row
+  int slow_at_floor_ = 0;                     // ... while at min
   double ssthresh_;                // below it the limit doubles per window, above it adds one
   int ceiling_ = 0;                // level of the last 429/503; 0 = none
   std::int64_t answers_since_overload_ = 0, probe_after_ = 0;

@@ -23,6 +23,7 @@ struct SimServer {
   bool reject = false;                        // beyond capacity: 429 (else: queue)
   std::chrono::microseconds latency = 20ms;   // per request once it has a slot
   double jitter = 0;                          // latency varies uniformly by +-jitter (0.2 = 20%)
+  double lognormal_sigma = 0;                 // or: latency x a log-normal factor of median 1
   bool down = false;                          // every request fails (connection refused)
 };
 
@@ -79,6 +80,10 @@ class Sim {
   };
 
   std::chrono::microseconds service_time() {
+    if (server_.lognormal_sigma > 0) {
+      std::lognormal_distribution<double> d(0, server_.lognormal_sigma);
+      return std::chrono::microseconds(static_cast<std::int64_t>(server_.latency.count() * d(rng_)));
+    }
     if (server_.jitter == 0) return server_.latency;
     std::uniform_real_distribution<double> d(1 - server_.jitter, 1 + server_.jitter);
     return std::chrono::microseconds(static_cast<std::int64_t>(server_.latency.count() * d(rng_)));

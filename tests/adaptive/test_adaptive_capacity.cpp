@@ -132,7 +132,7 @@ TEST_CASE("two LLM nodes on one server share one adaptive limit", "[adaptive][sl
       "base_url: \"" + b.fake.url() + "\"}\n"
       "  enrich_b: {type: llm_enricher, inputs: [src], concurrency: {adaptive: llm_box}, buffer: 256, cache: false, "
       "task: extract, fields: [address.street], base_url: \"" + b.fake.url() + "\"}\n"
-      "  sink: {type: load_sink, inputs: [enrich_a, enrich_b]}\n";
+      "  sink: {type: load_sink, inputs: [enrich_a, enrich_b, enrich_a.errors, enrich_b.errors]}\n";
   auto run = run_load(yaml, b.counters, b.registry, &b.fake, {Phase{{}, 4s, 3s}}, "enrich_a");
   const auto& p = run.phases.front();
   INFO("shared: " << describe(p) << "; one node at fixed 8: " << best << "/s");
@@ -161,7 +161,7 @@ TEST_CASE("a rate limit is a ceiling the adaptive limit neither pushes against n
       "  src: {type: load_source}\n"
       "  enrich: {type: llm_enricher, inputs: [src], concurrency: {adaptive: true, initial: 8}, buffer: 64, "
       "cache: false, rate_limit: llm, base_url: \"" + b.fake.url() + "\"}\n"
-      "  sink: {type: load_sink, inputs: [enrich]}\n";
+      "  sink: {type: load_sink, inputs: [enrich, enrich.errors]}\n";
   auto run = run_load(yaml, b.counters, b.registry, &b.fake, {Phase{{}, 1500ms, 3s}});
   const auto& p = run.phases.front();
   INFO(describe(p));
@@ -179,7 +179,7 @@ TEST_CASE("an open breaker does not shrink the adaptive limit to nothing for goo
       "  src: {type: load_source}\n"
       "  enrich: {type: llm_enricher, inputs: [src], concurrency: adaptive, buffer: 256, cache: false, "
       "breaker: llm, retries: 0, base_url: \"" + b.fake.url() + "\"}\n"
-      "  sink: {type: load_sink, inputs: [enrich]}\n";
+      "  sink: {type: load_sink, inputs: [enrich, enrich.errors]}\n";
   auto run = run_load(yaml, b.counters, b.registry, &b.fake,
                       {Phase{{}, 4s, 2s},
                        // The server answers 503 for 1.5 s: the breaker trips, records pass through

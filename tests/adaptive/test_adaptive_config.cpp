@@ -151,7 +151,7 @@ TEST_CASE("a run shows the adaptive limit in the summary, the metrics and the DO
   fake.set_slots(4);
   auto r = load("name: shown\nnodes:\n  src: {type: load_source, count: 300}\n"
                 "  enrich: {type: llm_enricher, inputs: [src], concurrency: {adaptive: true, max: 16}, cache: false, "
-                "base_url: \"" + fake.url() + "\"}\n  sink: {type: load_sink, inputs: [enrich]}\n");
+                "base_url: \"" + fake.url() + "\"}\n  sink: {type: load_sink, inputs: [enrich, enrich.errors]}\n");
   REQUIRE(r.ok());
   const std::string before = to_dot(r.graph);
   CHECK(before.find("concurrency: adaptive 1..16") != std::string::npos);

@@ -80,7 +80,7 @@ std::string enricher_body(const Registry& reg) {
   recorder.start();
   std::string yaml = "name: one\nnodes:\n  src: {type: load_source, count: 1}\n"
                      "  enrich: {type: llm_enricher, inputs: [src], cache: false, base_url: \"" + recorder.url() +
-                     "\"}\n  sink: {type: load_sink, inputs: [enrich]}\n";
+                     "\"}\n  sink: {type: load_sink, inputs: [enrich, enrich.errors]}\n";
   auto loaded = load_pipeline_string(yaml, "one.yaml", reg);
   run_pipeline(loaded.graph, reg);
   auto bodies = recorder.bodies("/api/chat");
@@ -117,7 +117,7 @@ int scaling(int latency_ms, int per_slot, std::vector<int> cs) {
     auto pipeline = [&](int count) {
       return "name: bench\nnodes:\n  src: {type: load_source, count: " + std::to_string(count) +
              "}\n  enrich: {type: llm_enricher, inputs: [src], concurrency: " + std::to_string(c) +
-             ", cache: false, base_url: \"" + fake.url() + "\"}\n  sink: {type: load_sink, inputs: [enrich]}\n";
+             ", cache: false, base_url: \"" + fake.url() + "\"}\n  sink: {type: load_sink, inputs: [enrich, enrich.errors]}\n";
     };
     const double one = timed_pipeline(pipeline(c), reg);
     fake.reset_counters();

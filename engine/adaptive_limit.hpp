@@ -1,6 +1,7 @@
 // Adaptive concurrency: how many requests an I/O node (or every node sharing one server) keeps in
 // flight, learned at run time from what the server does. See docs/pipeline.md ("Adaptive
-// concurrency") for the user's view and docs/architecture.md for where it sits in a run.
+// concurrency") for the user's view and docs/architecture.md for where it sits in a run; I/O code
+// reports to it through engine/adaptive_feedback.hpp, never directly.
 //
 // How it decides (after Vector's adaptive request concurrency and Netflix's concurrency-limits):
 // - Samples are request attempts: their round-trip time (waits that are ours, such as a rate
@@ -139,71 +140,5 @@ class AdaptiveLimit {
 // The limit a node runs under: its own (a new one per run), the shared resources.concurrency
 // entry it names, or null for a fixed concurrency.
 std::shared_ptr<AdaptiveLimit> adaptive_limit_for(const GraphNode& n, Resources& resources);
-
-// ---- The feedback path ---------------------------------------------------------------------
-// The engine installs the running node's limit on the thread that runs its body (the node's I/O
-// pool, engine/io_pool.hpp) or its run() (a source). I/O code reports through the two classes
-// below and never sees the limit, so no node calls it by hand: nodes/http's client wraps each
-// attempt in an AdaptiveAttempt and each wait that is not the server's doing (rate limit,
-// backoff, Retry-After) in an AdaptiveWait. Both do nothing on a thread without a limit.
-
-// One request attempt: starts the clock; on a source's thread (where no body holds a permit)
-// takes a permit for the attempt, blocking at the limit. finish() reports it; an attempt left
-// without finish() (an exception) reports nothing.
-class AdaptiveAttempt {
- public:
-  AdaptiveAttempt();
-  ~AdaptiveAttempt();
-  AdaptiveAttempt(const AdaptiveAttempt&) = delete;
-  AdaptiveAttempt& operator=(const AdaptiveAttempt&) = delete;
-  void finish(Signal s);
-
- private:
-  AdaptiveLimit* limit_ = nullptr;
-  bool took_ = false, finished_ = false;
-  AdaptiveLimit::Clock::time_point start_;
-};
-
-// A wait that is ours, not the server's: a body hands its permit back while it waits, and takes
-// one again after (blocking at the limit), and the wait is not counted as round-trip time. A
-// wait for a rate limit also tells the limit that the rate limit is what holds requests back.
-class AdaptiveWait {
- public:
-  enum class Kind { backoff, rate_limit };
-  explicit AdaptiveWait(Kind kind = Kind::backoff);
-  ~AdaptiveWait();
-  AdaptiveWait(const AdaptiveWait&) = delete;
-  AdaptiveWait& operator=(const AdaptiveWait&) = delete;
-
- private:
-  Kind kind_;
-  bool gave_ = false;
-  AdaptiveLimit::Clock::time_point start_;
-};
-
-// Engine side. A body on an I/O thread holds one permit from start to end; if it made no request
-// attempt, its own time (less its waits) is the sample.
-class AdaptiveBodyScope {
- public:
-  explicit AdaptiveBodyScope(AdaptiveLimit* limit);
-  ~AdaptiveBodyScope();
-  AdaptiveBodyScope(const AdaptiveBodyScope&) = delete;
-  AdaptiveBodyScope& operator=(const AdaptiveBodyScope&) = delete;
-
- private:
-  bool active_ = false;
-};
-
-// A source's thread: the source issues its own requests, each takes a permit (AdaptiveAttempt).
-class AdaptiveSourceScope {
- public:
-  explicit AdaptiveSourceScope(AdaptiveLimit* limit);
-  ~AdaptiveSourceScope();
-  AdaptiveSourceScope(const AdaptiveSourceScope&) = delete;
-  AdaptiveSourceScope& operator=(const AdaptiveSourceScope&) = delete;
-
- private:
-  bool active_ = false;
-};
 
 }  // namespace flowrun

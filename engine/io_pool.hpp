@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "engine/adaptive_limit.hpp"
+#include "engine/adaptive_feedback.hpp"
 
 namespace flowrun {
 

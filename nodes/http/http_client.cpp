@@ -9,7 +9,7 @@
 #include <random>
 #include <thread>
 
-#include "engine/adaptive_limit.hpp"
+#include "engine/adaptive_feedback.hpp"
 #include "engine/resources.hpp"
 #include "nodes/http/cassette.hpp"
 #include "nodes/http/proxy_pool.hpp"

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <thread>
 
+#include "engine/adaptive_feedback.hpp"
 #include "sim_server.hpp"
 
 using namespace flowrun;

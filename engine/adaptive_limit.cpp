@@ -20,6 +20,8 @@ constexpr int kMinAnswers = 4;         // answers a window needs before it decid
 constexpr int kMaxAnswers = 256;       // ... and at most, however much the round trips vary
 constexpr double kNoiseZ = 3.0;        // windows big enough that noise alone seldom looks slow
 constexpr double kSigmaAlpha = 0.2;    // smoothing of the spread of round trips
+constexpr int kCeilingWindows = 4;     // windows at a 429 ceiling without a 429 before it is dropped
+constexpr double kScalingGain = 1.41;  // throughput a doubling of the limit must buy (sqrt 2)
 constexpr int kFloorWindows = 3;       // slow windows at min before the no-load time is relearnt
 constexpr double kEwmaAlpha = 0.4;     // smoothing of the window length (Vector's default)
 constexpr double kBackoff = 0.5;       // cut on back-pressure
@@ -80,6 +82,7 @@ bool AdaptiveLimit::try_acquire() {
 void AdaptiveLimit::request_started() {
   std::lock_guard lock(mu_);
   note_demand(++requests_, false);
+  window_.peak_requests = std::max(window_.peak_requests, requests_);
 }
 
 void AdaptiveLimit::note_throttled() {
@@ -110,8 +113,13 @@ void AdaptiveLimit::record(Signal s, Clock::time_point start, Clock::time_point 
     restart_learning(start);  // this request is the first of the new window
   }
   ++samples_;
-  if (s == Signal::ok) ++answers_since_overload_, ++answered_since_refusal_;
-  if (s == Signal::overloaded || s == Signal::failed) ++backpressure_;
+  if (s == Signal::ok) {
+    ++answers_since_overload_;
+    ++answered_since_refusal_;
+  } else if (s == Signal::overloaded || s == Signal::failed) {
+    ++backpressure_;
+    window_.refused = true;
+  }
   if (start < last_cut_) return;  // sent before the last cut: already acted on
   switch (s) {
     case Signal::ok: {
@@ -145,7 +153,7 @@ void AdaptiveLimit::restart_learning(Clock::time_point now) {
   limit_ = bounds_.min;
   timing_unloaded_ = true;
   ssthresh_ = bounds_.max;
-  ceiling_ = 0;
+  ceiling_ = last_good_peak_ = 0;
   rtt_ewma_us_ = base_rtt_us_ = sigma_ = 0;
   recent_count_ = recent_next_ = 0;
   slow_at_floor_ = slow_windows_ = 0;
@@ -190,7 +198,7 @@ void AdaptiveLimit::close_window(Clock::time_point now) {
     return open_window(now);
   }
   const double excess = learn_base(log_mean);  // this window over the no-load time, as a ratio
-  if (excess > kTolerance) {
+  if (excess > kTolerance && !still_scaling(log_mean)) {
     // One slow window may be bad luck; queueing stays. Cut on the second in a row.
     if (whole_limit() > bounds_.min && ++slow_windows_ >= 2) {
       slow_at_floor_ = slow_windows_ = 0;
@@ -207,12 +215,37 @@ void AdaptiveLimit::close_window(Clock::time_point now) {
     }
   } else {
     slow_at_floor_ = slow_windows_ = 0;
-    // A full window at the 429 ceiling without a 429: the ceiling has moved up.
+    if (!window_.refused) last_good_peak_ = window_.peak_requests;
+    // Windows with the ceiling's number of requests at the server and no 429: the ceiling has
+    // moved up. Several, since a server at exactly its capacity sometimes has a slot free by
+    // luck for a window.
     const bool used = window_.saturated && !window_.throttled;
-    if (ceiling_ > 0 && whole_limit() >= ceiling_ && used) ceiling_ = 0;
-    if (used) grow();
+    const bool at_ceiling = ceiling_ > 0 && whole_limit() >= ceiling_;
+    if (!at_ceiling) {
+      if (used) grow();
+    } else if (window_.peak_requests >= ceiling_ && ++windows_at_ceiling_ >= kCeilingWindows) {
+      ceiling_ = 0;
+      grow();
+    }
   }
   open_window(now);
+}
+
+// A server that batches (llama-server on a CPU) answers more slowly with every request it takes
+// on, and yet answers more requests a second: slower is not queueing there. So a slow window is
+// forgiven while concurrency still buys throughput: requests a second (limit / round trip, by
+// Little's law) at least sqrt(2) times what recent windows at about half the limit managed. A
+// server that queues past K gains nothing from a doubling, and is cut as before; without recent
+// windows at half the limit there is nothing to compare with, and it is cut as before too.
+bool AdaptiveLimit::still_scaling(double log_mean) const {
+  const int level = whole_limit();
+  double best_half = 0;
+  for (int i = 0; i < recent_count_; ++i) {
+    const Seen& w = recent_[static_cast<std::size_t>(i)];
+    if (w.level * 2 <= level && w.level * 8 >= level * 3)  // about half: 3/8 to 1/2 of it
+      best_half = std::max(best_half, w.level / std::exp(w.log_mean));
+  }
+  return best_half > 0 && level / std::exp(log_mean) >= kScalingGain * best_half;
 }
 
 // The no-load round trip: from the last 50 windows, the median of those run at the lowest
@@ -259,12 +292,18 @@ void AdaptiveLimit::on_backpressure(Signal s, Clock::time_point now) {
     if (ceiling_ > 0 && at >= ceiling_) {
       // A failed try of the known ceiling: the capacity is just below it, as before.
       probe_after_ = std::min(probe_after_ * 2, kProbeAfterMax);
+      windows_at_ceiling_ = 0;
       answers_since_overload_ = 0;
       return cut_to(ceiling_ - 1, now);
     }
     probe_after_ = kProbeAfter;
-    ceiling_ = at;
-    ssthresh_ = std::max(bounds_.min, at - 1);  // come back quickly to just below it
+    // The level that was too many: just above the most requests a recent window had at the server
+    // without a refusal (a doubling in slow start overshoots the capacity by up to twice), or, if
+    // this is below a known ceiling, the capacity has dropped to below `at`.
+    const int good = last_good_peak_ > 0 ? last_good_peak_ + 1 : at;
+    ceiling_ = ceiling_ > 0 && at < ceiling_ ? at : std::max(bounds_.min + 1, std::min(at, good));
+    windows_at_ceiling_ = 0;
+    ssthresh_ = std::max(bounds_.min, ceiling_ - 1);  // come back quickly to just below it
     answers_since_overload_ = 0;
   } else if (s == Signal::failed && !failing_) {
     ssthresh_ = std::max(static_cast<double>(bounds_.min), limit_ * kBackoff);

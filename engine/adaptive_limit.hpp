@@ -19,6 +19,9 @@
 //   limit is a ceiling it never pushes against (and the wait is no part of any round trip).
 // - Two windows in a row slower than that lower the limit by the ratio no-load/now (0.5 to 0.9):
 //   a server that queues at K slots answers C requests in C/K of its time, so this lands on K.
+//   Unless the slower answers still come faster overall: a server that batches (llama-server on
+//   a CPU) is slower per request with each one it takes on, yet serves more; a slow window is
+//   forgiven while the limit gives at least sqrt(2) times the requests a second of half of it.
 // - Back-pressure lowers the limit at once by half, at most once per round trip. A 429/503 while
 //   other requests are answered marks the level it happened at as a ceiling: the limit comes
 //   back within a window to just below it and tries it again only after a few hundred answers
@@ -92,6 +95,8 @@ class AdaptiveLimit {
     double rtt_sum_us = 0, log_sum = 0, log_sq_sum = 0;
     bool saturated = false;  // the limit held work back (note_demand)
     bool throttled = false;  // ... or was it a rate limit (note_throttled)
+    int peak_requests = 0;   // most requests at the server at once
+    bool refused = false;    // a 429/503/failure came in it
   };
 
   int whole_limit() const { return static_cast<int>(limit_); }
@@ -99,6 +104,7 @@ class AdaptiveLimit {
   void restart_learning(Clock::time_point now);
   void close_window(Clock::time_point now);
   double learn_base(double log_mean);
+  bool still_scaling(double log_mean) const;
   int answers_needed() const;
   void on_backpressure(Signal s, Clock::time_point now);
   void grow();
@@ -127,6 +133,8 @@ class AdaptiveLimit {
   int slow_at_floor_ = 0;                     // ... while at min
   double ssthresh_;                // below it the limit doubles per window, above it adds one
   int ceiling_ = 0;                // level of the last 429/503; 0 = none
+  int windows_at_ceiling_ = 0;     // windows tried at it without a 429
+  int last_good_peak_ = 0;         // most requests at the server in the last window without refusals
   std::int64_t answers_since_overload_ = 0, probe_after_ = 0;
   std::int64_t answered_since_refusal_ = 0;  // ok answers since the last 429/503/failure
   bool failing_ = false;           // in a run of timeouts / connection errors

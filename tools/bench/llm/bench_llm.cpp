@@ -187,18 +187,17 @@ int llama(int settle_s, int measure_s) {
   LlamaServer server(4, (dir / "llama.log").string());
   if (!server.started() || !server.wait_healthy(60)) throw std::runtime_error("llama-server did not start");
   std::ofstream(dir / "schema.json") << R"({"type":"object","additionalProperties":false,
-    "required":["rent","trend"],"properties":{"rent":{"type":"integer","minimum":0,"maximum":9999},
-    "trend":{"type":"string","enum":["rising","stable","declining"]}}})";
+    "required":["trend"],"properties":{"trend":{"type":"string","enum":["rising","stable","declining"]}}})";
   LoadCounters counters;
   Registry reg = load_registry(counters);
-  std::printf("llama-server -t 2 --parallel 4, random-weight model, schema-constrained replies (max_tokens 48); "
+  std::printf("llama-server -t 2 --parallel 4, random-weight model, schema-constrained replies (max_tokens 32); "
               "settle %d s, measure %d s\n\n| concurrency | records/s | vs best fixed | adaptive limit: median (min..max) |\n"
               "|---|---|---|---|\n", settle_s, measure_s);
   std::vector<std::pair<std::string, PhaseResult>> rows;
   double best = 0;
   for (std::string c : {"2", "4", "8", "adaptive"}) {
-    auto yaml = enrich_pipeline(server.url(), c, 64,
-                                "provider: openai, model: flowrun-test, max_tokens: 48, timeout: 60s, schema: \"" +
+    auto yaml = enrich_pipeline(server.url(), c == "adaptive" ? "{adaptive: true, max: 16}" : c, 16,
+                                "provider: openai, model: flowrun-test, max_tokens: 32, timeout: 60s, schema: \"" +
                                     (dir / "schema.json").string() + "\"");
     auto r = run_load(yaml, counters, reg, nullptr,
                       {Phase{{}, std::chrono::seconds(c == "adaptive" ? 2 * settle_s : settle_s),

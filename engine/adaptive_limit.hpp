@@ -23,10 +23,11 @@
 //   a CPU) is slower per request with each one it takes on, yet serves more; a slow window is
 //   forgiven while the limit gives at least sqrt(2) times the requests a second of half of it.
 // - Back-pressure lowers the limit at once by half, at most once per round trip. A 429/503 while
-//   other requests are answered marks the level it happened at as a ceiling: the limit comes
-//   back within a window to just below it and tries it again only after a few hundred answers
-//   (twice as long after each failed try, which only steps back to just below it), so an
-//   explicit "too many" is seldom heard twice. Timeouts, connection errors and a server that
+//   other requests are answered sets a ceiling just above the most requests a recent window had
+//   at the server without a refusal: the limit comes back within a window to just below it and
+//   tries it again only after a few hundred answers (twice as long after each failed try, which
+//   only steps back to just below it; several clean windows at it drop it), so an explicit "too
+//   many" is seldom heard twice. Timeouts, connection errors and a server that
 //   refuses everything set no ceiling (a server that is down says nothing about its capacity);
 //   after a run of them the limit slow-starts back to half what it was.
 // - The limit stays within [min, max] and min is at least 1: a node never stops asking. An open

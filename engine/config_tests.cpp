@@ -1,6 +1,7 @@
 // Config unit tests: parse the `tests:` specs, cut the pipeline down to what the inserted records
 // can reach, stub its sources and sinks with in-memory nodes, run it, compare. See
 // docs/testing-pipelines.md for the file format and engine/config_tests.hpp for the API.
+#include "engine/json_text.hpp"
 #include "engine/config_tests.hpp"
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <sstream>
 
 #include "engine/context.hpp"
+#include "engine/node_type.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/redact.hpp"
 #include "engine/yaml_util.hpp"
@@ -105,7 +107,7 @@ json::value to_json(const YAML::Node& n) {
 }
 
 std::string show(const json::value& v) {
-  std::string s = json::serialize(v);
+  std::string s = to_json_text(v);
   if (s.size() > 160) s = s.substr(0, 157) + "...";
   return s;
 }
@@ -308,31 +310,24 @@ class Passthrough : public ProcessNode {
   void process(Record in, RunContext&, Emitter& out) override { out.emit(std::move(in)); }
 };
 
+struct NoOptions {};
+
 void register_synthetic(Registry& reg, TestState& st) {
-  NodeDescriptor in;
-  in.type = kInputType;
-  in.role = Role::source;
-  in.description = "config test: emits the records of an `inputs:` entry";
-  in.factory = [&st](const NodeConfig& c) -> std::unique_ptr<Node> {
-    return std::make_unique<InputSource>(st.inputs.at(c.id()));
-  };
-  reg.add(std::move(in));
-  NodeDescriptor cap;
-  cap.type = kCaptureType;
-  cap.role = Role::sink;
-  cap.description = "config test: keeps every record it receives";
-  cap.factory = [&st](const NodeConfig& c) -> std::unique_ptr<Node> {
-    auto& slot = st.captures[c.id()];
+  NodeType<NoOptions> in(kInputType, Role::source, "config test: emits the records of an `inputs:` entry");
+  in.create([&st](const NoOptions&, const NodeInfo& n) -> std::unique_ptr<Node> {
+    return std::make_unique<InputSource>(st.inputs.at(n.id));
+  });
+  reg.add(in.descriptor());
+  NodeType<NoOptions> cap(kCaptureType, Role::sink, "config test: keeps every record it receives");
+  cap.create([&st](const NoOptions&, const NodeInfo& n) -> std::unique_ptr<Node> {
+    auto& slot = st.captures[n.id];
     if (!slot) slot = std::make_shared<Capture>();
     return std::make_unique<CaptureSink>(slot);
-  };
-  reg.add(std::move(cap));
-  NodeDescriptor stub;
-  stub.type = kStubType;
-  stub.role = Role::transform;
-  stub.description = "config test: passes records through unchanged (a node named in `stub:`)";
-  stub.factory = [](const NodeConfig&) -> std::unique_ptr<Node> { return std::make_unique<Passthrough>(); };
-  reg.add(std::move(stub));
+  });
+  reg.add(cap.descriptor());
+  NodeType<NoOptions> stub(kStubType, Role::transform, "config test: passes records through unchanged (a node named in `stub:`)");
+  stub.create([](const NoOptions&, const NodeInfo&) -> std::unique_ptr<Node> { return std::make_unique<Passthrough>(); });
+  reg.add(stub.descriptor());
 }
 
 // ---- parsing the specs -----------------------------------------------------------------------
@@ -514,8 +509,9 @@ GraphNode synthetic(const std::string& id, const char* type, const Registry& syn
   n.id = id;
   n.type = type;
   n.desc = synth.find(type);
-  n.config = NodeConfig(id, type, YAML::Node(YAML::NodeType::Map), "", where);
   n.where = where;
+  n.info = NodeInfo{id, type, "", where};
+  n.options.value = std::make_shared<NoOptions>();
   return n;
 }
 

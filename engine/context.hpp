@@ -9,7 +9,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
+#include "engine/metrics.hpp"
 #include "engine/resources.hpp"
 
 namespace flowrun {
@@ -58,6 +60,28 @@ class RunContext {
     return counters_;
   }
 
+  // A line for the summary's warnings (a source that found nothing, a site that blocked us): not
+  // a failure by itself, but something a person reading the summary must see. Logged too.
+  void warn(const std::string& message) {
+    spdlog::warn("{}", message);
+    std::lock_guard lock(shared_mu_);
+    warnings_.push_back(message);
+  }
+  std::vector<std::string> warnings() const {
+    std::lock_guard lock(shared_mu_);
+    return warnings_;
+  }
+
+  // Where a node's records went (a published file, a store table): the summary's "wrote" lines.
+  void add_output(OutputSummary o) {
+    std::lock_guard lock(shared_mu_);
+    outputs_.push_back(std::move(o));
+  }
+  std::vector<OutputSummary> outputs() const {
+    std::lock_guard lock(shared_mu_);
+    return outputs_;
+  }
+
  private:
   std::string pipeline_name_, run_id_;
   Resources& resources_;
@@ -66,6 +90,8 @@ class RunContext {
   mutable std::mutex shared_mu_;
   std::map<std::string, std::any> shared_;
   std::map<std::string, double> counters_;
+  std::vector<std::string> warnings_;
+  std::vector<OutputSummary> outputs_;
 };
 
 }  // namespace flowrun

@@ -15,7 +15,8 @@ std::string Location::str() const {
 }
 
 std::string Diagnostic::str() const {
-  return where.str() + ": " + (severity == Severity::error ? "error: " : "warning: ") + message;
+  const char* kind = severity == Severity::error ? "error: " : severity == Severity::warning ? "warning: " : "note: ";
+  return where.str() + ": " + kind + message;
 }
 
 void Diagnostics::error(Location at, std::string message) {
@@ -23,6 +24,9 @@ void Diagnostics::error(Location at, std::string message) {
 }
 void Diagnostics::warning(Location at, std::string message) {
   items_.push_back({Severity::warning, std::move(at), std::move(message)});
+}
+void Diagnostics::note(Location at, std::string message) {
+  items_.push_back({Severity::note, std::move(at), std::move(message)});
 }
 bool Diagnostics::has_errors() const { return error_count() > 0; }
 std::size_t Diagnostics::error_count() const {

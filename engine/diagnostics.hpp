@@ -13,7 +13,8 @@ struct Location {
   std::string str() const;  // "file:line:column" (parts omitted when unknown)
 };
 
-enum class Severity { error, warning };
+// A note never fails anything, not even `check --strict` (e.g. a secret that only `run` needs).
+enum class Severity { error, warning, note };
 
 struct Diagnostic {
   Severity severity = Severity::error;
@@ -26,6 +27,7 @@ class Diagnostics {
  public:
   void error(Location at, std::string message);
   void warning(Location at, std::string message);
+  void note(Location at, std::string message);
   bool has_errors() const;
   std::size_t error_count() const;
   const std::vector<Diagnostic>& all() const { return items_; }

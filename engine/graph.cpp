@@ -7,6 +7,7 @@ namespace flowrun {
 std::vector<std::string> GraphNode::ports() const {
   std::vector<std::string> p{"out", "errors"};
   if (desc) p.insert(p.end(), desc->ports.begin(), desc->ports.end());
+  p.insert(p.end(), instance_ports.begin(), instance_ports.end());
   return p;
 }
 

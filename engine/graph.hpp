@@ -25,7 +25,7 @@ struct PortRef {
 };
 
 struct GraphNode {
-  std::string id, type;
+  std::string id, type, description;
   const NodeDescriptor* desc = nullptr;
   int concurrency = 1;  // 0 = unlimited; with `adaptive`, its max
   std::optional<AdaptiveConcurrency> adaptive;  // concurrency: adaptive (engine/adaptive_config.hpp)
@@ -34,14 +34,19 @@ struct GraphNode {
   std::vector<PortRef> inputs;  // data edges into this node
   std::vector<PortRef> after;   // control edges: start only when these nodes have finished
   bool after_from_mode = false; // the `after:` came from `mode:` sugar (DOT says so)
-  NodeConfig config;
+  NodeInfo info;                // id, type, the pipeline's folder, where the node is declared
+  BoundOptions options;         // the type's typed options, as the loader bound them
+  NodeConfig config;            // the untyped options, for types without a typed table yet
+  std::vector<std::string> instance_ports;  // ports this instance's options declare (route names)
   Location where;
   Role role() const { return desc ? desc->role : Role::transform; }
-  std::vector<std::string> ports() const;  // "out", "errors", then the descriptor's extras
+  // "out", "errors", then the descriptor's extra ports, then the instance's.
+  std::vector<std::string> ports() const;
 };
 
 struct Graph {
   std::string name, description, file, mode;
+  std::string base_dir;           // the pipeline file's folder: relative paths resolve from it
   std::string store;              // store URL ("" = none)
   double max_error_rate = -1;     // -1 = not set: dead letters never fail the run
   int default_buffer = 1024;

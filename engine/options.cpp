@@ -15,6 +15,7 @@ const char* to_string(OptionType t) {
     case OptionType::duration: return "duration";
     case OptionType::string_list: return "list of strings";
     case OptionType::path: return "path";
+    case OptionType::data_file: return "file or name";
     case OptionType::object: return "map";
     case OptionType::any: return "any";
     case OptionType::rate_limit: return "rate limit name";
@@ -45,6 +46,14 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
   else return std::nullopt;
   if (ms > 1e15) return std::nullopt;
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
+}
+
+std::string format_duration(std::chrono::milliseconds d) {
+  const auto ms = d.count();
+  if (ms == 0) return "0s";
+  for (auto [unit, size] : {std::pair{"d", 86'400'000LL}, {"h", 3'600'000LL}, {"m", 60'000LL}, {"s", 1000LL}})
+    if (ms % size == 0) return std::to_string(ms / size) + unit;
+  return std::to_string(ms) + "ms";
 }
 
 std::string resolve_path(const std::string& base_dir, const std::string& p) {

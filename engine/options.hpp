@@ -1,5 +1,6 @@
-// Typed node options. A node type declares an option table; the engine validates YAML against it
-// (types, unknown keys, required, defaults), `flowrun nodes` prints it, docs/nodes.md is made from it.
+// What an option is: its type, default, doc, range, choices and aliases (OptionSpec), where a node
+// instance lives (NodeInfo), and what a node's `validate` hook reports through (Check). The typed
+// tables that bind options to a node's struct are in engine/option_table.hpp.
 #pragma once
 #include <yaml-cpp/yaml.h>
 
@@ -7,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,8 +23,9 @@ enum class OptionType {
   boolean,
   duration,     // "250ms", "30s", "5m", "1h", or a bare number of seconds
   string_list,  // a YAML list of scalars, or one scalar (treated as a list of one)
-  path,         // a string; relative paths are relative to the working directory (docs/pipeline.md)
-  object,       // any YAML map, passed through
+  path,         // a file or folder; relative paths resolve from the pipeline file's folder
+  data_file,    // a shipped file found by name (mappings, rules, prompts ...) or a path
+  object,       // a YAML map
   any,          // any YAML value, passed through
   rate_limit,   // name of an entry in resources.rate_limits
   breaker,      // name of an entry in resources.breakers
@@ -35,13 +38,65 @@ const char* to_string(OptionType t);
 struct OptionSpec {
   std::string name;
   OptionType type = OptionType::string;
-  std::string default_value;  // YAML text; "" = no default
+  std::string default_value;  // as documented; derived from the options struct's own default
   std::string doc;
   bool required = false;
-  std::vector<std::string> choices;  // allowed values for string options (empty = any)
+  std::vector<std::string> choices;  // allowed values (each item, for lists); empty = any
+  std::optional<double> min, max;    // numbers and integers; durations in seconds
+  std::vector<std::string> aliases;  // other names accepted for this option
+  std::string data_kind;             // data_file: the folder it is found in ("mappings")
+  std::string data_ext;              // data_file: the extension added to a bare name (".yaml")
+  bool output = false;               // path: the node writes it, so its folder must be creatable
 };
 
-// The validated options of one node instance, with defaults applied. Getters throw
+// Where a node instance sits: relative paths resolve from `base_dir`, the pipeline file's folder.
+struct NodeInfo {
+  std::string id, type;
+  std::string base_dir;  // "" = the working directory (a pipeline given as text, in tests)
+  Location where;        // the node's id in the pipeline file
+};
+
+// Per-option facts the loader learnt while binding: where each value was written, and which
+// options the file gave (the rest hold their defaults).
+struct OptionSites {
+  std::map<std::string, Location> where;
+  std::set<std::string> given;
+};
+
+// What a node type's `validate` hook reports through: errors land at the option's value in the
+// pipeline file (file:line:column), prefixed with the node and option names.
+class Check {
+ public:
+  Check(const NodeInfo& node, const OptionSites& sites, Diagnostics& diags)
+      : node_(node), sites_(sites), diags_(diags) {}
+
+  void error(const std::string& option, const std::string& message);
+  void warning(const std::string& option, const std::string& message);
+  // For problems inside a referenced file, which have a location of their own.
+  void error_at(const Location& where, const std::string& message) { diags_.error(where, message); }
+  void warning_at(const Location& where, const std::string& message) { diags_.warning(where, message); }
+
+  const NodeInfo& node() const { return node_; }
+  bool given(const std::string& option) const { return sites_.given.count(option) > 0; }
+  Location where(const std::string& option) const;
+  Diagnostics& diagnostics() { return diags_; }
+
+ private:
+  const NodeInfo& node_;
+  const OptionSites& sites_;
+  Diagnostics& diags_;
+};
+
+// Parses "250ms", "30s", "1.5m", "2h", "1d" or a bare number of seconds.
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
+// The shortest of those forms that says `d` exactly: "500ms", "30s", "5m", "1h", "1d".
+std::string format_duration(std::chrono::milliseconds d);
+// Resolves `p` against `base_dir` unless it is absolute or base_dir is empty.
+std::string resolve_path(const std::string& base_dir, const std::string& p);
+
+// ---- until every node family binds typed options (issue 13) ---------------------------------
+
+// The validated raw options of one node instance, with defaults applied. Getters throw
 // std::invalid_argument naming the option when a value has the wrong shape.
 class NodeConfig {
  public:
@@ -51,7 +106,7 @@ class NodeConfig {
 
   const std::string& id() const { return id_; }
   const std::string& type() const { return type_; }
-  const std::string& base_dir() const { return base_dir_; }  // empty: paths stay relative to the working directory
+  const std::string& base_dir() const { return base_dir_; }
   const Location& where() const { return where_; }
   const YAML::Node& raw() const { return options_; }
 
@@ -72,10 +127,5 @@ class NodeConfig {
   std::string base_dir_;
   Location where_;
 };
-
-// Parses "250ms", "30s", "1.5m", "2h", "1d" or a bare number of seconds.
-std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
-// Resolves `p` against `base_dir` unless it is absolute.
-std::string resolve_path(const std::string& base_dir, const std::string& p);
 
 }  // namespace flowrun

@@ -17,6 +17,9 @@ struct LoadOptions {
   std::vector<std::string> sets;             // --set path.to.key=value (YAML value)
   std::map<std::string, std::string> vars;   // --var name=value (commas make a list)
   bool strict = false;                       // warnings count as errors
+  // Whether the environment variables the pipeline references must be set. Only running needs
+  // them (and `check --env`); check, dot, test and report read an unset one as "" with a note.
+  bool need_env = true;
 };
 
 struct LoadResult {

@@ -15,7 +15,8 @@ const char* to_string(Role r) {
 
 void Registry::add(NodeDescriptor d) {
   if (d.ports.size() > 4) throw std::logic_error("node type '" + d.type + "' declares more than 4 extra ports");
-  if (!d.factory) throw std::logic_error("node type '" + d.type + "' has no factory");
+  if (!d.factory && !d.create) throw std::logic_error("node type '" + d.type + "' has no factory");
+  if (d.create && !d.schema) throw std::logic_error("node type '" + d.type + "' has a typed factory but no option table");
   std::string type = d.type;
   if (!types_.emplace(type, std::move(d)).second)
     throw std::logic_error("node type '" + type + "' registered twice");
@@ -38,27 +39,34 @@ std::vector<const NodeDescriptor*> Registry::all() const {
   return out;
 }
 
-const std::vector<OptionSpec>& common_options() {
-  static const std::vector<OptionSpec> specs = {
-      {"type", OptionType::string, "", "The node type (see `flowrun nodes`).", true, {}},
-      {"inputs", OptionType::string_list, "",
-       "Data edges: node ids whose records this node consumes; `node.port` picks a non-default "
-       "output port such as `errors` or `rejected`.", false, {}},
-      {"after", OptionType::string_list, "",
-       "Control edges: this node starts only after these nodes have finished.", false, {}},
-      {"concurrency", OptionType::any, "",
-       "Records processed at once: 1 (serial), N, or `unlimited`. Default from the node type or "
-       "`mode:`. Nodes on I/O threads may say `adaptive` (or {adaptive: true, min, max, initial}, "
-       "or {adaptive: NAME} to share resources.concurrency.NAME): a limit learnt from the "
-       "server's round trips and 429/503 answers (docs/pipeline.md).", false, {}},
-      {"buffer", OptionType::integer, "",
-       "Capacity of this node's input edge in records (default: the pipeline's `buffer`, 1024). "
-       "A full edge blocks its producers.", false, {}},
-      {"fatal", OptionType::boolean, "false",
-       "An exception in this node stops the whole run (exit 1); the record in hand still goes to dead letters.", false, {}},
-      {"description", OptionType::string, "", "Free text shown in `flowrun dot`.", false, {}},
-  };
-  return specs;
+std::string Registry::resolve_store(const std::string& url, const std::string& base_dir, std::string& why) const {
+  const std::string scheme = url.substr(0, url.find(':'));
+  std::string known;
+  for (const auto& s : store_schemes_) {
+    if (s.scheme == scheme && url.find(':') != std::string::npos) return s.resolve(url, base_dir, why);
+    known += (known.empty() ? "" : ", ") + s.scheme + ":";
+  }
+  why = known.empty() ? "this build of flowrun has no store backend"
+                      : "unsupported store URL '" + url + "'; flowrun stores in " + known;
+  return url;
+}
+
+std::unique_ptr<Node> make_node(const NodeDescriptor& d, const std::string& id, const YAML::Node& options,
+                                const std::string& base_dir, const YAML::Node& resources) {
+  NodeInfo info{id, d.type, base_dir, Location{"<" + id + ">", 0, 0}};
+  Diagnostics diags;
+  if (!d.schema) {
+    YAML::Node opts(YAML::NodeType::Map);
+    for (const auto& s : d.options)
+      if (options[s.name]) opts[s.name] = options[s.name];
+      else if (!s.default_value.empty()) opts[s.name] = YAML::Load(s.default_value);
+    return d.factory(NodeConfig(id, d.type, opts, base_dir, info.where));
+  }
+  BindContext ctx{info, resources, diags, info.where.file};
+  BoundOptions bound = d.schema->bind(options.IsDefined() ? options : YAML::Node(YAML::NodeType::Map), ctx);
+  if (!diags.has_errors()) d.schema->validate(bound, info, diags);
+  if (diags.has_errors()) throw PipelineError(diags);
+  return d.create(bound, info);
 }
 
 }  // namespace flowrun

@@ -8,26 +8,40 @@
 #include <vector>
 
 #include "engine/node.hpp"
-#include "engine/options.hpp"
+#include "engine/option_table.hpp"
 
 namespace flowrun {
 
 enum class Role { source, transform, sink };
 const char* to_string(Role r);
 
+using Settings = std::map<std::string, std::string>;
+
 struct NodeDescriptor {
   std::string type;  // the YAML `type:`
   Role role = Role::transform;
   std::string description;
-  std::vector<OptionSpec> options;
   std::vector<std::string> ports;  // extra output ports besides "out" and "errors" (at most 4)
   bool blocking_io = false;        // process() blocks on I/O: run it on the node's own I/O threads
   bool dead_letter = false;        // receives error ports nobody consumes
   int default_concurrency = 1;
-  std::function<std::unique_ptr<Node>(const NodeConfig&)> factory;
+
+  // The typed option table (engine/option_table.hpp, built with NodeType<Opts>): binds, validates
+  // and documents the type's options.
+  std::shared_ptr<const OptionSchema> schema;
+  std::function<std::unique_ptr<Node>(const BoundOptions&, const NodeInfo&)> create;
   // Optional: for `flowrun check --env`, checks that what the node talks to answers (a server,
   // a database) within a short timeout. Returns "" when fine, else one line saying what is wrong.
-  std::function<std::string(const NodeConfig&, const std::map<std::string, std::string>& settings)> probe;
+  std::function<std::string(const BoundOptions&, const NodeInfo&, const Settings&)> check_env;
+  // Optional: output ports that depend on the instance's options (a route node's route names).
+  std::function<std::vector<std::string>(const BoundOptions&)> instance_ports;
+
+  // Until every family binds typed options (issue 13): the untyped table and factory.
+  std::vector<OptionSpec> options;
+  std::function<std::unique_ptr<Node>(const NodeConfig&)> factory;
+  std::function<std::string(const NodeConfig&, const Settings& settings)> probe;
+
+  const std::vector<OptionSpec>& option_specs() const { return schema ? schema->specs() : options; }
 };
 
 // Something that wants to hear about whole runs (the run ledger in the store, metrics files).
@@ -37,6 +51,16 @@ struct RunObserver {
   std::function<void(RunContext&, const RunSummary&)> on_finish;
 };
 
+// A store backend's URL scheme (`sqlite:`, `postgresql://`): registered by the store family so
+// that the engine can check a pipeline's `store:` without knowing any backend.
+struct StoreScheme {
+  std::string scheme;  // the part before ':'
+  std::string doc;
+  // Makes the URL independent of the working directory (a relative SQLite path resolves from the
+  // pipeline's folder); "" when fine, else sets `why`.
+  std::function<std::string(const std::string& url, const std::string& base_dir, std::string& why)> resolve;
+};
+
 class Registry {
  public:
   void add(NodeDescriptor d);  // throws std::logic_error on a duplicate type
@@ -44,15 +68,26 @@ class Registry {
   std::vector<std::string> types() const;  // sorted
   std::vector<const NodeDescriptor*> all() const;
 
+  void add_store_scheme(StoreScheme s) { store_schemes_.push_back(std::move(s)); }
+  // The URL resolved by its scheme; an unknown scheme sets `why` (naming the known ones).
+  std::string resolve_store(const std::string& url, const std::string& base_dir, std::string& why) const;
+
   void add_observer(RunObserver o) { observers_.push_back(std::move(o)); }
   const std::vector<RunObserver>& observers() const { return observers_; }
 
  private:
   std::map<std::string, NodeDescriptor> types_;
   std::vector<RunObserver> observers_;
+  std::vector<StoreScheme> store_schemes_;
 };
 
 // Options every node accepts, handled by the engine (concurrency, buffer, inputs, after, ...).
 const std::vector<OptionSpec>& common_options();
+
+// Binds `options` (a YAML map) against the type's table, runs its checks and creates the node: what
+// the loader and the runner do for one node, for tests and tools that make nodes by hand. Throws
+// PipelineError with every problem found.
+std::unique_ptr<Node> make_node(const NodeDescriptor& d, const std::string& id, const YAML::Node& options,
+                                 const std::string& base_dir = "", const YAML::Node& resources = YAML::Node());
 
 }  // namespace flowrun

@@ -131,11 +131,18 @@ void validate_graph(Graph& g, const Registry& registry, Diagnostics& diags, bool
       n.desc = dld;
       n.concurrency = 1;
       n.buffer = g.default_buffer;
-      YAML::Node opts(YAML::NodeType::Map);
-      for (const auto& s : dld->options)
-        if (!s.default_value.empty()) opts[s.name] = YAML::Load(s.default_value);
-      n.config = NodeConfig(n.id, n.type, opts, "", Location{g.file, 0, 0});
       n.where = Location{g.file, 0, 0};
+      n.info = NodeInfo{n.id, n.type, g.base_dir, n.where};
+      const YAML::Node defaults(YAML::NodeType::Map);
+      if (dld->schema) {
+        BindContext ctx{n.info, g.resources, diags, g.file};
+        n.options = dld->schema->bind(defaults, ctx);
+      } else {
+        YAML::Node opts(YAML::NodeType::Map);
+        for (const auto& s : dld->options)
+          if (!s.default_value.empty()) opts[s.name] = YAML::Load(s.default_value);
+        n.config = NodeConfig(n.id, n.type, opts, g.base_dir, n.where);
+      }
       g.nodes.push_back(std::move(n));
       dl.push_back(static_cast<int>(g.nodes.size()) - 1);
     } else {

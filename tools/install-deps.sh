@@ -2,13 +2,15 @@
 # Installs everything flowrun needs to build, run and test on Debian 12 (run as root).
 set -euo pipefail
 # --no-install-recommends keeps CI lean; fonts-liberation is chromium's one recommendation the
-# report test needs (headless Chromium renders the HTML report and takes a screenshot).
+# report test needs (headless Chromium renders the HTML report and takes a screenshot). prometheus:
+# the dashboards test runs every Grafana query in a real Prometheus against flowrun's metrics.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtbb-dev libyaml-cpp-dev libboost-json1.81-dev catch2
   libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3 libxml2-dev libpq-dev postgresql
   libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev zlib1g-dev
   graphviz jq miller chromium fonts-liberation python3
+  prometheus
 )
 missing=()
 for p in "${packages[@]}"; do

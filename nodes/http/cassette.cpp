@@ -1,4 +1,5 @@
 #include "nodes/http/cassette.hpp"
+#include "engine/json_text.hpp"
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -148,7 +149,7 @@ void save_exchange(const std::string& dir, const std::string& key, const Exchang
   {
     std::ofstream f(tmp_name.str(), std::ios::binary | std::ios::trunc);
     if (!f) throw std::runtime_error("cannot write cassette file " + tmp_name.str());
-    f << json::serialize(o) << "\n";
+    f << to_json_text(o) << "\n";
     if (!f.flush()) throw std::runtime_error("cannot write cassette file " + tmp_name.str());
   }
   fs::rename(tmp_name.str(), path);

@@ -78,6 +78,7 @@ ClientOptions client_options_from(const NodeConfig& cfg, RunContext& ctx) {
   o.replay_dir = ctx.setting("http.replay");
   o.cancelled = [&ctx] { return ctx.stopping(); };
   o.count = [&ctx](const std::string& name, double d) { ctx.add_counter(name, d); };
+  o.counter_prefix = cfg.id();
   return o;
 }
 

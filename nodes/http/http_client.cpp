@@ -130,6 +130,9 @@ struct Client::Impl {
       if (!pw.empty()) o.secrets.push_back(pw);
     }
     proxies = std::make_unique<ProxyPool>(o.proxies, o.proxy_max_failures, o.proxy_cooldown);
+    // A configured pool reports its health from the start: 0 failures, not "no data".
+    if (!proxies->empty())
+      for (const char* what : {"proxy_requests", "proxy_failures", "proxy_cooldowns"}) count_source(what, 0);
   }
   ~Impl() {
     for (auto* h : handles) curl_easy_cleanup(h);
@@ -137,6 +140,16 @@ struct Client::Impl {
 
   void count(const char* name, double d = 1) {
     if (o.count) o.count(name, d);
+  }
+  void count_source(const std::string& what, double d = 1) {
+    if (!o.counter_prefix.empty()) count((o.counter_prefix + "." + what).c_str(), d);
+  }
+  void count_answer(long status) {
+    count_source(status >= 100 && status < 600 ? "http_" + std::to_string(status / 100) + "xx" : "http_other");
+  }
+  void proxy_failed(int proxy) {
+    count_source("proxy_failures");
+    if (proxies->failure(proxy)) count_source("proxy_cooldowns");
   }
   bool cancelled() const { return o.cancelled && o.cancelled(); }
   std::string redact(std::string s) const { return redact_text(std::move(s), o.secrets); }
@@ -313,6 +326,7 @@ struct Client::Impl {
       count("http.attempts");
       if (attempt > 1) count("http.retries");
       int proxy = proxies->empty() ? -1 : static_cast<int>(proxies->next());
+      if (proxy >= 0) count_source("proxy_requests");
       Response resp;
       std::string err;
       CURLcode rc;
@@ -326,7 +340,7 @@ struct Client::Impl {
       }
       if (ticket) o.rate_limit->release(ticket);
       if (rc != CURLE_OK) {
-        if (proxy >= 0) proxies->failure(proxy);
+        if (proxy >= 0) proxy_failed(proxy);
         count("http.transport_errors");
         last_error = redact(describe(req) + ": " + err);
         if (rc == CURLE_ABORTED_BY_CALLBACK && cancelled())
@@ -344,7 +358,7 @@ struct Client::Impl {
       }
       if (proxy >= 0) {
         // 407: the proxy refused us; 429/403 through a proxy usually means its address is blocked.
-        if (resp.status == 407 || resp.status == 429 || resp.status == 403) proxies->failure(proxy);
+        if (resp.status == 407 || resp.status == 429 || resp.status == 403) proxy_failed(proxy);
         else proxies->success(proxy);
       }
       resp.attempts = attempt;
@@ -377,7 +391,16 @@ Client::Client(ClientOptions opts) {
 }
 Client::~Client() = default;
 
-Response Client::send(const Request& req) { return impl_->send(req); }
+Response Client::send(const Request& req) {
+  try {
+    Response r = impl_->send(req);  // live or replayed, after retries
+    impl_->count_answer(r.status);
+    return r;
+  } catch (const TransportError&) {
+    impl_->count_source("http_failed");
+    throw;
+  }
+}
 
 Response Client::get(const std::string& url, std::vector<std::pair<std::string, std::string>> headers) {
   Request r;

@@ -78,6 +78,10 @@ struct ClientOptions {
   // Run counters ("http.requests", "http.retries", ...); client_options_from wires it to
   // RunContext::add_counter. May be empty.
   std::function<void(const std::string&, double)> count;
+  // Per-source counters go under this prefix (the node id): "<prefix>.http_2xx" ... "http_5xx" per
+  // answered request, "http_failed" when no answer came; with proxies, "proxy_requests",
+  // "proxy_failures" and "proxy_cooldowns". "" = none.
+  std::string counter_prefix;
 };
 
 // The default User-Agent: honest about what we are, with a place to find out more.

@@ -34,12 +34,12 @@ void ProxyPool::success(std::size_t i) {
   state_[i].consecutive = 0;
 }
 
-void ProxyPool::failure(std::size_t i, Clock::time_point now) {
+bool ProxyPool::failure(std::size_t i, Clock::time_point now) {
   std::lock_guard lock(mu_);
-  if (++state_[i].consecutive >= max_failures_) {
-    state_[i].until = now + cooldown_;
-    state_[i].consecutive = 0;
-  }
+  if (++state_[i].consecutive < max_failures_) return false;
+  state_[i].until = now + cooldown_;
+  state_[i].consecutive = 0;
+  return true;
 }
 
 bool ProxyPool::cooling(std::size_t i, Clock::time_point now) const {

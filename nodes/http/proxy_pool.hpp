@@ -23,7 +23,8 @@ class ProxyPool {
   const std::string& url(std::size_t i) const { return proxies_[i]; }
 
   void success(std::size_t i);
-  void failure(std::size_t i, Clock::time_point now = Clock::now());
+  // Returns true when this failure sent the proxy into its cooldown.
+  bool failure(std::size_t i, Clock::time_point now = Clock::now());
   bool cooling(std::size_t i, Clock::time_point now = Clock::now()) const;
   int failures(std::size_t i) const;
 

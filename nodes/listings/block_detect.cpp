@@ -14,11 +14,6 @@ namespace {
 // "access denied" in a description, so weak text markers only count on short pages or errors.
 constexpr std::size_t kShortPage = 1500;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 bool contains(const std::string& hay, std::string_view needle) { return hay.find(needle) != std::string::npos; }
 
@@ -33,7 +28,7 @@ std::string_view path_of(std::string_view url) {
 }
 
 bool is_login_path(std::string_view url) {
-  std::string path = lower(path_of(url));
+  std::string path = ascii_lower(path_of(url));
   static const std::array<std::string_view, 6> words = {"login", "signin", "sign-in", "log-in", "sign_in", "sso"};
   std::size_t start = 0;
   while (start < path.size()) {
@@ -76,7 +71,7 @@ BlockVerdict detect_block(long status, std::string_view body, std::string_view f
       ".g-recaptcha, .h-captcha, .cf-turnstile, [data-sitekey], iframe[src*='hcaptcha.com'], "
       "iframe[src*='recaptcha'], iframe[src*='challenges.cloudflare.com']");
   static const Selector challenge_form = Selector::compile("#challenge-form, #cf-challenge-running, form[action*='__cf_chl']");
-  std::string text = lower(doc.text());
+  std::string text = ascii_lower(doc.text());
   bool is_short = text.size() < kShortPage;
   bool error = status >= 400;
 

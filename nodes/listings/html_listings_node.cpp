@@ -1,5 +1,6 @@
 #include "nodes/listings/html_listings_node.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <ctime>
 #include <thread>
 
+#include "engine/json_text.hpp"
 #include "nodes/http/http_client.hpp"
 #include "nodes/listings/block_detect.hpp"
 
@@ -120,6 +122,7 @@ HtmlListingsSource::HtmlListingsSource(const NodeConfig& cfg) : cfg_(cfg) {
   block_backoff_ = cfg.get_duration("block_backoff", block_backoff_);
   max_backoff_ = cfg.get_duration("max_backoff", max_backoff_);
   if (cfg.has("delay")) delay_override_ = cfg.get_duration("delay");
+  fail_on_empty_ = cfg.get_bool("fail_on_empty", false);
 }
 
 HtmlListingsSource::~HtmlListingsSource() = default;
@@ -251,22 +254,58 @@ bool HtmlListingsSource::done() const {
   return !stopped_reason_.empty() || (max_records_ > 0 && stats_.records >= max_records_);
 }
 
-bool HtmlListingsSource::emit_card(RunContext& ctx, Emitter& out, const HtmlDocument& doc, xmlNodePtr card,
+void HtmlListingsSource::read_fields(const HtmlDocument& doc, const Card& card, json::object& data,
+                                     json::array& failed) const {
+  for (const FieldSpec& f : site_.fields) {
+    json::value v;
+    if (card.json) {
+      v = extract_json_field(*card.json, f, doc.base_url());
+    } else if (FieldValue fv = extract_field(doc, card.element, f); fv.found()) {
+      v = field_json(fv);
+    }
+    if (!v.is_null()) {
+      data[f.name] = std::move(v);
+      continue;
+    }
+    failed.emplace_back(f.name);
+    if (!data.contains(f.name)) data[f.name] = nullptr;  // a site-wide listing_type stays
+  }
+}
+
+std::optional<std::string> HtmlListingsSource::detail_link(const HtmlDocument& doc, const Card& card) const {
+  if (!site_.detail) return std::nullopt;
+  if (!card.json) return link_from(doc, site_.detail->link, card.element);
+  if (!site_.detail->json_link) return std::nullopt;
+  FieldSpec f;
+  f.json.push_back(*site_.detail->json_link);
+  json::value v = extract_json_field(*card.json, f, doc.base_url());
+  if (!v.is_string()) return std::nullopt;
+  return resolve_url(doc.base_url(), std::string(v.get_string()));
+}
+
+void HtmlListingsSource::count_values(const json::object& data) {
+  bool any = false;
+  auto hit = [&](const std::string& name) {
+    const json::value* v = data.if_contains(name);
+    if (!v || v->is_null()) return;
+    ++field_hits_[name];
+    any = true;
+  };
+  for (const FieldSpec& f : site_.fields) hit(f.name);
+  if (site_.detail)
+    for (const FieldSpec& f : site_.detail->fields) hit(f.name);
+  if (any) ++stats_.records_with_values;
+}
+
+void HtmlListingsSource::emit_card(RunContext& ctx, Emitter& out, const HtmlDocument& doc, const Card& card,
                                    int index, const std::string& zip, int page_no) {
   json::object data;
   data["site"] = site_.name;
   data["zip"] = zip;
+  if (!site_.listing_type.empty()) data["listing_type"] = site_.listing_type;
   json::array failed;
-  for (const FieldSpec& f : site_.fields) {
-    FieldValue v = extract_field(doc, card, f);
-    if (v.found()) {
-      data[f.name] = field_json(v);
-    } else {
-      data[f.name] = nullptr;
-      failed.emplace_back(f.name);
-    }
-  }
-  std::string text = node_text(card);
+  read_fields(doc, card, data, failed);
+  std::string text = card.json ? to_json_text(*card.json->value) : node_text(card.element);
   if (text.size() > kMaxCardText) {
     text.resize(kMaxCardText);
     while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();  // no split UTF-8
@@ -276,30 +315,33 @@ bool HtmlListingsSource::emit_card(RunContext& ctx, Emitter& out, const HtmlDocu
   data["page_url"] = doc.url();
   data["page"] = page_no;
 
-  std::optional<std::string> detail_link;
-  if (site_.detail) detail_link = link_from(doc, site_.detail->link, card);
+  std::optional<std::string> link = detail_link(doc, card);
+  // Listing URLs are absolute: a JSON "url": "/homes/12" or a text href resolves against the page.
   std::string url;
-  if (auto* u = data.if_contains("url"); u && u->is_string() && !u->as_string().empty()) url = u->as_string().c_str();
-  if (url.empty() && detail_link) url = *detail_link;
+  if (auto* u = data.if_contains("url"); u && u->is_string() && !u->as_string().empty()) {
+    url = resolve_url(doc.base_url(), std::string(u->as_string()));
+    *u = url;
+  }
+  if (url.empty() && link) url = *link;
   if (url.empty()) url = doc.url() + "#card-" + std::to_string(index + 1);
   if (!data.contains("url") || data["url"].is_null()) data["url"] = url;
 
   if (!seen_urls_.insert(url).second) {
     // The same listing on two pages (sites re-sort while we page): one record is enough.
     count(ctx, "duplicates");
-    return true;
+    return;
   }
 
   if (site_.detail) {
-    if (!detail_link) {
+    if (!link) {
       data["detail_error"] = "no detail link in card";
     } else {
-      data["detail_url"] = *detail_link;
-      Fetched f = fetch(ctx, *detail_link);
+      data["detail_url"] = *link;
+      Fetched f = fetch(ctx, *link);
       if (f.page) {
         ++stats_.detail_pages;
         count(ctx, "detail_pages");
-        HtmlDocument det(f.page->body, f.page->final_url.empty() ? *detail_link : f.page->final_url);
+        HtmlDocument det(f.page->body, f.page->final_url.empty() ? *link : f.page->final_url);
         for (const FieldSpec& fs : site_.detail->fields) {
           FieldValue v = extract_field(det, nullptr, fs);
           if (v.found()) {
@@ -322,6 +364,7 @@ bool HtmlListingsSource::emit_card(RunContext& ctx, Emitter& out, const HtmlDocu
     data["selector_failed"] = std::move(failed);
   }
   data["fetched_at"] = iso_now();
+  count_values(data);
 
   Record r(std::move(data));
   r.env.source = cfg_.id();
@@ -330,7 +373,26 @@ bool HtmlListingsSource::emit_card(RunContext& ctx, Emitter& out, const HtmlDocu
   out.emit(std::move(r));
   ++stats_.records;
   count(ctx, "records");
-  return true;
+}
+
+void HtmlListingsSource::find_cards(RunContext& ctx, const HtmlDocument& doc, PageCards& found) {
+  switch (site_.card.kind) {
+    case CardSpec::Kind::html:
+      for (xmlNodePtr n : doc.select(site_.card.selector)) found.cards.push_back({n, nullptr});
+      break;
+    case CardSpec::Kind::json_ld: found.scan = json_ld_cards(doc, site_.card.types); break;
+    case CardSpec::Kind::json: found.scan = embedded_json_cards(doc, site_.card.selector, site_.card.path); break;
+  }
+  for (const JsonCard& c : found.scan.cards) found.cards.push_back({nullptr, &c});
+  for (const std::string& problem : found.scan.problems) {
+    // A broken block is no reason to drop the page's other blocks, but someone should hear of it.
+    ++stats_.json_invalid;
+    count(ctx, "json_invalid");
+    spdlog::warn("{}: {} on {}", cfg_.id(), problem, doc.url());
+    if (first_json_problem_.empty()) first_json_problem_ = problem + " on " + doc.url();
+  }
+  stats_.cards += static_cast<int>(found.cards.size());
+  if (found.cards.empty()) spdlog::info("{}: no cards ({}) on {}", cfg_.id(), site_.card.describe(), doc.url());
 }
 
 void HtmlListingsSource::crawl(RunContext& ctx, Emitter& out, const std::string& zip, const std::string& start) {
@@ -363,21 +425,52 @@ void HtmlListingsSource::crawl(RunContext& ctx, Emitter& out, const std::string&
     ++stats_.pages;
     count(ctx, "pages");
     HtmlDocument doc(f.page->body, f.page->final_url.empty() ? url : f.page->final_url);
-    std::vector<xmlNodePtr> cards = doc.select(site_.card);
-    if (cards.empty()) spdlog::info("{}: no cards ('{}') on {}", cfg_.id(), site_.card.source(), url);
-    for (std::size_t i = 0; i < cards.size() && !done() && !ctx.stopping(); ++i)
-      emit_card(ctx, out, doc, cards[i], static_cast<int>(i), zip, page_no);
+    PageCards found;
+    find_cards(ctx, doc, found);
+    for (std::size_t i = 0; i < found.cards.size() && !done() && !ctx.stopping(); ++i)
+      emit_card(ctx, out, doc, found.cards[i], static_cast<int>(i), zip, page_no);
     if (done()) return;
     std::string next;
     if (site_.next_page) {
       if (auto n = link_from(doc, *site_.next_page, nullptr)) next = *n;
-    } else if (!site_.page_param.empty() && !cards.empty()) {
+    } else if (!site_.page_param.empty() && !found.cards.empty()) {
       next = set_query_param(url, site_.page_param, std::to_string(++page_no));
     }
     if (next.empty() || visited.count(next)) break;
     if (site_.next_page) ++page_no;
     url = next;
   }
+}
+
+// A source that found nothing usable says so in the summary: the run may well end ok (nothing
+// failed), but an empty collection is what a person must notice. With fail_on_empty it fails.
+void HtmlListingsSource::report_empty(RunContext& ctx) {
+  std::string problem;
+  if (stats_.records == 0) {
+    if (stats_.pages > 0)
+      problem = fmt::format("{}: no cards ({}) on {} page(s) of site '{}'", cfg_.id(), site_.card.describe(),
+                            stats_.pages, site_.name);
+    else
+      problem = fmt::format("{}: read no page of site '{}'{}", cfg_.id(), site_.name,
+                            stats_.failed_pages ? fmt::format(" ({} failed)", stats_.failed_pages) : "");
+    if (!first_json_problem_.empty())
+      problem += fmt::format("; {} JSON block(s) did not parse, the first: {}", stats_.json_invalid, first_json_problem_);
+    if (!stopped_reason_.empty()) problem += " (stopped early: " + stopped_reason_ + ")";
+  } else if (stats_.records_with_values == 0) {
+    problem = fmt::format("{}: none of the {} cards of site '{}' gave a value for any field; check the site file's "
+                          "fields against the page", cfg_.id(), stats_.records, site_.name);
+  }
+  if (!problem.empty()) {
+    count(ctx, "empty");
+    ctx.warn(problem);
+    return;
+  }
+  std::string dead;
+  for (const FieldSpec& f : site_.fields)
+    if (!field_hits_.count(f.name)) dead += (dead.empty() ? "'" : ", '") + f.name + "'";
+  if (!dead.empty())
+    ctx.warn(fmt::format("{}: field(s) {} of site '{}' found nothing on any of the {} cards", cfg_.id(), dead,
+                         site_.name, stats_.records));
 }
 
 void HtmlListingsSource::run(RunContext& ctx, Emitter& out) {
@@ -391,6 +484,7 @@ void HtmlListingsSource::run(RunContext& ctx, Emitter& out) {
   spdlog::info("{}: {} records from {} pages ({} detail pages, {} requests, {} blocked, {} disallowed by robots.txt)",
                cfg_.id(), stats_.records, stats_.pages, stats_.detail_pages, stats_.requests, stats_.blocked,
                stats_.robots_disallowed);
+  report_empty(ctx);
   if (!stopped_reason_.empty()) {
     spdlog::error("{}: {}", cfg_.id(), stopped_reason_);
     count(ctx, "stopped_blocked");
@@ -398,6 +492,8 @@ void HtmlListingsSource::run(RunContext& ctx, Emitter& out) {
     // stopped_reason, which also marks the run failed: opt-in.
     if (cfg_.get_bool("fail_on_block", false)) throw std::runtime_error(stopped_reason_);
   }
+  if (fail_on_empty_ && (stats_.records == 0 || stats_.records_with_values == 0))
+    throw std::runtime_error(fmt::format("site '{}' gave no usable record (fail_on_empty)", site_.name));
 }
 
 NodeDescriptor html_listings_descriptor() {
@@ -406,10 +502,11 @@ NodeDescriptor html_listings_descriptor() {
   d.type = "html_listings";
   d.role = Role::source;
   d.description =
-      "Scrapes a listing website described by a site file (pipelines/sites/*.yaml): search pages per ZIP, "
-      "cards, pagination, optional detail pages. Obeys robots.txt, paces requests, backs off on block and "
-      "captcha pages and stops after block_threshold. Emits one raw record per card (field values as raw "
-      "strings, plus url, site, zip and the card's text).";
+      "Scrapes a listing website described by a site file (pipelines/sites/*.yaml, docs/sites.md): search pages "
+      "per ZIP, cards (HTML elements, JSON-LD objects or values of an embedded JSON payload), pagination, optional "
+      "detail pages. Obeys robots.txt, paces requests, backs off on block and captcha pages and stops after "
+      "block_threshold. Emits one raw record per card (field values as raw strings or JSON values, plus an "
+      "absolute url, site, zip and the card's text).";
   d.options = {
       {"site", T::path, "", "site file (YAML) describing the site's pages and selectors", true},
       {"zips", T::string_list, "", "ZIP codes substituted for {zip} in the site's start_urls"},
@@ -424,6 +521,8 @@ NodeDescriptor html_listings_descriptor() {
       {"block_backoff", T::duration, "30s", "first back-off after a block page; doubles each time"},
       {"max_backoff", T::duration, "10m", "cap on one back-off wait"},
       {"fail_on_block", T::boolean, "false", "when the site blocks us, also mark this source (and the run) failed"},
+      {"fail_on_empty", T::boolean, "false",
+       "fail the run when the source emits no record, or no card gives a value for any field (either is always a summary warning)"},
   };
   for (auto& o : http::client_option_specs()) d.options.push_back(std::move(o));
   d.blocking_io = true;

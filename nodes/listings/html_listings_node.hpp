@@ -1,6 +1,8 @@
 // `html_listings`: scrapes a listing site described by a site file, politely (robots.txt, delays,
 // back-off on block pages) and never silently (a card whose selectors fail still goes out with
-// its text for the LLM extractor).
+// its text for the LLM extractor; a site that yields no cards, or cards without any value, is a
+// warning in the run summary and, with fail_on_empty, a failed run). Cards are HTML elements,
+// JSON-LD objects or values of a JSON payload embedded in the page (docs/sites.md).
 #pragma once
 #include <chrono>
 #include <map>
@@ -24,6 +26,8 @@ class Client;
 
 namespace flowrun::listings {
 
+namespace json = boost::json;
+
 NodeDescriptor html_listings_descriptor();
 
 class HtmlListingsSource : public SourceNode {
@@ -42,6 +46,9 @@ class HtmlListingsSource : public SourceNode {
     int blocked = 0;            // block/challenge pages seen
     int robots_disallowed = 0;  // URLs not fetched because robots.txt says no
     int failed_pages = 0;
+    int cards = 0;              // cards found on search pages (duplicates included)
+    int records_with_values = 0;  // records where at least one field found a value
+    int json_invalid = 0;       // JSON blocks (JSON-LD, embedded payloads) that did not parse
   };
   const Stats& stats() const { return stats_; }
   // Why the source ended early ("" when it finished normally).
@@ -57,9 +64,23 @@ class HtmlListingsSource : public SourceNode {
   bool robots_allow(RunContext& ctx, const std::string& url);
   void pace(RunContext& ctx, const std::string& origin);
   bool sleep_for(RunContext& ctx, std::chrono::milliseconds d);
+  // One card of a search page: an HTML element or a JSON value.
+  struct Card {
+    xmlNodePtr element = nullptr;
+    const JsonCard* json = nullptr;
+  };
+  struct PageCards {
+    JsonScan scan;  // owns the JSON the cards point into
+    std::vector<Card> cards;
+  };
   void crawl(RunContext& ctx, Emitter& out, const std::string& zip, const std::string& start);
-  bool emit_card(RunContext& ctx, Emitter& out, const HtmlDocument& doc, xmlNodePtr card, int index,
+  void find_cards(RunContext& ctx, const HtmlDocument& doc, PageCards& found);
+  void read_fields(const HtmlDocument& doc, const Card& card, json::object& data, json::array& failed) const;
+  std::optional<std::string> detail_link(const HtmlDocument& doc, const Card& card) const;
+  void emit_card(RunContext& ctx, Emitter& out, const HtmlDocument& doc, const Card& card, int index,
                  const std::string& zip, int page_no);
+  void count_values(const json::object& data);
+  void report_empty(RunContext& ctx);
   bool done() const;
   void count(RunContext& ctx, const std::string& what, double n = 1);
 
@@ -71,6 +92,7 @@ class HtmlListingsSource : public SourceNode {
   std::chrono::milliseconds block_backoff_{30000}, max_backoff_{600000};
   std::optional<std::chrono::milliseconds> delay_override_;
   std::string agent_token_ = "flowrun";
+  bool fail_on_empty_ = false;
 
   std::unique_ptr<http::Client> client_;
   std::unique_ptr<PageFetcher> fetcher_;
@@ -79,6 +101,8 @@ class HtmlListingsSource : public SourceNode {
   std::set<std::string> seen_urls_;                              // cards already emitted
   int consecutive_blocks_ = 0;
   Stats stats_;
+  std::map<std::string, int> field_hits_;  // field -> records in which it found a value
+  std::string first_json_problem_;
   std::string stopped_reason_;
 };
 

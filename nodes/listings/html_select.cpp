@@ -543,6 +543,12 @@ std::string collapse_whitespace(std::string_view s) {
   return out;
 }
 
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
 std::string resolve_url(const std::string& base, const std::string& href_in) {
   std::string href = collapse_whitespace(href_in);
   if (href.empty()) return base;

@@ -89,6 +89,8 @@ class HtmlDocument {
 std::string node_text(xmlNodePtr n);
 std::string attribute(xmlNodePtr n, const std::string& name);  // "" when absent
 std::string element_name(xmlNodePtr n);                        // lower-case, "" for non-elements
+// ASCII lower case (tags, attribute values, header names); other bytes pass through.
+std::string ascii_lower(std::string_view s);
 // Collapses runs of whitespace (ASCII and U+00A0) to one space and trims.
 std::string collapse_whitespace(std::string_view s);
 // `href` resolved against `base` (RFC 3986); returns `href` unchanged when it cannot be resolved.

@@ -5,6 +5,7 @@
 
 #include <mutex>
 
+#include "engine/json_text.hpp"
 #include "engine/context.hpp"
 #include "nodes/llm/llm_endpoint.hpp"
 #include "nodes/llm/prompt_template.hpp"
@@ -129,7 +130,7 @@ class Embedder final : public ProcessNode {
         for (double x : vectors[i]) vec.push_back(x);
         if (cache_) {
           try {
-            cache_->put(batch[i].key, s_.model, json::serialize(vec), s_.cache_ttl);
+            cache_->put(batch[i].key, s_.model, to_json_text(vec), s_.cache_ttl);
           } catch (const std::exception& e) {
             spdlog::warn("embedder '{}': could not write the cache: {}", cfg_.id(), e.what());
           }

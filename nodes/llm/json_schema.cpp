@@ -1,4 +1,5 @@
 #include "nodes/llm/json_schema.hpp"
+#include "engine/json_text.hpp"
 
 #include <cmath>
 #include <fmt/format.h>
@@ -39,7 +40,7 @@ bool matches_type(const json::value& v, const std::string& t) {
 }
 
 std::string short_json(const json::value& v) {
-  std::string s = json::serialize(v);
+  std::string s = to_json_text(v);
   if (s.size() > 60) s = s.substr(0, 57) + "...";
   return s;
 }
@@ -76,7 +77,7 @@ struct Checker {
       bool found = false;
       for (auto& x : e->get_array()) found = found || x == v ||
                                             (is_number(x) && is_number(v) && as_double(x) == as_double(v));
-      if (!found) fail(path, "enum", fmt::format("{} is not one of {}", short_json(v), json::serialize(*e)));
+      if (!found) fail(path, "enum", fmt::format("{} is not one of {}", short_json(v), to_json_text(*e)));
     }
     if (is_number(v)) {
       double d = as_double(v);

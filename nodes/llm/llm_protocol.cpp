@@ -1,4 +1,5 @@
 #include "nodes/llm/llm_protocol.hpp"
+#include "engine/json_text.hpp"
 
 #include <fmt/format.h>
 
@@ -42,7 +43,7 @@ std::string build_chat_body(Provider p, const ChatRequest& req) {
           {"type", "json_schema"},
           {"json_schema", json::object{{"name", "output"}, {"strict", true}, {"schema", req.schema}}}};
   }
-  return json::serialize(body);
+  return to_json_text(body);
 }
 
 std::string truncate_for_error(const std::string& text, std::size_t n) {
@@ -59,7 +60,7 @@ std::string error_message(const std::string& body) {
   if (e->is_string()) return std::string(e->get_string());
   if (e->is_object())
     if (auto* m = e->get_object().if_contains("message"); m && m->is_string()) return std::string(m->get_string());
-  return json::serialize(*e);
+  return to_json_text(*e);
 }
 
 namespace {
@@ -225,7 +226,7 @@ std::string build_embed_body(Provider p, const std::string& model, const std::ve
   json::array in;
   for (auto& s : inputs) in.push_back(json::value(s));
   (void)p;  // both take {"model", "input": [...]}
-  return json::serialize(json::object{{"model", model}, {"input", std::move(in)}});
+  return to_json_text(json::object{{"model", model}, {"input", std::move(in)}});
 }
 
 std::vector<std::vector<double>> parse_embed_reply(Provider p, const std::string& body) {

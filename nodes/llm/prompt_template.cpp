@@ -1,4 +1,5 @@
 #include "nodes/llm/prompt_template.hpp"
+#include "engine/json_text.hpp"
 
 #include <cctype>
 #include <cstdio>
@@ -140,7 +141,7 @@ json::object trim_input(const json::object& data, const std::vector<std::string>
       if (t.empty()) continue;
       cleaned = json::value(t);
     } else if (v->is_object() || v->is_array()) {
-      std::string t = json::serialize(*v);
+      std::string t = to_json_text(*v);
       cleaned = t.size() <= max_chars ? *v : json::value(clean_text(t, max_chars));
     } else {
       cleaned = *v;
@@ -166,7 +167,7 @@ void lines(const json::object& o, const std::string& prefix, std::string& out) {
     if (v.is_object()) {
       lines(v.get_object(), key + ".", out);
     } else {
-      out += key + ": " + (v.is_string() ? std::string(v.get_string()) : json::serialize(v)) + "\n";
+      out += key + ": " + (v.is_string() ? std::string(v.get_string()) : to_json_text(v)) + "\n";
     }
   }
 }
@@ -205,7 +206,7 @@ std::string PromptTemplate::render(const json::object& vars) const {
     const json::value* v = lookup_path(vars, name);
     if (!v || v->is_null()) out += "unknown";
     else if (v->is_string()) out += std::string(v->get_string());
-    else out += json::serialize(*v);
+    else out += to_json_text(*v);
     i = close + 2;
   }
   out.append(text_, i, std::string::npos);

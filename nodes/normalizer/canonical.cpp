@@ -1,5 +1,6 @@
 #include "nodes/normalizer/canonical.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -23,6 +24,93 @@ double num_of(const json::value& v) {
 }
 
 json::value text_or_null(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
+
+bool is_ranged(const std::string& name) {
+  const auto& r = ranged_fields();
+  return std::find(r.begin(), r.end(), name) != r.end();
+}
+
+// "beds_min" -> "beds" when beds is a ranged field ("" otherwise); `is_min` says which end.
+std::string ranged_base(const std::string& name, bool* is_min) {
+  for (const char* suffix : {"_min", "_max"}) {
+    if (!name.ends_with(suffix)) continue;
+    std::string base = name.substr(0, name.size() - 4);
+    if (!is_ranged(base)) return "";
+    *is_min = std::string_view(suffix) == "_min";
+    return base;
+  }
+  return "";
+}
+
+// Sets `key` from `v` unless an earlier field already did (the first mapped field wins).
+void fill(json::object& out, json::object& prov, const std::string& key, const json::value& v, const std::string& from) {
+  if (v.is_null() || !out[key].is_null()) return;
+  out[key] = v;
+  prov[key] = from;
+}
+
+// A ranged field: an exact value sets the plain field and both ends, a range only the ends.
+void put_ranged(json::object& out, json::object& prov, const std::string& name, const Extracted& e) {
+  fill(out, prov, name, e.value, e.from);
+  fill(out, prov, name + "_min", e.min, e.from);
+  fill(out, prov, name + "_max", e.max, e.from);
+}
+
+// Bounds given on their own (`beds_min: bedrooms.min`) that meet make the exact value.
+void settle_exact(json::object& out, json::object& prov) {
+  for (const auto& name : ranged_fields()) {
+    const json::value lo = out[name + "_min"], hi = out[name + "_max"];
+    if (out[name].is_null() && !lo.is_null() && lo == hi) fill(out, prov, name, lo, str_of(prov[name + "_min"]));
+  }
+}
+
+// `price`, `price_min`, `price_max` moved to `rent`... (where rent is still null), or dropped.
+void move_price(json::object& out, json::object& prov, bool to_rent) {
+  for (const std::string suffix : {"", "_min", "_max"}) {
+    const std::string from = "price" + suffix, to = "rent" + suffix;
+    if (to_rent && out[to].is_null() && !out[from].is_null()) {
+      out[to] = out[from];
+      prov[to] = prov[from];
+    }
+    out[from] = nullptr;
+    prov.erase(from);
+  }
+}
+
+// A rental's amount is a rent, never a sale price: the record is a rental when the mapping says
+// so (listing_type), the price was written per month ("$1,850/mo") or a rent was mapped. Its price
+// fields then move to rent (unless a rent was mapped too). A monthly amount on a listing stated to
+// be a sale is no sale price either: it is dropped rather than stored as one.
+void settle_listing_type(json::object& out, json::object& prov, bool monthly_price) {
+  const bool has_rent = !out["rent_min"].is_null() || !out["rent_max"].is_null();
+  std::string type = str_of(out["listing_type"]);
+  if (type.empty() && (monthly_price || has_rent)) {
+    type = "rent";
+    out["listing_type"] = type;
+    prov["listing_type"] = monthly_price ? str_of(prov["price_min"]) + " (per month)" : "rent";
+  }
+  if (type == "rent" || monthly_price) move_price(out, prov, type == "rent" && !has_rent);
+}
+
+// Fills the canonical fields the mapping lists; true when the price was written per month.
+bool put_fields(const json::object& raw, const Mapping& m, json::object& out, json::object& prov) {
+  bool monthly_price = false;
+  for (const auto& spec : m.fields) {
+    Extracted e = extract(raw, spec, m);
+    if (!e.found()) continue;
+    bool is_min = false;
+    if (is_ranged(spec.name)) {
+      put_ranged(out, prov, spec.name, e);
+      if (spec.name == "price") monthly_price = monthly_price || e.monthly;
+    } else if (std::string base = ranged_base(spec.name, &is_min); !base.empty()) {
+      fill(out, prov, spec.name, is_min ? e.min : e.max, e.from);
+    } else {
+      out[spec.name] = std::move(e.value);
+      prov[spec.name] = e.from;
+    }
+  }
+  return monthly_price;
+}
 
 }  // namespace
 
@@ -66,6 +154,7 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
   addr["zip"] = text_or_null(a.zip);
   addr["zip4"] = text_or_null(a.zip4);
   prov["address.street"] = line.from;
+  prov["address.parse"] = describe_rules(a.rules);  // which rule gave each part of the line
   for (const char* k : {"unit", "city", "state", "zip", "zip4"})
     if (!addr[k].is_null()) prov[std::string("address.") + k] = line.from;
   // Separate columns are more reliable than what we split out of a line, so they win.
@@ -100,24 +189,28 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
   out["mls_id"] = nullptr;
   out["listing_source"] = nullptr;
   out["address"] = std::move(addr);
-  for (const char* k : {"property_type", "price", "assessed_value", "full_cash_value", "tax_year",
+  out["listing_type"] = nullptr;
+  for (const char* k : {"property_type", "price", "rent", "assessed_value", "full_cash_value", "tax_year",
                         "beds", "baths", "bath_fixtures", "sqft", "lot_sqft", "year_built",
                         "price_per_sqft", "collected_at"})
     out[k] = nullptr;
+  for (const auto& name : ranged_fields()) out[name + "_min"] = out[name + "_max"] = nullptr;
 
-  for (const auto& spec : m.fields) {
-    Extracted e = extract(raw, spec, m);
-    if (e.value.is_null()) continue;
-    out[spec.name] = std::move(e.value);
-    prov[spec.name] = e.from;
-  }
+  const bool monthly_price = put_fields(raw, m, out, prov);
+  settle_exact(out, prov);
+  settle_listing_type(out, prov, monthly_price);
 
   json::object attrs;
   for (const auto& spec : m.attributes) {
     Extracted e = extract(raw, spec, m);
-    if (e.value.is_null()) continue;
-    attrs[spec.name] = std::move(e.value);
+    if (!e.found()) continue;
     prov["attributes." + spec.name] = e.from;
+    if (!e.value.is_null()) {
+      attrs[spec.name] = std::move(e.value);
+    } else {  // a range: both ends, never one of them as the value
+      attrs[spec.name + "_min"] = std::move(e.min);
+      attrs[spec.name + "_max"] = std::move(e.max);
+    }
   }
   // Keep the raw type word when the vocabulary had no entry for it, so the map can be extended.
   for (const auto& spec : m.fields) {
@@ -142,6 +235,7 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
 
   if (out["collected_at"].is_null()) out["collected_at"] = src.collected_at.empty() ? utc_now_iso() : src.collected_at;
 
+  // Only from exact values: a range or a rent gives no price per square foot.
   double price = num_of(out["price"]), sqft = num_of(out["sqft"]);
   if (std::isfinite(price) && std::isfinite(sqft) && sqft > 0) {
     out["price_per_sqft"] = std::round(price / sqft * 100) / 100;
@@ -167,6 +261,12 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
 
   out["attributes"] = std::move(attrs);
   out["provenance"] = std::move(prov);
+  // What the address parser could not place travels with the record, like the collector's.
+  if (!a.warnings.empty()) {
+    json::array warnings;
+    for (auto& w : a.warnings) warnings.emplace_back(std::move(w));
+    out["source_warnings"] = std::move(warnings);
+  }
   return out;
 }
 

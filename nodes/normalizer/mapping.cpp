@@ -61,32 +61,38 @@ double area_factor(AreaUnit u) {
 
 json::value str_or_null(std::string s) { return s.empty() ? json::value(nullptr) : json::value(s); }
 
-// Runs one parser over one raw value. Returns null when the value holds nothing usable.
-json::value apply(Parser p, const json::value& raw, const FieldSpec& spec, const Mapping& m) {
-  if (auto d = scalar_number(raw)) {
-    // JSON numbers skip text parsing.
-    switch (p) {
-      case Parser::money: return *d >= 0 ? number_value(std::round(*d * 100) / 100) : json::value(nullptr);
-      case Parser::number:
-      case Parser::baths: return number_value(*d);
-      case Parser::integer:
-        return std::fabs(*d) < 9e15 ? json::value(static_cast<std::int64_t>(std::llround(*d))) : json::value(nullptr);
-      case Parser::beds:
-        return *d == std::floor(*d) && *d >= 0 && *d <= 1e9 ? json::value(static_cast<std::int64_t>(*d)) : json::value(nullptr);
-      case Parser::area: {
-        const double v = *d * area_factor(spec.unit);
-        return std::isfinite(v) && v >= 0 && v < 9e15 ? json::value(static_cast<std::int64_t>(std::llround(v))) : json::value(nullptr);
-      }
-      case Parser::year:
-        return *d == std::floor(*d) && *d >= 1000 && *d <= 2999 ? json::value(static_cast<std::int64_t>(*d))
-                                                                  : json::value(nullptr);
-      case Parser::boolean: return json::value(*d != 0);
-      default: break;  // codes, APNs, strings: use the digits as text
-    }
+template <class T>
+Extracted span_of(const std::optional<Span<T>>& v) {
+  Extracted out;
+  if (!v) return out;
+  out.min = number_value(static_cast<double>(v->min));
+  out.max = number_value(static_cast<double>(v->max));
+  if (v->exact()) out.value = out.min;
+  return out;
+}
+
+// "For Rent", "FOR_RENT", "lease" -> rent; "For Sale", "sold" -> sale; by whole words, so
+// "Current listing" is no rent.
+json::value listing_type_of(const std::string& s) {
+  std::string word;
+  std::optional<std::string> found;
+  auto judge = [&] {
+    if (word == "rent" || word == "rental" || word == "rentals" || word == "lease" || word == "leasing" || word == "monthly")
+      found = found.value_or("rent");
+    else if (word == "sale" || word == "sold" || word == "buy" || word == "purchase")
+      found = found.value_or("sale");
+    word.clear();
+  };
+  for (char c : to_lower(s)) {
+    if (std::isalpha(static_cast<unsigned char>(c))) word.push_back(c);
+    else judge();
   }
-  auto text = scalar_text(raw);
-  if (!text) return nullptr;
-  const std::string& s = *text;
+  judge();
+  return found ? json::value(*found) : json::value(nullptr);
+}
+
+// Runs one single-value parser over a raw value's text.
+json::value apply_text(Parser p, const std::string& s, const FieldSpec& spec, const Mapping& m) {
   switch (p) {
     case Parser::string: return str_or_null(squish(s));
     case Parser::code: {
@@ -98,28 +104,12 @@ json::value apply(Parser p, const json::value& raw, const FieldSpec& spec, const
     case Parser::upper: return str_or_null(to_upper(squish(s)));
     case Parser::lower: return str_or_null(to_lower(squish(s)));
     case Parser::title: return str_or_null(title_case(squish(s)));
-    case Parser::money: {
-      auto v = parse_money(s);
-      return v ? number_value(*v) : json::value(nullptr);
-    }
     case Parser::number: {
       auto v = parse_number(s);
       return v ? number_value(*v) : json::value(nullptr);
     }
     case Parser::integer: {
       auto v = parse_int(s);
-      return v ? json::value(*v) : json::value(nullptr);
-    }
-    case Parser::beds: {
-      auto v = parse_beds(s);
-      return v ? json::value(*v) : json::value(nullptr);
-    }
-    case Parser::baths: {
-      auto v = parse_baths(s);
-      return v ? number_value(*v) : json::value(nullptr);
-    }
-    case Parser::area: {
-      auto v = parse_area_sqft(s, spec.unit);
       return v ? json::value(*v) : json::value(nullptr);
     }
     case Parser::year: {
@@ -136,6 +126,11 @@ json::value apply(Parser p, const json::value& raw, const FieldSpec& spec, const
         if (std::isalnum(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
       return str_or_null(out);
     }
+    case Parser::listing_type: return listing_type_of(s);
+    case Parser::money:
+    case Parser::beds:
+    case Parser::baths:
+    case Parser::area: break;  // apply_ranged
     case Parser::type: {
       std::string key = to_upper(squish(s));
       if (key.empty()) return nullptr;
@@ -156,6 +151,59 @@ json::value apply(Parser p, const json::value& raw, const FieldSpec& spec, const
   return nullptr;
 }
 
+// Runs one parser over one raw JSON number (JSON numbers skip text parsing); nullopt for the
+// parsers that read a number's digits as text (codes, APNs, strings).
+std::optional<json::value> apply_number(Parser p, double d, const FieldSpec& spec) {
+  switch (p) {
+    case Parser::money: return d >= 0 ? number_value(std::round(d * 100) / 100) : json::value(nullptr);
+    case Parser::number:
+    case Parser::baths: return number_value(d);
+    case Parser::integer:
+      return std::fabs(d) < 9e15 ? json::value(static_cast<std::int64_t>(std::llround(d))) : json::value(nullptr);
+    case Parser::beds:
+      return d == std::floor(d) && d >= 0 && d <= 1e9 ? json::value(static_cast<std::int64_t>(d)) : json::value(nullptr);
+    case Parser::area: {
+      const double v = d * area_factor(spec.unit);
+      return std::isfinite(v) && v >= 0 && v < 9e15 ? json::value(static_cast<std::int64_t>(std::llround(v))) : json::value(nullptr);
+    }
+    case Parser::year:
+      return d == std::floor(d) && d >= 1000 && d <= 2999 ? json::value(static_cast<std::int64_t>(d)) : json::value(nullptr);
+    case Parser::boolean: return json::value(d != 0);
+    default: return std::nullopt;
+  }
+}
+
+// The parsers that read ranges; the others give one value or none.
+std::optional<Extracted> apply_ranged(Parser p, const std::string& s, const FieldSpec& spec) {
+  switch (p) {
+    case Parser::money: {
+      auto v = parse_money_span(s);
+      Extracted out = span_of(v ? std::optional<Span<double>>(*v) : std::nullopt);
+      out.monthly = v && v->monthly;
+      return out;
+    }
+    case Parser::beds: return span_of(parse_beds_span(s));
+    case Parser::baths: return span_of(parse_baths_span(s));
+    case Parser::area: return span_of(parse_area_span(s, spec.unit));
+    default: return std::nullopt;
+  }
+}
+
+// Runs one parser over one raw value. Nothing found when the value holds nothing usable.
+Extracted apply(Parser p, const json::value& raw, const FieldSpec& spec, const Mapping& m) {
+  Extracted out;
+  std::optional<json::value> number;
+  if (auto d = scalar_number(raw)) number = apply_number(p, *d, spec);
+  if (number) {
+    out.value = std::move(*number);
+  } else if (auto text = scalar_text(raw)) {
+    if (auto r = apply_ranged(p, *text, spec)) return std::move(*r);
+    out.value = apply_text(p, *text, spec, m);
+  }
+  out.min = out.max = out.value;
+  return out;
+}
+
 const std::vector<std::pair<const char*, Parser>>& parser_table() {
   static const std::vector<std::pair<const char*, Parser>> t = {
       {"string", Parser::string}, {"code", Parser::code},       {"upper", Parser::upper},
@@ -165,7 +213,7 @@ const std::vector<std::pair<const char*, Parser>>& parser_table() {
       {"lot", Parser::area},      {"area", Parser::area},       {"year", Parser::year},
       {"bool", Parser::boolean},  {"boolean", Parser::boolean}, {"apn", Parser::apn},
       {"type", Parser::type},     {"zip", Parser::zip},         {"state", Parser::state},
-      {"city", Parser::city},     {"unit", Parser::unit}};
+      {"city", Parser::city},     {"unit", Parser::unit},       {"listing_type", Parser::listing_type}};
   return t;
 }
 
@@ -348,7 +396,18 @@ const std::vector<std::pair<std::string, Parser>>& canonical_fields() {
       {"beds", Parser::beds},         {"baths", Parser::baths},
       {"bath_fixtures", Parser::integer}, {"sqft", Parser::area},
       {"lot_sqft", Parser::area},     {"year_built", Parser::year},
-      {"collected_at", Parser::string}};
+      {"collected_at", Parser::string}, {"listing_type", Parser::listing_type},
+      {"rent", Parser::money},
+      {"price_min", Parser::money},   {"price_max", Parser::money},
+      {"rent_min", Parser::money},    {"rent_max", Parser::money},
+      {"beds_min", Parser::beds},     {"beds_max", Parser::beds},
+      {"baths_min", Parser::baths},   {"baths_max", Parser::baths},
+      {"sqft_min", Parser::area},     {"sqft_max", Parser::area}};
+  return f;
+}
+
+const std::vector<std::string>& ranged_fields() {
+  static const std::vector<std::string> f = {"price", "rent", "beds", "baths", "sqft"};
   return f;
 }
 
@@ -370,17 +429,19 @@ Extracted extract(const json::object& raw, const FieldSpec& spec, const Mapping&
   for (const auto& path : spec.from) {
     const json::value* v = lookup(raw, path);
     if (!v) continue;
-    json::value out = apply(spec.parser, *v, spec, m);
-    if (!out.is_null()) return {std::move(out), path.text};
+    Extracted out = apply(spec.parser, *v, spec, m);
+    if (!out.found()) continue;
+    out.from = path.text;
+    return out;
   }
   if (spec.constant) {
-    json::value out = apply(spec.parser, *spec.constant, spec, m);
-    if (!out.is_null()) {
-      auto t = scalar_text(*spec.constant);
-      return {std::move(out), "=" + t.value_or("")};
+    Extracted out = apply(spec.parser, *spec.constant, spec, m);
+    if (out.found()) {
+      out.from = "=" + scalar_text(*spec.constant).value_or("");
+      return out;
     }
   }
-  return {nullptr, ""};
+  return {};
 }
 
 Mapping parse_mapping(const std::string& yaml_text, const std::string& file) {

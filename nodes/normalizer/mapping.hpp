@@ -53,6 +53,7 @@ enum class Parser {
   boolean,
   apn,      // digits and letters only, upper-case ("103-06-005" -> "10306005")
   type,     // property-type vocabulary (`property_types:` in the mapping)
+  listing_type,  // sale | rent ("For Rent", "FOR_SALE", "lease" ...); anything else null
   zip,      // 5 digits (+4 goes to address.zip4)
   state,
   city,
@@ -85,16 +86,22 @@ struct Mapping {
 
 // The canonical top-level fields a mapping may fill, with their default parsers.
 const std::vector<std::pair<std::string, Parser>>& canonical_fields();
+// The canonical fields kept as ranges: each has `<name>_min` and `<name>_max` beside it.
+const std::vector<std::string>& ranged_fields();
 // The property_type vocabulary.
 const std::vector<std::string>& property_type_values();
 
 Mapping load_mapping_file(const std::string& path);
 Mapping parse_mapping(const std::string& yaml_text, const std::string& file_name);
 
-// Applies one field spec: the parsed value (null when nothing usable) and the raw path used.
+// Applies one field spec: the parsed value and the raw path used. An exact value sets `value` and
+// both bounds; a range ("0-2", "$3,834 - $4,002") only the bounds, never one end as the value.
 struct Extracted {
-  json::value value;
-  std::string from;  // raw path text, or "=<constant>"
+  json::value value;     // null for a range or when nothing usable was found
+  json::value min, max;  // the range's ends; both equal `value` for an exact value
+  bool monthly = false;  // money written as a monthly amount ("$1,850/mo"): a rent
+  std::string from;      // raw path text, or "=<constant>"
+  bool found() const { return !value.is_null() || !min.is_null(); }
 };
 Extracted extract(const json::object& raw, const FieldSpec& spec, const Mapping& m);
 

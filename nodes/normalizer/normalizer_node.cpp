@@ -66,8 +66,11 @@ class NormalizerNode : public ProcessNode {
     json::object canon = norm::to_canonical(in.data, m, src);
     // What the source could not fetch (a detail endpoint that failed after its retries) must
     // reach the store with the record, or a parcel stored without its values says nothing of why.
-    if (auto w = in.meta.find("warnings"); w != in.meta.end() && w->value().is_array() && !w->value().get_array().empty())
-      canon["source_warnings"] = w->value();
+    if (auto w = in.meta.find("warnings"); w != in.meta.end() && w->value().is_array() && !w->value().get_array().empty()) {
+      json::value& all = canon["source_warnings"];  // may already hold the address parser's
+      if (!all.is_array()) all = json::array();
+      for (const auto& x : w->value().get_array()) all.as_array().push_back(x);
+    }
     if (keep_raw_) canon["raw"] = std::move(in.data);
     in.data = std::move(canon);
     out.emit(std::move(in));

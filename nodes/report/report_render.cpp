@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/json_text.hpp"
 #include "nodes/report/report.hpp"
 #include "nodes/store/store.hpp"
 
@@ -15,7 +16,7 @@ namespace flowrun::report {
 
 namespace json = boost::json;
 
-std::string render_json(const json::object& report) { return json::serialize(report) + "\n"; }
+std::string render_json(const json::object& report) { return to_json_text(report) + "\n"; }
 
 namespace {
 
@@ -27,7 +28,7 @@ std::string scalar(const json::value& v) {
     std::snprintf(buf, sizeof buf, "%.10g", v.get_double());
     return buf;
   }
-  return json::serialize(v);
+  return to_json_text(v);
 }
 
 std::string csv_field(const std::string& s) {

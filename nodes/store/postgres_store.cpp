@@ -293,6 +293,14 @@ ON CONFLICT (run_id) DO UPDATE SET finished_at = EXCLUDED.finished_at, status = 
     return rows;
   }
 
+  std::int64_t execute(const std::string& sql, const std::vector<std::string>& params) override {
+    std::lock_guard lock(mu_);
+    Params p(params.begin(), params.end());
+    Result r = exec_params(pg_placeholders(sql), p);
+    const char* changed = PQcmdTuples(r.r);
+    return changed && *changed ? std::stoll(changed) : 0;
+  }
+
  private:
   friend struct Tx;
   struct Tx {

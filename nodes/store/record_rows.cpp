@@ -8,6 +8,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "engine/json_text.hpp"
 #include "engine/node.hpp"
 
 namespace flowrun::store {
@@ -23,7 +24,10 @@ const std::vector<std::string>& default_hash_exclude() {
   return v;
 }
 
-static void write_canonical(const json::value& v, std::string& out) {
+// Keys sorted, so equal records give equal text. The content hash's input keeps Boost.JSON's number
+// form on purpose: changing it would change every stored hash, and the next run would see every
+// record as changed (and pay the LLM again). Stored bodies are read by people: readable numbers.
+static void write_canonical(const json::value& v, std::string& out, bool hash_form) {
   switch (v.kind()) {
     case json::kind::object: {
       const auto& o = v.get_object();
@@ -34,9 +38,10 @@ static void write_canonical(const json::value& v, std::string& out) {
       out += '{';
       for (std::size_t i = 0; i < kv.size(); ++i) {
         if (i) out += ',';
-        out += json::serialize(json::string_view(kv[i]->key()));
+        if (hash_form) out += json::serialize(json::string_view(kv[i]->key()));
+        else append_json_string(out, kv[i]->key());
         out += ':';
-        write_canonical(kv[i]->value(), out);
+        write_canonical(kv[i]->value(), out, hash_form);
       }
       out += '}';
       break;
@@ -47,19 +52,26 @@ static void write_canonical(const json::value& v, std::string& out) {
       for (const auto& e : v.get_array()) {
         if (!first) out += ',';
         first = false;
-        write_canonical(e, out);
+        write_canonical(e, out, hash_form);
       }
       out += ']';
       break;
     }
     default:
-      out += json::serialize(v);
+      if (hash_form) out += json::serialize(v);
+      else append_json(out, v);
   }
 }
 
 std::string canonical_json(const json::value& v) {
   std::string out;
-  write_canonical(v, out);
+  write_canonical(v, out, true);
+  return out;
+}
+
+std::string canonical_body(const json::value& v) {
+  std::string out;
+  write_canonical(v, out, false);
   return out;
 }
 
@@ -92,7 +104,7 @@ static std::string text_of(const json::value* v) {
   if (v->is_int64()) return std::to_string(v->get_int64());
   if (v->is_uint64()) return std::to_string(v->get_uint64());
   if (v->is_null()) return "";
-  return json::serialize(*v);
+  return to_json_text(*v);
 }
 
 static std::optional<double> number_of(const json::value* v) {
@@ -133,7 +145,7 @@ PropertyRow to_property_row(const Record& r, const std::vector<std::string>& exc
   row.full_cash_value = number_of(r.data.if_contains("full_cash_value"));
   if (auto* m = r.data.if_contains("enrichment_meta"); m && m->is_object())
     row.enrichment_status = text_of(m->get_object().if_contains("status"));
-  row.body = canonical_json(r.data);
+  row.body = canonical_body(r.data);
   row.content_hash = content_hash(r.data, exclude);
   return row;
 }
@@ -148,13 +160,14 @@ RawRow to_raw_row(const Record& r, const std::vector<std::string>& exclude, cons
                       "raw record has no source/source id (envelope or `source`/`source_id` fields)");
   row.fetched_at = text_of(r.data.if_contains("fetched_at"));
   if (row.fetched_at.empty()) row.fetched_at = now;
-  row.body = canonical_json(r.data);
+  row.body = canonical_body(r.data);
   row.content_hash = content_hash(r.data, exclude);
   return row;
 }
 
-std::string iso_now() {
-  auto now = std::chrono::system_clock::now();
+std::string iso_now() { return iso_utc(std::chrono::system_clock::now()); }
+
+std::string iso_utc(std::chrono::system_clock::time_point now) {
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};

@@ -4,6 +4,7 @@
 #pragma once
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ const std::vector<std::string>& default_hash_exclude();
 
 // JSON with object keys sorted recursively, no whitespace.
 std::string canonical_json(const boost::json::value& v);
+// The same with readable numbers (`344.16`, not `3.4416E2`): what stored bodies hold.
+std::string canonical_body(const boost::json::value& v);
 std::string sha256_hex(const std::string& data);
 // SHA-256 of the canonical JSON of `data` without the top-level keys in `exclude`.
 std::string content_hash(const boost::json::object& data, const std::vector<std::string>& exclude);
@@ -29,6 +32,7 @@ RawRow to_raw_row(const Record& r, const std::vector<std::string>& exclude, cons
 
 // ISO 8601 UTC with milliseconds ("2026-11-23T09:30:00.123Z"); sorts as text in both stores.
 std::string iso_now();
+std::string iso_utc(std::chrono::system_clock::time_point t);
 std::int64_t epoch_now();
 
 }  // namespace flowrun::store

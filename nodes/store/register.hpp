@@ -1,5 +1,5 @@
 // The store family: `store`, `changed_filter`, `dead_letter_store` nodes, the run ledger and the
-// Prometheus textfile observer.
+// retention observer (a pipeline's `retention:` prunes the store at the end of a run).
 #pragma once
 #include "engine/registry.hpp"
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include "engine/json_text.hpp"
 #include "engine/context.hpp"
 #include "nodes/store/record_rows.hpp"
 #include "nodes/store/shared_store.hpp"
@@ -35,8 +36,8 @@ RunFinish run_finish_from(const RunSummary& s) {
     nodes[n.id] = json::object{{"type", n.type}, {"in", n.in},         {"out", n.out},
                                {"errors", n.errors}, {"filtered", n.filtered}, {"p50_ms", n.p50_ms},
                                {"p95_ms", n.p95_ms}};
-  f.node_counts = json::serialize(nodes);
-  f.summary = json::serialize(s.to_json());
+  f.node_counts = to_json_text(nodes);
+  f.summary = to_json_text(s.to_json());
   f.tokens = counter(s, "llm.tokens");
   f.cost = counter(s, "llm.cost");
   f.inserted = static_cast<std::int64_t>(counter(s, "store.inserted"));

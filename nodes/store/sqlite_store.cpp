@@ -304,6 +304,14 @@ ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, status = 
     return rows;
   }
 
+  std::int64_t execute(const std::string& sql, const std::vector<std::string>& params) override {
+    std::lock_guard lock(mu_);
+    Stmt s(db_, sql.c_str());
+    for (std::size_t i = 0; i < params.size(); ++i) s.bind(static_cast<int>(i + 1), params[i]);
+    s.run();
+    return sqlite3_changes64(db_);
+  }
+
  private:
   // Rolls back unless committed, so an exception mid-batch leaves nothing half-written.
   struct Tx {

@@ -10,7 +10,14 @@
 #include <string>
 #include <vector>
 
+namespace flowrun {
+class Registry;
+}
+
 namespace flowrun::store {
+
+// Tells the engine which `store:` URL schemes exist and how a relative SQLite path resolves.
+void register_store_schemes(Registry& registry);
 
 // One canonical property, prepared for the store (see record_rows.hpp for how a Record becomes
 // one). `content_hash` covers the canonical body minus volatile fields.
@@ -64,7 +71,7 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // `sqlite:path/to.db` (relative to the CWD; folders created), `sqlite:///abs/path.db`,
+  // `sqlite:path/to.db` (relative to the CWD, see sqlite_path_of; folders created), `sqlite:///abs/path.db`,
   // `sqlite::memory:`, or `postgresql://...` / `postgres://...` (libpq URL). Applies pending
   // schema migrations. Throws std::runtime_error naming the URL (password redacted).
   static std::unique_ptr<Store> open(const std::string& url);
@@ -100,7 +107,14 @@ class Store {
 
   // Read-only SQL that both dialects understand (reports); `?` placeholders. Values as text.
   virtual std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {}) = 0;
+  // One writing statement that both dialects understand (upkeep: prune), in its own transaction;
+  // `?` placeholders. Returns the number of rows it changed.
+  virtual std::int64_t execute(const std::string& sql, const std::vector<std::string>& params = {}) = 0;
 };
+
+// The file a `sqlite:` URL names ("" for any other URL); `sqlite::memory:` gives ":memory:".
+// The one place a store URL becomes a path, so that Store::open and `flowrun backup` agree.
+std::string sqlite_path_of(const std::string& url);
 
 // The redacted form of a URL for messages (password removed).
 std::string redact_url(const std::string& url);

@@ -5,8 +5,10 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/json_text.hpp"
 #include "engine/context.hpp"
 #include "engine/registry.hpp"
+#include "nodes/store/maintenance.hpp"
 #include "nodes/store/record_rows.hpp"
 #include "nodes/store/register.hpp"
 #include "nodes/store/run_ledger.hpp"
@@ -195,7 +197,7 @@ std::string text_at(const json::object& o, std::initializer_list<const char*> ke
   for (const char* k : keys)
     if (auto* v = o.if_contains(k)) {
       if (v->is_string()) return std::string(v->get_string());
-      if (!v->is_null() && !v->is_object()) return json::serialize(*v);
+      if (!v->is_null() && !v->is_object()) return to_json_text(*v);
     }
   return "";
 }
@@ -229,7 +231,7 @@ DeadLetterRow dead_letter_row(const Record& r, const std::string& run_id, const 
                             {"trace_id", r.env.trace_id},
                             {"attempt", r.env.attempt}};
   rec["meta"] = r.meta;
-  d.record = json::serialize(rec);
+  d.record = to_json_text(rec);
   return d;
 }
 
@@ -375,7 +377,9 @@ void register_store_nodes(Registry& registry) {
     d.factory = [](const NodeConfig& c) { return std::make_unique<store::DeadLetterStore>(c); };
     registry.add(std::move(d));
   }
+  store::register_store_schemes(registry);
   registry.add_observer(store::run_ledger_observer());
+  registry.add_observer(store::retention_observer());  // after the ledger: prunes a recorded run
 }
 
 }  // namespace flowrun

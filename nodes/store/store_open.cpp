@@ -2,6 +2,7 @@
 
 #include "nodes/store/postgres_store.hpp"
 #include "nodes/store/sqlite_store.hpp"
+#include "engine/registry.hpp"
 #include "nodes/store/store.hpp"
 
 namespace flowrun::store {
@@ -19,13 +20,36 @@ std::string redact_url(const std::string& url) {
   return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
+std::string sqlite_path_of(const std::string& url) {
+  if (!starts_with(url, "sqlite:")) return "";
+  std::string path = url.substr(7);
+  if (starts_with(path, "//")) path = path.substr(2);  // sqlite:///abs/path -> /abs/path
+  if (path.empty()) throw std::runtime_error("store URL '" + url + "' names no file");
+  return path;
+}
+
+// The schemes a pipeline's `store:` may use. A relative SQLite path resolves from the pipeline's
+// folder (cron does not `cd`); sqlite:///abs and sqlite:/abs are absolute already.
+void register_store_schemes(Registry& registry) {
+  registry.add_store_scheme({"sqlite", "an embedded SQLite file (WAL)",
+                             [](const std::string& url, const std::string& base_dir, std::string& why) {
+                               try {
+                                 return "sqlite:" + resolve_path(base_dir, sqlite_path_of(url));
+                               } catch (const std::exception& e) {
+                                 why = e.what();
+                                 return url;
+                               }
+                             }});
+  for (const char* scheme : {"postgresql", "postgres"})
+    registry.add_store_scheme({scheme, "a PostgreSQL server (libpq URL)",
+                               [](const std::string& url, const std::string&, std::string& why) {
+                                 if (url.find("://") == std::string::npos) why = "a PostgreSQL URL is postgresql://user@host/db";
+                                 return url;
+                               }});
+}
+
 std::unique_ptr<Store> Store::open(const std::string& url) {
-  if (starts_with(url, "sqlite:")) {
-    std::string path = url.substr(7);
-    if (starts_with(path, "//")) path = path.substr(2);  // sqlite:///abs/path -> /abs/path
-    if (path.empty()) throw std::runtime_error("store URL '" + url + "' names no file");
-    return open_sqlite_store(path);
-  }
+  if (starts_with(url, "sqlite:")) return open_sqlite_store(sqlite_path_of(url));
   if (starts_with(url, "postgresql://") || starts_with(url, "postgres://"))
     return open_postgres_store(url);
   throw std::runtime_error("store URL '" + redact_url(url) +

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/json_text.hpp"
 #include "engine/diagnostics.hpp"
 #include "engine/yaml_util.hpp"
 
@@ -39,7 +40,7 @@ std::optional<double> as_number(const json::value* v) {
 
 std::string text_of(const json::value& v) {
   if (v.is_string()) return std::string(v.get_string());
-  return json::serialize(v);
+  return to_json_text(v);
 }
 
 std::string num_text(double d) {
@@ -73,17 +74,31 @@ double bound(const std::string& file, const YAML::Node& n, int year) {
   fail(file, n, "'" + s + "' is not a number (or this_year / next_year)");
 }
 
-std::vector<Condition> conditions(const std::string& file, const YAML::Node& n) {
-  if (!n.IsMap()) fail(file, n, "`when`/`unless` must be a map of field -> value or list of values");
+std::vector<Condition> condition_map(const std::string& file, const YAML::Node& n) {
+  if (!n.IsMap())
+    fail(file, n, "`when`/`unless` must be a map of field -> value or list of values, or a list of such maps");
   std::vector<Condition> out;
   for (const auto& kv : n) {
     Condition c{kv.first.Scalar(), {}};
-    if (kv.second.IsSequence())
+    if (kv.second.IsNull())
+      c.absent = true;
+    else if (kv.second.IsSequence())
       for (const auto& v : kv.second) c.values.push_back(v.Scalar());
     else
       c.values.push_back(kv.second.Scalar());
     out.push_back(std::move(c));
   }
+  return out;
+}
+
+Conditions conditions(const std::string& file, const YAML::Node& n) {
+  Conditions out;
+  if (!n.IsSequence()) {
+    out.push_back(condition_map(file, n));
+    return out;
+  }
+  for (const auto& item : n) out.push_back(condition_map(file, item));
+  if (out.empty()) fail(file, n, "`when`/`unless` lists no conditions");
   return out;
 }
 
@@ -172,14 +187,22 @@ Rule parse_rule(const std::string& file, const YAML::Node& n, int year) {
   return r;
 }
 
-bool matches(const json::object& rec, const std::vector<Condition>& conds) {
+bool matches_all(const json::object& rec, const std::vector<Condition>& conds) {
   for (const auto& c : conds) {
     const json::value* v = field_at(rec, c.field);
-    if (!v || v->is_null()) return false;
+    if (!v || v->is_null()) {
+      if (c.absent) continue;
+      return false;
+    }
+    if (c.absent) return false;
     std::string t = text_of(*v);
     if (std::find(c.values.begin(), c.values.end(), t) == c.values.end()) return false;
   }
   return true;
+}
+
+bool matches(const json::object& rec, const Conditions& any) {
+  return std::any_of(any.begin(), any.end(), [&](const auto& all) { return matches_all(rec, all); });
 }
 
 struct Check {
@@ -257,7 +280,7 @@ Check run(const Rule& r, const json::object& rec) {
                                      (v->is_double() && v->get_double() == std::floor(v->get_double())))) ||
                  (t == "string" && v->is_string()) || (t == "boolean" && v->is_bool()) ||
                  (t == "array" && v->is_array()) || (t == "object" && v->is_object());
-      if (!c.passed) c.message = r.field + " " + json::serialize(*v) + " is not a " + t;
+      if (!c.passed) c.message = r.field + " " + to_json_text(*v) + " is not a " + t;
       break;
     }
     case RuleType::ratio: {

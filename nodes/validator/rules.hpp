@@ -28,7 +28,11 @@ enum class Category { presence, validity, consistency };
 struct Condition {
   std::string field;
   std::vector<std::string> values;  // the field's value (as text) must be one of these
+  bool absent = false;              // `field: null`: the field is absent or null instead
 };
+// `when`/`unless`: a map (all of its conditions hold) or a list of maps (any one of them does:
+// `unless: [{raw_kind: maricopa}, {listing_type: rent}]`).
+using Conditions = std::vector<std::vector<Condition>>;
 
 struct Rule {
   std::string id;          // reported as `rule` ("range", or the rule's own `name:`)
@@ -47,7 +51,7 @@ struct Rule {
   std::string op;                    // compare: < <= > >= == !=
   double tolerance = 0;              // no_override: allowed relative difference for numbers
   std::string message;               // optional explanation prepended to the generic message
-  std::vector<Condition> when, unless;
+  Conditions when, unless;
   std::string where;                 // file:line:column of the rule, for debugging
 };
 

@@ -141,7 +141,7 @@ TEST_CASE("mode: adaptive makes adaptive the default for I/O nodes only", "[adap
   CHECK(node(r.graph, "sink").concurrency == 1);
   CHECK(r.graph.nodes.front().after.empty());  // no `after:` sugar: it is parallel otherwise
   auto bad = load("mode: adaptiv\nnodes:\n  src: {type: load_source}\n  sink: {type: load_sink, inputs: [src]}\n");
-  CHECK(errors(bad).find("mode must be sequential, parallel, mixed or adaptive") != std::string::npos);
+  CHECK(errors(bad).find("'mode' must be one of sequential, parallel, mixed, adaptive, got 'adaptiv'") != std::string::npos);
 }
 
 TEST_CASE("a run shows the adaptive limit in the summary, the metrics and the DOT", "[adaptive][config]") {
@@ -181,9 +181,9 @@ TEST_CASE("a run shows the adaptive limit in the summary, the metrics and the DO
   CHECK(s.to_table().find("adaptive concurrency: limit " + std::to_string(a.limit) + " (1..16)") != std::string::npos);
 
   const std::string prom = to_prometheus(s);
-  CHECK(prom.find("flowrun_node_concurrency_limit{pipeline=\"shown\",node=\"enrich\",type=\"llm_enricher\"} " +
+  CHECK(prom.find("flowrun_node_concurrency_limit{pipeline=\"shown\",node=\"enrich\",type=\"llm_enricher\",role=\"transform\"} " +
                   std::to_string(a.limit) + "\n") != std::string::npos);
-  CHECK(prom.find("flowrun_node_concurrency_limit{pipeline=\"shown\",node=\"sink\",type=\"load_sink\"} 1\n") !=
+  CHECK(prom.find("flowrun_node_concurrency_limit{pipeline=\"shown\",node=\"sink\",type=\"load_sink\",role=\"sink\"} 1\n") !=
         std::string::npos);
 
   const std::string after = to_dot(r.graph, &s);

@@ -125,7 +125,7 @@ TEST_CASE("an undefined resource, with a suggestion from the declared ones", "[l
 nodes:
   a: {type: counter, limit: asessor}
   s: {type: capture, inputs: [a]}
-)") == "t.yaml:4:29: error: node 'a': option 'limit' names undefined resource 'asessor' (not in resources.rate_limits); did you mean 'assessor'?");
+)") == "t.yaml:4:29: error: node 'a': option 'limit' names undefined resource 'asessor' (not in resources.rate_limits) (did you mean 'assessor'?)");
   // and the declared one is fine
   load_ok(R"(resources:
   rate_limits: {assessor: {count: 10, per: 1s}}

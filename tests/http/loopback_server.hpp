@@ -40,4 +40,14 @@ class LoopbackServer {
   std::thread thread_;
 };
 
+// A loopback port nothing listens on (a server's, after it stopped): for refused connections, or
+// for a child server to bind.
+inline int closed_port() {
+  LoopbackServer s;
+  s.start();
+  const int p = s.port();
+  s.stop();
+  return p;
+}
+
 }  // namespace flowrun::testing

@@ -14,6 +14,7 @@
 using namespace flowrun;
 using namespace flowrun::http;
 using namespace std::chrono_literals;
+using flowrun::testing::closed_port;
 using flowrun::testing::LoopbackServer;
 
 namespace {
@@ -41,13 +42,6 @@ std::string gzip(const std::string& in) {
   return out;
 }
 
-int closed_port() {
-  LoopbackServer s;
-  s.start();
-  int p = s.port();
-  s.stop();
-  return p;
-}
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine/pipeline.hpp"
+#include "nodes/store/store.hpp"
 #include "harness.hpp"
 #include "tools/fixtures/llm/fake_llm_server.hpp"
 
@@ -36,6 +37,7 @@ class TestSink : public ProcessNode {
 Registry make_registry() {
   Registry reg;
   register_llm_nodes(reg);
+  store::register_store_schemes(reg);  // the pipelines name a sqlite: store for the LLM cache
   NodeDescriptor src;
   src.type = "test_properties";
   src.role = Role::source;

@@ -193,3 +193,94 @@ TEST_CASE("records without a usable address are RecordErrors on `address`", "[ca
     CHECK_THAT(e.what(), Catch::Matchers::Contains("address is empty"));
   }
 }
+
+namespace {
+// The canonical fields a case checks; every one not named must be null.
+const char* kRangeFields[] = {"listing_type", "price", "price_min", "price_max", "rent", "rent_min", "rent_max",
+                              "beds", "beds_min", "beds_max", "baths", "baths_min", "baths_max",
+                              "sqft", "sqft_min", "sqft_max", "price_per_sqft"};
+}  // namespace
+
+// Issue 21's acceptance cases: ranges are kept (never collapsed to one end), exact values set the
+// plain field and both ends, a monthly amount is a rent and never a price, and price per square
+// foot comes only from an exact price and an exact area.
+TEST_CASE("ranges and rents in canonical records", "[canonical][ranges][rent]") {
+  struct Case {
+    const char* raw;       // fields added to a card with an address
+    const char* expected;  // the fields of kRangeFields that are not null
+  };
+  const Case cases[] = {
+      {R"("beds":"0-2","sqft":"529-1,225","price":"$3,834 - $4,002")",
+       R"({"price_min":3834,"price_max":4002,"beds_min":0,"beds_max":2,"sqft_min":529,"sqft_max":1225})"},
+      {R"("beds":"Studio-2 Beds","sqft":"476-498 sqft")",
+       R"({"beds_min":0,"beds_max":2,"sqft_min":476,"sqft_max":498})"},
+      {R"("price":"$450,000","beds":"3 beds","baths":"2","sqft":"1,800 sqft")",
+       R"({"price":450000,"price_min":450000,"price_max":450000,"beds":3,"beds_min":3,"beds_max":3,
+           "baths":2,"baths_min":2,"baths_max":2,"sqft":1800,"sqft_min":1800,"sqft_max":1800,"price_per_sqft":250})"},
+      // exact price over a ranged area: no price per square foot
+      {R"("price":"$450,000","sqft":"1,700-1,800")",
+       R"({"price":450000,"price_min":450000,"price_max":450000,"sqft_min":1700,"sqft_max":1800})"},
+      // rents: by their mark, with a range, stated outright, or mapped as a rent
+      {R"("price":"$1,850/mo","sqft":"900 sqft")",
+       R"({"listing_type":"rent","rent":1850,"rent_min":1850,"rent_max":1850,"sqft":900,"sqft_min":900,"sqft_max":900})"},
+      {R"("price":"$3,834 - $4,002/mo","beds":"1-2 Beds","baths":"1-2 Baths")",
+       R"({"listing_type":"rent","rent_min":3834,"rent_max":4002,"beds_min":1,"beds_max":2,"baths_min":1,"baths_max":2})"},
+      {R"("price":"$2,100 per month")", R"({"listing_type":"rent","rent":2100,"rent_min":2100,"rent_max":2100})"},
+      {R"("price":"Monthly: $2,100")", R"({"listing_type":"rent","rent":2100,"rent_min":2100,"rent_max":2100})"},
+      {R"("listing_type":"For Rent","price":"$1,500")", R"({"listing_type":"rent","rent":1500,"rent_min":1500,"rent_max":1500})"},
+      {R"("listing_type":"FOR_RENT","price":1500)", R"({"listing_type":"rent","rent":1500,"rent_min":1500,"rent_max":1500})"},
+      {R"("rent":"1,450")", R"({"listing_type":"rent","rent":1450,"rent_min":1450,"rent_max":1450})"},
+      {R"("rent":"$1,450","price":"$1,600")", R"({"listing_type":"rent","rent":1450,"rent_min":1450,"rent_max":1450})"},
+      // a monthly amount on a listing stated to be for sale is no price (an estimated payment)
+      {R"("listing_type":"for sale","price":"$2,500/mo")", R"({"listing_type":"sale"})"},
+      // bounds given apart; equal bounds make the exact value
+      {R"("beds_min":1,"beds_max":3,"sqft_min":"700","sqft_max":"1,100","price_min":"$200k","price_max":"$250k")",
+       R"({"beds_min":1,"beds_max":3,"sqft_min":700,"sqft_max":1100,"price_min":200000,"price_max":250000})"},
+      {R"("beds_min":2,"beds_max":2)", R"({"beds":2,"beds_min":2,"beds_max":2})"},
+      // JSON numbers are exact values
+      {R"("price":389000,"beds":4,"baths":2.5,"sqft":1945)",
+       R"({"price":389000,"price_min":389000,"price_max":389000,"beds":4,"beds_min":4,"beds_max":4,"baths":2.5,
+           "baths_min":2.5,"baths_max":2.5,"sqft":1945,"sqft_min":1945,"sqft_max":1945,"price_per_sqft":200})"},
+      {R"("price":"Price Upon Request","beds":"na")", R"({})"},
+  };
+  for (const auto& c : cases) {
+    INFO("raw: " << c.raw);
+    std::string raw = std::string(R"({"address":"12 E Elm St, Phoenix, AZ 85004","url":"u",)") + c.raw + "}";
+    json::object got = canon(raw.c_str(), "html_listing");
+    json::object want = json::parse(c.expected).as_object();
+    for (const char* f : kRangeFields) {
+      INFO("field " << f);
+      REQUIRE(got.contains(f));
+      if (auto* w = want.if_contains(f); w && w->is_string()) {
+        CHECK(got.at(f) == *w);
+      } else if (w) {
+        REQUIRE(got.at(f).is_number());
+        CHECK(got.at(f).to_number<double>() == Approx(w->to_number<double>()));
+      } else {
+        CHECK(got.at(f).is_null());
+      }
+    }
+  }
+}
+
+TEST_CASE("a rent keeps its provenance and never reaches price", "[canonical][rent]") {
+  auto c = canon(R"J({"address":"12 E Elm St, Phoenix, AZ 85004","price":"$1,850/mo","url":"u"})J", "html_listing");
+  CHECK(c.at("price").is_null());
+  CHECK(c.at("rent") == 1850);
+  const auto& prov = c.at("provenance").as_object();
+  CHECK(prov.at("rent") == "price");
+  CHECK(prov.at("listing_type") == "price (per month)");
+  CHECK_FALSE(prov.contains("price"));
+  CHECK(c.at("price_per_sqft").is_null());
+}
+
+TEST_CASE("assessor records get the new fields as null", "[canonical][ranges]") {
+  auto c = canon(R"J({"APN":"1","SitusAddress":"1 E MAIN ST","PropertyType":"RESIDENTIAL",
+                     "details":{"residential-details":{"LivableSpace":"1257"}}})J", "maricopa");
+  CHECK(c.at("listing_type").is_null());
+  CHECK(c.at("price_min").is_null());
+  CHECK(c.at("rent").is_null());
+  CHECK(c.at("sqft") == 1257);
+  CHECK(c.at("sqft_min") == 1257);
+  CHECK(c.at("sqft_max") == 1257);
+}

@@ -110,8 +110,8 @@ nodes:
 
   std::map<std::string, json::object> by_id;
   for (auto& g : good) {
-    CHECK(g.at("quality_score").as_double() > 0);
-    CHECK(g.at("quality_score").as_double() <= 1);
+    CHECK(g.at("quality_score").to_number<double>() > 0);
+    CHECK(g.at("quality_score").to_number<double>() <= 1);
     CHECK(g.at("warnings").is_array());
     by_id[std::string(g.at("id").as_string())] = g;
   }
@@ -120,7 +120,7 @@ nodes:
   CHECK(parcel.at("price").is_null());  // an assessor parcel without a price is valid
   CHECK(parcel.at("full_cash_value") == 285000);
   CHECK(parcel.at("address").at("street") == "4027 N 55th Ave");
-  CHECK(parcel.at("quality_score").as_double() == Approx(1.0));
+  CHECK(parcel.at("quality_score").to_number<double>() == Approx(1.0));
   REQUIRE(by_id.count("apn:10219009F"));
   CHECK(by_id["apn:10219009F"].at("address").at("unit") == "1");
   CHECK(by_id["apn:10219009F"].at("property_type") == "commercial");
@@ -136,7 +136,7 @@ nodes:
     CHECK(g.at("price").is_null());
     CHECK(g.at("address").at("zip").is_null());
     CHECK(g.at("beds") == 0);
-    CHECK(g.at("quality_score").as_double() < 0.8);
+    CHECK(g.at("quality_score").to_number<double>() < 0.8);
     CHECK(g.at("warnings").as_array().size() >= 2);
   }
   CHECK(saw_card);

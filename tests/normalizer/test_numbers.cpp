@@ -116,3 +116,84 @@ TEST_CASE("plain numbers, years, booleans, zips", "[numbers]") {
   CHECK_FALSE(parse_zip("8500").has_value());
   CHECK_FALSE(parse_zip("85001-12").has_value());
 }
+
+// Issue 21's acceptance cases: ranges keep both ends and never collapse; the single-value
+// parsers give null for a range rather than one of its ends.
+TEST_CASE("ranges keep both ends", "[numbers][ranges]") {
+  using I = Span<std::int64_t>;
+  struct BedsCase {
+    const char* in;
+    std::optional<I> want;
+  };
+  const BedsCase beds[] = {
+      {"0-2", I{0, 2}},          {"Studio-2 Beds", I{0, 2}}, {"Studio - 2 bd", I{0, 2}},
+      {"1 to 3 beds", I{1, 3}},  {"2\xE2\x80\x93" "3 BR", I{2, 3}},  // en dash
+      {"3 beds", I{3, 3}},       {"Studio", I{0, 0}},        {"", std::nullopt},
+      {"3 - 2 beds", I{3, 3}},   // a "range" going down is no range
+      {"1.5-2 beds", std::nullopt},
+  };
+  for (const auto& c : beds) {
+    INFO("beds: \"" << c.in << "\"");
+    CHECK(parse_beds_span(c.in) == c.want);
+  }
+  CHECK_FALSE(parse_beds("0-2").has_value());  // never collapsed to 0
+  CHECK(parse_beds("Studio") == 0);
+
+  struct AreaCase {
+    const char* in;
+    std::optional<I> want;
+  };
+  const AreaCase areas[] = {
+      {"529-1,225", I{529, 1225}},          {"476-498 sqft", I{476, 498}},
+      {"476 sqft - 498 sqft", I{476, 498}}, {"1,100 to 1,350 sq. ft.", I{1100, 1350}},
+      {"0.25-0.5 acres", I{10890, 21780}},  {"1,850 sqft", I{1850, 1850}},
+      {"7,200 sq ft lot", I{7200, 7200}},   {"na", std::nullopt},
+  };
+  for (const auto& c : areas) {
+    INFO("area: \"" << c.in << "\"");
+    CHECK(parse_area_span(c.in) == c.want);
+  }
+  CHECK_FALSE(parse_area_sqft("529-1,225").has_value());  // was 529
+
+  using D = Span<double>;
+  CHECK(parse_baths_span("1-2 Baths") == D{1, 2});
+  CHECK(parse_baths_span("1 - 1.5 ba") == D{1, 1.5});
+  CHECK(parse_baths_span("2 full, 1 half") == D{2.5, 2.5});
+  CHECK(parse_baths_span("1.75") == D{1.75, 1.75});
+  CHECK_FALSE(parse_baths_span("none").has_value());
+}
+
+TEST_CASE("money ranges and monthly amounts", "[numbers][ranges][rent]") {
+  struct Case {
+    const char* in;
+    double min, max;
+    bool monthly;
+  };
+  const Case cases[] = {
+      {"$3,834 - $4,002", 3834, 4002, false},   {"$3,834 - $4,002/mo", 3834, 4002, true},
+      {"$1,850/mo", 1850, 1850, true},          {"$1,850 per month", 1850, 1850, true},
+      {"$1,850 / month", 1850, 1850, true},     {"Monthly rent: $1,850", 1850, 1850, true},
+      {"$850k-$900k", 850000, 900000, false},   {"$1.2 - 1.5M", 1200000, 1500000, false},
+      {"$900,000 - 1.2M", 900000, 1200000, false},
+      {"$450,000 - $10,000 off", 450000, 450000, false},  // down: no range
+      {"$450,000 - reduced", 450000, 450000, false},
+      {"$2,100 to $2,400 Per Mo.", 2100, 2400, true},
+      {"$450,000", 450000, 450000, false},      {"$389,900 Make an offer", 389900, 389900, false},
+      {"$5,000/mortgage est.", 5000, 5000, false},  // "/mo..." only as a word
+  };
+  for (const auto& c : cases) {
+    INFO("input: \"" << c.in << "\"");
+    auto got = parse_money_span(c.in);
+    REQUIRE(got);
+    CHECK(got->min == Approx(c.min));
+    CHECK(got->max == Approx(c.max));
+    CHECK(got->monthly == c.monthly);
+  }
+  CHECK_FALSE(parse_money("$3,834 - $4,002").has_value());  // was 3834
+  CHECK(parse_money("$1,850/mo") == Approx(1850));          // dollars all the same
+  CHECK_FALSE(parse_money_span("EUR 1,000 - 2,000").has_value());
+  CHECK_FALSE(parse_money_span("Price Upon Request").has_value());
+  CHECK(says_monthly("monthly"));
+  CHECK_FALSE(says_monthly("$450,000 (reduced)"));
+  CHECK_FALSE(says_monthly("3 mo. free"));
+}

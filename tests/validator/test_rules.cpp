@@ -221,3 +221,61 @@ TEST_CASE("this_year / next_year follow the given year", "[rules]") {
   CHECK(evaluate(rs, json::parse(R"({"y": 2031})").as_object()).valid());
   CHECK_FALSE(evaluate(rs, json::parse(R"({"y": 2032})").as_object()).valid());
 }
+
+TEST_CASE("ranges and rents: accepted with their own ranges, checked once", "[rules][ranges]") {
+  // A rental with ranges only: no price (and no warning about one), no exact rent (a warning).
+  auto rec = listing();
+  for (const char* f : {"price", "beds", "baths", "sqft", "price_per_sqft"}) rec[f] = nullptr;
+  rec["listing_type"] = "rent";
+  rec["rent_min"] = 3834, rec["rent_max"] = 4002;
+  rec["beds_min"] = 0, rec["beds_max"] = 2;
+  rec["sqft_min"] = 529, rec["sqft_max"] = 1225;
+  Outcome o = evaluate(shipped(), rec);
+  CHECK(o.valid());
+  CHECK_FALSE(has_failure(o.warnings, "price", "required"));
+  CHECK(has_failure(o.warnings, "rent", "required"));
+
+  auto bad = rec;
+  bad["beds_min"] = 3;  // above its max
+  o = evaluate(shipped(), bad);
+  CHECK(has_failure(o.errors, "beds_min", "beds_range_order"));
+  bad = rec;
+  bad["rent_max"] = 500000;
+  o = evaluate(shipped(), bad);
+  CHECK(has_failure(o.errors, "rent_max", "range"));
+  bad = rec;
+  bad["listing_type"] = "auction";
+  o = evaluate(shipped(), bad);
+  CHECK(has_failure(o.errors, "listing_type", "one_of"));
+
+  // An exact out-of-range value is reported once, on the plain field, not again on its ends.
+  auto exact = listing();
+  exact["price"] = exact["price_min"] = exact["price_max"] = 500;
+  o = evaluate(shipped(), exact);
+  CHECK(has_failure(o.errors, "price", "range"));
+  CHECK_FALSE(has_failure(o.errors, "price_min", "range"));
+  CHECK_FALSE(has_failure(o.errors, "price_max", "range"));
+  // A sale range alone is checked on its ends.
+  auto ranged = listing();
+  ranged["price"] = nullptr;
+  ranged["price_min"] = 500, ranged["price_max"] = 600000;
+  o = evaluate(shipped(), ranged);
+  CHECK(has_failure(o.errors, "price_min", "range"));
+  CHECK(has_failure(o.warnings, "price", "required"));
+}
+
+TEST_CASE("when/unless: a list of maps is any of them, null matches an absent field", "[rules]") {
+  RuleSet rs = parse_rules(R"(
+rules:
+  - {rule: required, field: price, unless: [{raw_kind: maricopa}, {listing_type: rent}]}
+  - {rule: range, field: price_min, min: 10, when: {price: null}}
+)", "r.yaml", 2026);
+  auto check = [&](const char* rec_json) { return evaluate(rs, json::parse(rec_json).as_object()); };
+  CHECK(check(R"({"raw_kind":"maricopa"})").valid());
+  CHECK(check(R"({"raw_kind":"html_listing","listing_type":"rent"})").valid());
+  CHECK_FALSE(check(R"({"raw_kind":"html_listing","listing_type":"sale"})").valid());
+  CHECK(check(R"({"price":5,"price_min":1,"raw_kind":"maricopa"})").valid());  // price present: min unchecked
+  CHECK_FALSE(check(R"({"price_min":1,"raw_kind":"maricopa"})").valid());
+  CHECK_THROWS_WITH(parse_rules("rules:\n  - {rule: required, field: a, when: []}\n", "r.yaml"),
+                    Catch::Contains("r.yaml:2:") && Catch::Contains("no conditions"));
+}

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/json_text.hpp"
 #include "engine/config_tests.hpp"
 #include "engine/redact.hpp"
 #include "tools/flowrun/progress.hpp"
@@ -47,11 +48,11 @@ int check_command(const PipelineArgs& pa, bool check_env, const Registry& regist
     if (!r.graph.store.empty()) settings["store"] = r.graph.store;
     int failed = 0, probed = 0;
     for (const auto& n : r.graph.nodes) {
-      if (!n.desc || !n.desc->probe) continue;
+      if (!n.desc || (!n.desc->probe && !n.desc->check_env)) continue;
       ++probed;
       std::string problem;
       try {
-        problem = n.desc->probe(n.config, settings);
+        problem = n.desc->check_env ? n.desc->check_env(n.options, n.info, settings) : n.desc->probe(n.config, settings);
       } catch (const std::exception& e) {
         problem = e.what();
       }
@@ -127,7 +128,7 @@ int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& regis
     }
   }
   std::cerr << s.to_table();
-  if (ra.json) std::cout << boost::json::serialize(s.to_json()) << "\n";
+  if (ra.json) std::cout << to_json_text(s.to_json()) << "\n";
   if (!ra.dot_out.empty()) {
     std::ofstream out(ra.dot_out);
     if (!out) {
@@ -197,9 +198,9 @@ int nodes_command(const std::string& type, bool markdown, const Registry& regist
       for (const auto& p : d->ports) ports += ", " + p;
       std::cout << "Output ports: " << ports << ". Runs on " << (d->blocking_io ? "its own I/O threads" : "oneTBB workers")
                 << "; default concurrency " << d->default_concurrency << ".\n\n";
-      if (d->options.empty()) continue;
+      if (d->option_specs().empty()) continue;
       std::cout << "| option | type | default | required | description |\n|---|---|---|---|---|\n";
-      for (const auto& o : d->options) {
+      for (const auto& o : d->option_specs()) {
         std::string doc = o.doc;
         if (!o.choices.empty()) {
           std::string c;
@@ -224,7 +225,7 @@ int nodes_command(const std::string& type, bool markdown, const Registry& regist
     return 2;
   }
   std::cout << d->type << " (" << to_string(d->role) << ")\n  " << d->description << "\n\noptions:\n";
-  for (const auto& o : d->options)
+  for (const auto& o : d->option_specs())
     std::cout << fmt::format("  {:<18} {:<16} {:<14} {}{}\n", o.name, to_string(o.type),
                              o.required ? "(required)" : default_text(o), o.doc,
                              o.choices.empty() ? "" : " [" + fmt::format("{}", fmt::join(o.choices, "|")) + "]");

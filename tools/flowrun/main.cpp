@@ -13,10 +13,12 @@
 #include "engine/pipeline.hpp"
 #include "nodes/builtin.hpp"
 #include "tools/flowrun/commands.hpp"
+#include "tools/flowrun/store_commands.hpp"
 
 namespace {
 
-const std::vector<std::string> kCommands = {"run", "check", "dot", "nodes", "report", "test", "help"};
+const std::vector<std::string> kCommands = {"run", "check", "dot", "nodes", "report", "test", "help",
+                                            "backup", "prune"};
 
 // `flowrun FILE` means `flowrun run FILE`, also after the global options
 // (`flowrun --log-format json FILE`).
@@ -129,6 +131,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"json", "csv", "html"}));
   report->add_option("--out,-o", rep.out, "Output file")->required();
 
+  auto store_commands = cli::add_store_commands(app, registry);  // backup, prune
+
   auto args = normalise_args(argc, argv);
   std::reverse(args.begin(), args.end());
   try {
@@ -149,6 +153,7 @@ int main(int argc, char** argv) {
     if (*nodes) return cli::nodes_command(node_type, markdown, registry);
     if (*test) return cli::test_command(test_files, registry);
     if (*report) return cli::report_command(rep, registry);
+    if (auto rc = store_commands()) return *rc;
   } catch (const PipelineError& e) {
     for (const auto& d : e.diagnostics().all()) std::cerr << d.str() << "\n";
     return 2;

@@ -1,4 +1,4 @@
-// Fuzz target: the normalizer's parsers (numbers, money, beds/baths, area, year, bool, ZIP,
+// Fuzz target: the normalizer's parsers (numbers, money, beds/baths, area and their ranges, year, bool, ZIP,
 // street addresses and their parts). Each takes untrusted text from listing pages and CSVs.
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +18,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)parse_baths(s);
   (void)parse_area_sqft(s);
   (void)parse_area_sqft(s, AreaUnit::acres);
+  // Ranges: both ends read, the low one never above the high one.
+  if (auto m = parse_money_span(s); m && m->min > m->max) __builtin_trap();
+  if (auto b = parse_beds_span(s); b && b->min > b->max) __builtin_trap();
+  if (auto b = parse_baths_span(s); b && b->min > b->max) __builtin_trap();
+  if (auto a = parse_area_span(s, AreaUnit::acres); a && a->min > a->max) __builtin_trap();
+  (void)says_monthly(s);
   (void)parse_year(s);
   (void)parse_bool(s);
   if (auto z = parse_zip(s)) {

@@ -5,7 +5,7 @@
 # coverage, so the corpus stays small). Crashes are written to build-fuzz/fuzz-artifacts/.
 #
 #   tools/fuzz/run-fuzz.sh [SECONDS] [TARGET...]
-#   targets: pipeline_loader csv_reader html_extract normalizer llm_reply (default: all built)
+#   targets: pipeline_loader csv_reader html_extract normalizer address llm_reply (default: all built)
 # Needs: apt-get install clang libclang-rt-14-dev (Debian 12).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,7 +13,7 @@ secs=${1:-120}
 shift || true
 build=${FLOWRUN_FUZZ_BUILD:-$root/build-fuzz}
 jobs=${JOBS:-2}
-all=(pipeline_loader csv_reader html_extract normalizer llm_reply)
+all=(pipeline_loader csv_reader html_extract normalizer address llm_reply)
 targets=("${@:-${all[@]}}")
 
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -32,7 +32,14 @@ Style style_of(const GraphNode& n) {
   }
 }
 
-std::string concurrency_text(int c) { return c == 0 ? "unlimited" : std::to_string(c); }
+std::string concurrency_text(const GraphNode& n) {
+  if (n.adaptive) {
+    const auto& b = n.adaptive->bounds;
+    return "adaptive " + std::to_string(b.min) + ".." + std::to_string(b.max) +
+           (n.adaptive->shared.empty() ? "" : " (" + n.adaptive->shared + ")");
+  }
+  return n.concurrency == 0 ? "unlimited" : std::to_string(n.concurrency);
+}
 
 }  // namespace
 
@@ -52,9 +59,11 @@ std::string to_dot(const Graph& graph, const RunSummary* run) {
   o << "  label=\"" << esc(title) << "\"; labelloc=t;\n";
   for (const auto& n : graph.nodes) {
     auto st = style_of(n);
-    std::string label = n.id + "\n" + n.type + "\nconcurrency: " + concurrency_text(n.concurrency);
+    std::string label = n.id + "\n" + n.type + "\nconcurrency: " + concurrency_text(n);
     const NodeSummary* s = node_summary(n.id);
     if (s) {
+      if (s->adaptive)
+        label += "\nlimit " + std::to_string(s->adaptive->limit) + ", peak " + std::to_string(s->adaptive->peak_in_flight);
       label += "\nin " + std::to_string(s->in) + " / out " + std::to_string(s->out);
       if (s->errors) label += "\nerrors: " + std::to_string(s->errors);
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/adaptive_config.hpp"
 #include "engine/diagnostics.hpp"
 #include "engine/options.hpp"
 #include "engine/registry.hpp"
@@ -26,7 +27,8 @@ struct PortRef {
 struct GraphNode {
   std::string id, type, description;
   const NodeDescriptor* desc = nullptr;
-  int concurrency = 1;  // 0 = unlimited
+  int concurrency = 1;  // 0 = unlimited; with `adaptive`, its max
+  std::optional<AdaptiveConcurrency> adaptive;  // concurrency: adaptive (engine/adaptive_config.hpp)
   int buffer = 0;       // capacity of this node's input edge, in records
   bool fatal = false;
   std::vector<PortRef> inputs;  // data edges into this node

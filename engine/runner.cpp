@@ -95,6 +95,7 @@ struct NodeRt {
   std::unique_ptr<MultiNode> ports_node;  // owns the output ports
   std::unique_ptr<AsyncNode> async;       // I/O nodes: the body
   std::unique_ptr<IoPool> pool;
+  std::shared_ptr<AdaptiveLimit> adaptive;  // concurrency: adaptive (own or shared); else null
   flow::receiver<Msg>* input = nullptr;
 
   // `after:` gate for non-source nodes: records that arrive early wait here (they are still
@@ -417,6 +418,8 @@ struct Runtime {
       if (d->role != Role::source && !n->process)
         diags.error(n->spec->where, "node type '" + d->type + "' made no ProcessNode");
       n->io = d->blocking_io;
+      n->adaptive = adaptive_limit_for(*n->spec, ctx.resources());
+      n->m.adaptive = n->adaptive.get();
       nodes.push_back(std::move(n));
     }
     if (diags.has_errors()) throw PipelineError(diags);
@@ -449,7 +452,7 @@ struct Runtime {
         n->ports_node = std::make_unique<MultiNode>(g, flow::serial, [](const Msg&, OutPorts&) {});
       } else if (n->io) {
         int threads = n->spec->concurrency == 0 ? 256 : n->spec->concurrency;
-        n->pool = std::make_unique<IoPool>(threads);
+        n->pool = std::make_unique<IoPool>(threads, n->adaptive.get());
         n->ports_node = std::make_unique<MultiNode>(
             g, n->spec->concurrency == 1 ? flow::serial : flow::unlimited,
             [](const Msg& m, OutPorts& ports) { put_port(ports, m.port, m); });
@@ -510,6 +513,7 @@ struct Runtime {
     const auto t0 = now_us();
     if (!ctx.stopping()) {
       try {
+        AdaptiveSourceScope paced(n.adaptive.get());  // the source's own requests take permits
         n.source->run(ctx, em);
       } catch (const std::exception& e) {
         std::lock_guard lock(n.reason_mu);
@@ -633,6 +637,7 @@ boost::json::object resource_report(const Resources& resources) {
                              {"trips", b->trips()},
                              {"rejected", b->rejected()}};
   }
+  for (const auto& [name, l] : resources.concurrency_limits()) out[name] = l->snapshot().to_json();
   for (const auto& [name, b] : resources.budgets())
     out[name] = json::object{{"kind", "budget"}, {"limit", b->limit()}, {"spent", b->spent()}, {"remaining", b->remaining()}, {"cost", b->cost()}};
   return out;

@@ -25,6 +25,9 @@ class Emitter {
   virtual void emit(std::string_view port, Record r) = 0;
   // Count the current input as intentionally dropped (a filter said no), not as an error.
   virtual void filtered() = 0;
+  // Whether any node consumes `port`. A record emitted on a port nobody consumes is counted as
+  // output and discarded; a node that would rather count it as filtered asks first.
+  virtual bool consumed(std::string_view /*port*/) const { return true; }
 };
 
 // Throw this from a body to send the record to `errors` with a field and rule attached.

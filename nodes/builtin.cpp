@@ -22,6 +22,9 @@
 #ifdef HAVE_FLOWRUN_NODE_REPORT
 #include "nodes/report/register.hpp"
 #endif
+#ifdef HAVE_FLOWRUN_NODE_TRANSFORM
+#include "nodes/transform/register.hpp"
+#endif
 
 namespace flowrun {
 
@@ -47,6 +50,9 @@ void register_builtin_nodes(Registry& r) {
 #endif
 #ifdef HAVE_FLOWRUN_NODE_REPORT
   register_report_nodes(r);
+#endif
+#ifdef HAVE_FLOWRUN_NODE_TRANSFORM
+  register_transform_nodes(r);
 #endif
 }
 

@@ -58,7 +58,8 @@ std::string show_names(const std::vector<NamedExpr>& items) {
 
 void check_compiles(const std::vector<Chunk>& chunks, const Limits& limits, Check& check) {
   for (const auto& p : compile_problems(chunks, limits))
-    check.error_at(p.where, "node '" + check.node().id + "': " + p.message);
+    // A chunk without a label was never read: binding its option already reported why.
+    if (!chunks[p.index].expr.label.empty()) check.error_at(p.where, "node '" + check.node().id + "': " + p.message);
 }
 
 }  // namespace flowrun::transform

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Transform benchmark: N generated canonical records (the daily pipeline's shape) through
-# file -> jsonl, file -> filter -> jsonl and file -> map -> jsonl in flowrun, and the same filter
+# file -> jsonl, file -> filter -> jsonl, file -> map -> jsonl (and, as the control for the
+# map, the same map without an expression) in flowrun, and the same filter
 # and map in the jq command line, one after the other in one run. Prints a Markdown table
 # (records/s, CPU s, ratios) and what the filter and map cost per record over the baseline.
 # usage: tools/bench/transform/run.sh [N=1000000] [WORKDIR=/tmp/flowrun-bench-transform]
@@ -41,6 +42,7 @@ flowrun_run() {  # name
 
 flowrun_run base
 flowrun_run filter
+flowrun_run hop
 flowrun_run map
 measure jq_filter "$WORK/jq_filter.jsonl" sh -c "jq -c '$JQ_FILTER' '$IN' > '$WORK/jq_filter.jsonl'"
 measure jq_map "$WORK/jq_map.jsonl" sh -c "jq -c '$JQ_MAP' '$IN' > '$WORK/jq_map.jsonl'"
@@ -51,14 +53,16 @@ measure jq_map "$WORK/jq_map.jsonl" sh -c "jq -c '$JQ_MAP' '$IN' > '$WORK/jq_map
 
 rate() { printf "%.0f" "$(echo "$N / ${WALL[$1]}" | bc -l)"; }
 ratio() { printf "%.2f" "$(echo "$(rate "$1") / $(rate "$2")" | bc -l)"; }
-us_over_base() { printf "%.2f" "$(echo "(${CPU[$1]} - ${CPU[base]}) * 1000000 / $N" | bc -l)"; }
 echo
 echo "| run | wall s | CPU s | records/s | vs file -> jsonl | vs jq doing the same |"
 echo "|---|---:|---:|---:|---:|---:|"
 printf "| file -> jsonl | %.2f | %.2f | %s | 1.00 | |\n" "${WALL[base]}" "${CPU[base]}" "$(rate base)"
 printf "| file -> filter -> jsonl | %.2f | %.2f | %s | %s | %sx |\n" "${WALL[filter]}" "${CPU[filter]}" "$(rate filter)" "$(ratio filter base)" "$(ratio filter jq_filter)"
+printf "| file -> map (delete only, no expression) -> jsonl | %.2f | %.2f | %s | %s | |\n" "${WALL[hop]}" "${CPU[hop]}" "$(rate hop)" "$(ratio hop base)"
 printf "| file -> map -> jsonl | %.2f | %.2f | %s | %s | %sx |\n" "${WALL[map]}" "${CPU[map]}" "$(rate map)" "$(ratio map base)" "$(ratio map jq_map)"
 printf "| jq filter | %.2f | %.2f | %s | | |\n" "${WALL[jq_filter]}" "${CPU[jq_filter]}" "$(rate jq_filter)"
 printf "| jq map | %.2f | %.2f | %s | | |\n" "${WALL[jq_map]}" "${CPU[jq_map]}" "$(rate jq_map)"
 echo
-echo "filter node: $(us_over_base filter) us CPU per record over file -> jsonl (target <= 1 us); map node: $(us_over_base map) us"
+us_over() { printf "%.2f" "$(echo "(${CPU[$1]} - ${CPU[$2]}) * 1000000 / $N" | bc -l)"; }
+echo "CPU per record: filter node $(us_over filter base) us over file -> jsonl; map node $(us_over map base) us over file -> jsonl,"
+echo "of which the expression (map over map without one) $(us_over map hop) us; the expression alone: flowrun-bench-transform-languages"

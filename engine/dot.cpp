@@ -83,7 +83,10 @@ std::string to_dot(const Graph& graph, const RunSummary* run) {
       if (c >= 0) label += (label.empty() ? "" : ": ") + std::to_string(c);
       o << "  \"" << esc(in.node) << "\" -> \"" << esc(n.id) << "\" [";
       if (!label.empty()) o << "label=\"" << esc(label) << "\", ";
-      o << (in.implicit ? "style=dotted, color=\"#c0392b\"" : in.port == "out" ? "style=solid" : "style=solid, color=\"#c0392b\"")
+      // Error-like ports are red; data ports (a route's names, a filter's `dropped`) are plain.
+      const GraphNode* from = graph.find(in.node);
+      const bool data = !from || from->carries_data(in.port);
+      o << (in.implicit ? "style=dotted, color=\"#c0392b\"" : data ? "style=solid" : "style=solid, color=\"#c0392b\"")
         << "];\n";
     }
     for (const auto& a : n.after)

@@ -40,8 +40,11 @@ struct GraphNode {
   std::vector<std::string> instance_ports;  // ports this instance's options declare (route names)
   Location where;
   Role role() const { return desc ? desc->role : Role::transform; }
-  // "out", "errors", then the descriptor's extra ports, then the instance's.
+  // "out", "errors", then the descriptor's extra ports and data ports, then the instance's.
   std::vector<std::string> ports() const;
+  // Whether `port` carries ordinary records ("out", declared data ports, instance ports) rather
+  // than failures ("errors", `rejected`, ...), which go to dead letters when nobody consumes them.
+  bool carries_data(const std::string& port) const;
 };
 
 struct Graph {

@@ -25,6 +25,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "engine/context.hpp"
 #include "engine/io_pool.hpp"
@@ -41,8 +42,11 @@ struct Msg {
   std::shared_ptr<Record> rec;
   std::uint8_t port = 0;
 };
-constexpr int kMaxPorts = 6;  // out, errors, and up to 4 declared ports
-using Ports = std::tuple<Msg, Msg, Msg, Msg, Msg, Msg>;
+// kMaxOutputPorts oneTBB ports per node (out, errors, declared and instance ports such as a
+// route's names). An unused port is an empty successor list: it costs memory, not time per record.
+template <std::size_t... I>
+auto msg_tuple(std::index_sequence<I...>) -> std::tuple<decltype((void)I, Msg())...>;
+using Ports = decltype(msg_tuple(std::make_index_sequence<kMaxOutputPorts>()));
 using MultiNode = flow::multifunction_node<Msg, Ports>;
 using AsyncNode = flow::async_node<Msg, Msg>;
 using OutPorts = MultiNode::output_ports_type;
@@ -120,17 +124,18 @@ struct NodeRt {
 };
 
 // Delivers one message on output port `port` of a multifunction node's ports.
+template <class PortsT, std::size_t... I>
+void put_port_at(PortsT& ports, int port, const Msg& msg, std::index_sequence<I...>) {
+  (void)((I == static_cast<std::size_t>(port) && (std::get<I>(ports).try_put(msg), true)) || ...);
+}
 template <class PortsT>
 void put_port(PortsT& ports, int port, const Msg& msg) {
-  switch (port) {
-    case 0: std::get<0>(ports).try_put(msg); break;
-    case 1: std::get<1>(ports).try_put(msg); break;
-    case 2: std::get<2>(ports).try_put(msg); break;
-    case 3: std::get<3>(ports).try_put(msg); break;
-    case 4: std::get<4>(ports).try_put(msg); break;
-    case 5: std::get<5>(ports).try_put(msg); break;
-    default: break;
-  }
+  put_port_at(ports, port, msg, std::make_index_sequence<kMaxOutputPorts>());
+}
+
+template <std::size_t... I>
+void edge_from_port(MultiNode& from, int port, flow::receiver<Msg>& to, std::index_sequence<I...>) {
+  (void)((I == static_cast<std::size_t>(port) && (flow::make_edge(flow::output_port<I>(from), to), true)) || ...);
 }
 
 struct Runtime {
@@ -256,6 +261,10 @@ struct Runtime {
       node.m.out.fetch_add(n, std::memory_order_relaxed);
     }
     void broken(const std::string& reason) override { rt.mark_broken(node, reason); }
+    bool consumed(std::string_view port) const override {
+      const int p = node.port_index(port);
+      return p >= 0 && !node.consumers[p].empty();
+    }
 
    private:
     int put(std::string_view port, Record r) {
@@ -401,6 +410,9 @@ struct Runtime {
       n->index = i;
       n->spec = &graph.nodes[i];
       n->port_names = n->spec->ports();
+      if (n->port_names.size() > static_cast<std::size_t>(kMaxOutputPorts))  // `check` rejects it first
+        throw std::logic_error("node '" + n->spec->id + "' has " + std::to_string(n->port_names.size()) +
+                               " output ports; at most " + std::to_string(kMaxOutputPorts) + " are supported");
       n->consumers.resize(n->port_names.size());
       n->port_counts = std::make_unique<std::atomic<std::int64_t>[]>(n->port_names.size());
       const NodeDescriptor* d = n->spec->desc ? n->spec->desc : registry.find(n->spec->type);
@@ -482,15 +494,7 @@ struct Runtime {
   }
 
   void connect(NodeRt& from, int port, NodeRt& to) {
-    auto& mf = *from.ports_node;
-    switch (port) {
-      case 0: flow::make_edge(flow::output_port<0>(mf), *to.input); break;
-      case 1: flow::make_edge(flow::output_port<1>(mf), *to.input); break;
-      case 2: flow::make_edge(flow::output_port<2>(mf), *to.input); break;
-      case 3: flow::make_edge(flow::output_port<3>(mf), *to.input); break;
-      case 4: flow::make_edge(flow::output_port<4>(mf), *to.input); break;
-      case 5: flow::make_edge(flow::output_port<5>(mf), *to.input); break;
-    }
+    edge_from_port(*from.ports_node, port, *to.input, std::make_index_sequence<kMaxOutputPorts>());
   }
 
   // ---- running ------------------------------------------------------------------------------

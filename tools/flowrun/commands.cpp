@@ -271,6 +271,8 @@ int nodes_command(const std::string& type, bool markdown, const Registry& regist
       std::cout << "\n## `" << d->type << "` (" << to_string(d->role) << ")\n\n" << d->description << "\n\n";
       std::string ports = "out, errors";
       for (const auto& p : d->ports) ports += ", " + p;
+      for (const auto& p : d->data_ports) ports += ", " + p;
+      if (d->instance_ports) ports += ", and one per name its options give";
       std::cout << "Output ports: " << ports << ". Runs on " << (d->blocking_io ? "its own I/O threads" : "oneTBB workers")
                 << "; default concurrency " << d->default_concurrency << ".\n\n";
       if (d->option_specs().empty()) continue;

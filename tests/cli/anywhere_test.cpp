@@ -143,6 +143,17 @@ nodes:
     auto check = run_child({bin, "check", (t.dir / "mine/p.yaml").string()}, t.dir / "cwd");
     INFO(check.err);
     CHECK(check.code == 0);
+    // ... and a misspelt name is a check error, not a run-time surprise.
+    std::ofstream(t.dir / "mine/bad.yaml") << R"(name: mine
+nodes:
+  src: {type: file, path: parcels.jsonl}
+  normalize: {type: normalizer, inputs: [src], mappings: {src: maricopaa}}
+  out: {type: jsonl, inputs: [normalize], path: out.jsonl}
+)";
+    auto bad = run_child({bin, "check", (t.dir / "mine/bad.yaml").string()}, t.dir / "cwd");
+    INFO(bad.err);
+    CHECK(bad.code == 2);
+    CHECK(has(bad.err, "maricopaa"));
   }
 }
 

@@ -1,9 +1,9 @@
 // The `store` sink, the `changed_filter` transform and the `dead_letter_store` sink.
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "engine/json_text.hpp"
 #include "engine/context.hpp"
@@ -34,37 +34,35 @@ std::vector<std::string> hash_exclude_of(const NodeConfig& cfg) {
   return cfg.has("hash_exclude") ? cfg.get_list("hash_exclude") : default_hash_exclude();
 }
 
-// Runs `write` and retries once; a second failure stops the run (carrying on would drop
-// records; every write is idempotent, so a rerun resumes where this one stopped).
-template <class F>
-void write_or_stop(const std::string& node, const std::string& url, std::size_t n, RunContext& ctx,
-                   F&& write) {
-  for (int attempt = 1;; ++attempt) {
-    try {
-      write();
-      return;
-    } catch (const std::exception& e) {
-      if (attempt < 2) {
-        spdlog::warn("{}: writing {} records to {} failed, retrying once: {}", node, n,
-                     redact_url(url), e.what());
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
-        continue;
-      }
-      ctx.request_stop();
-      throw FatalError(node + ": cannot write " + std::to_string(n) + " records to " +
-                       redact_url(url) + ": " + e.what());
-    }
-  }
+// A database error as one line for the summary and the ledger.
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+// The reason a failed batch gives its records in dead letters and the run in its summary.
+std::string write_failure(const std::string& node, const std::string& url, std::size_t n, const std::exception& e) {
+  return one_line(node + ": cannot write " + std::to_string(n) + " records to " + redact_url(url) + ": " + e.what());
+}
+
+// A record leaving a failed batch for `errors`, carrying the reason its row was not written.
+Record with_error(Record r, const std::string& node, const std::string& reason) {
+  r.meta["error"] = json::object{{"node", node}, {"message", reason}};
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------------
-// store: buffers rows and writes each batch in one transaction. Every write is an idempotent
-// upsert, so a batch lost to a crash is simply written again by the rerun.
+// store: holds each record in the open batch and writes the batch in one transaction; a committed
+// batch counts its records written. A batch that fails (disk full, a lock held past the busy
+// timeout, a corrupt file) breaks the node: the run fails whatever `fatal:` says, the batch's
+// records go to dead letters with the reason, and later batches are not tried. Every write is an
+// idempotent upsert, so a batch lost to a crash is simply written again by the rerun.
 class StoreSink final : public ProcessNode {
  public:
   explicit StoreSink(const NodeConfig& cfg)
       : cfg_(cfg),
-        raw_(cfg.get_string("kind", cfg.get_string("table", "properties")) == "raw"),
+        raw_((cfg.has("table") ? cfg.get_string("table") : cfg.get_string("kind", "properties")) == "raw"),
         batch_size_(static_cast<std::size_t>(std::max<std::int64_t>(1, cfg.get_int("batch_size", 500)))),
         changed_only_(cfg.get_bool("changed_only", false)),
         exclude_(hash_exclude_of(cfg)) {}
@@ -80,11 +78,14 @@ class StoreSink final : public ProcessNode {
     std::optional<RawRow> raw;
     if (raw_) raw = to_raw_row(in, exclude_, iso_now());
     else prop = to_property_row(in, exclude_);
+    if (prop && !has_address(in)) no_address_.fetch_add(1, std::memory_order_relaxed);
+    out.hold();
     Batch ready;
     {
       std::lock_guard lock(mu_);
       if (raw) buf_.raw.push_back(std::move(*raw));
       else buf_.props.push_back(std::move(*prop));
+      buf_.records.push_back(std::move(in));
       if (buf_.size() < batch_size_) return;
       std::swap(ready, buf_);
     }
@@ -98,24 +99,57 @@ class StoreSink final : public ProcessNode {
       std::swap(rest, buf_);
     }
     if (rest.size()) flush(rest, ctx, out);
+    if (auto n = no_address_.load(); n > 0)
+      ctx.warn(cfg_.id() + ": " + std::to_string(n) +
+               " records stored without an address (their id does not depend on it)");
   }
 
  private:
   struct Batch {
     std::vector<PropertyRow> props;
     std::vector<RawRow> raw;
-    std::size_t size() const { return props.size() + raw.size(); }
+    std::vector<Record> records;  // what the rows came from: dead-lettered if the batch fails
+    std::size_t size() const { return records.size(); }
   };
 
-  void flush(Batch& b, RunContext& ctx, Emitter&) {
+  static bool has_address(const Record& r) {
+    const auto* a = r.data.if_contains("address");
+    return a && !a->is_null() && !(a->is_object() && a->get_object().empty()) &&
+           !(a->is_string() && a->get_string().empty());
+  }
+
+  void flush(Batch& b, RunContext& ctx, Emitter& out) {
+    if (failed_.load()) return release_all(b, out, failed_reason());
     UpsertCounts c;
-    write_or_stop(cfg_.id(), url_, b.size(), ctx, [&] {
+    try {
       c = raw_ ? store_->upsert_raw(b.raw, !changed_only_)
                : store_->upsert_properties(b.props, ctx.run_id(), iso_now(), !changed_only_);
-    });
+    } catch (const std::exception& e) {
+      const std::string reason = write_failure(cfg_.id(), url_, b.size(), e);
+      fail(reason, out);
+      return release_all(b, out, reason);
+    }
+    out.written(static_cast<std::int64_t>(b.size()));
     ctx.add_counter("store.inserted", static_cast<double>(c.inserted));
     ctx.add_counter("store.updated", static_cast<double>(c.updated));
     ctx.add_counter("store.unchanged", static_cast<double>(c.unchanged));
+  }
+
+  // The first failure breaks the node (the run fails); later batches are not tried again.
+  void fail(const std::string& reason, Emitter& out) {
+    {
+      std::lock_guard lock(mu_);
+      if (failed_reason_.empty()) failed_reason_ = reason;
+    }
+    failed_.store(true);
+    out.broken(reason);
+  }
+  std::string failed_reason() {
+    std::lock_guard lock(mu_);
+    return "not written: " + failed_reason_;
+  }
+  void release_all(Batch& b, Emitter& out, const std::string& reason) {
+    for (auto& r : b.records) out.release("errors", with_error(std::move(r), cfg_.id(), reason));
   }
 
   NodeConfig cfg_;
@@ -127,19 +161,25 @@ class StoreSink final : public ProcessNode {
   std::shared_ptr<Store> store_;
   std::mutex mu_;
   Batch buf_;
+  std::atomic<bool> failed_{false};
+  std::string failed_reason_;  // under mu_
+  std::atomic<std::int64_t> no_address_{0};
 };
 
 // ---------------------------------------------------------------------------------------------
 // changed_filter: passes only records whose content hash is new or different from the stored
-// one, so expensive downstream work (the LLM) is skipped for unchanged records. Unchanged ones
-// are marked seen in the store (last_seen, last_run_id) in batches and counted as
-// store.unchanged, because the store sink downstream will never see them.
+// one, so expensive downstream work (the LLM) is skipped for unchanged records. A record whose
+// stored copy still waits for its LLM enrichment (`pending`) passes again until it is enriched or
+// has been tried `pending_attempts` times. Unchanged ones are filtered at once (never held) and
+// marked seen in the store (last_seen, last_run_id) in batches, counted as store.unchanged,
+// because the store sink downstream will never see them.
 class ChangedFilter final : public ProcessNode {
  public:
   explicit ChangedFilter(const NodeConfig& cfg)
       : cfg_(cfg),
         exclude_(hash_exclude_of(cfg)),
-        touch_batch_(static_cast<std::size_t>(std::max<std::int64_t>(1, cfg.get_int("batch_size", 500)))) {}
+        touch_batch_(static_cast<std::size_t>(std::max<std::int64_t>(1, cfg.get_int("batch_size", 500)))),
+        pending_attempts_(cfg.get_int("pending_attempts", 5)) {}
 
   void open(RunContext& ctx) override {
     url_ = store_url_for(cfg_, ctx);
@@ -149,11 +189,24 @@ class ChangedFilter final : public ProcessNode {
   void process(Record in, RunContext& ctx, Emitter& out) override {
     const std::string id = property_id(in);
     const std::string hash = content_hash(in.data, exclude_);
-    auto stored = store_->content_hashes({id});
-    if (!stored[0] || *stored[0] != hash) {
+    std::optional<StoredState> stored;
+    try {
+      stored = store_->stored_states({id}).at(0);
+    } catch (const std::exception& e) {
+      throw WriteError(one_line(cfg_.id() + ": cannot read " + redact_url(url_) + ": " + e.what()));
+    }
+    if (!stored || stored->content_hash != hash) {
       ctx.add_counter("changed_filter.passed", 1);
       out.emit(std::move(in));
       return;
+    }
+    if (stored->enrichment_status == "pending") {
+      if (stored->enrichment_attempts < pending_attempts_) {
+        ctx.add_counter("changed_filter.pending_retried", 1);
+        out.emit(std::move(in));
+        return;
+      }
+      ctx.add_counter("changed_filter.pending_given_up", 1);
     }
     ctx.add_counter("store.unchanged", 1);
     out.filtered();
@@ -164,31 +217,40 @@ class ChangedFilter final : public ProcessNode {
       if (touched_.size() < touch_batch_) return;
       std::swap(ready, touched_);
     }
-    touch(ready, ctx);
+    touch(ready, ctx, out);
   }
 
-  void close(RunContext& ctx, Emitter&) override {
+  void close(RunContext& ctx, Emitter& out) override {
     std::vector<std::string> rest;
     {
       std::lock_guard lock(mu_);
       std::swap(rest, touched_);
     }
-    if (!rest.empty()) touch(rest, ctx);
+    if (!rest.empty()) touch(rest, ctx, out);
   }
 
  private:
-  void touch(const std::vector<std::string>& ids, RunContext& ctx) {
-    write_or_stop(cfg_.id(), url_, ids.size(), ctx,
-                  [&] { store_->touch(ids, ctx.run_id(), iso_now()); });
+  // Marking seen is a write: when it fails the run fails (the records stay filtered: their content
+  // is stored already, only their last_seen is stale).
+  void touch(const std::vector<std::string>& ids, RunContext& ctx, Emitter& out) {
+    if (failed_.load()) return;
+    try {
+      store_->touch(ids, ctx.run_id(), iso_now());
+    } catch (const std::exception& e) {
+      failed_.store(true);
+      out.broken(write_failure(cfg_.id(), url_, ids.size(), e));
+    }
   }
 
   NodeConfig cfg_;
   std::vector<std::string> exclude_;
   std::size_t touch_batch_;
+  std::int64_t pending_attempts_;
   std::string url_;
   std::shared_ptr<Store> store_;
   std::mutex mu_;
   std::vector<std::string> touched_;
+  std::atomic<bool> failed_{false};
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -237,6 +299,9 @@ DeadLetterRow dead_letter_row(const Record& r, const std::string& run_id, const 
 
 namespace {
 
+// dead_letter_store: holds each failed record until its batch commits. When the batch cannot be
+// written there is no dead-letter path left: its records stay held, so the run counts them
+// unwritten and fails; later batches are not tried.
 class DeadLetterStore final : public ProcessNode {
  public:
   explicit DeadLetterStore(const NodeConfig& cfg)
@@ -248,8 +313,9 @@ class DeadLetterStore final : public ProcessNode {
     store_ = shared_store(ctx, url_);
   }
 
-  void process(Record in, RunContext& ctx, Emitter&) override {
+  void process(Record in, RunContext& ctx, Emitter& out) override {
     auto row = dead_letter_row(in, ctx.run_id(), iso_now());
+    out.hold();
     std::vector<DeadLetterRow> ready;
     {
       std::lock_guard lock(mu_);
@@ -257,21 +323,29 @@ class DeadLetterStore final : public ProcessNode {
       if (buf_.size() < batch_size_) return;
       std::swap(ready, buf_);
     }
-    flush(ready, ctx);
+    flush(ready, ctx, out);
   }
 
-  void close(RunContext& ctx, Emitter&) override {
+  void close(RunContext& ctx, Emitter& out) override {
     std::vector<DeadLetterRow> rest;
     {
       std::lock_guard lock(mu_);
       std::swap(rest, buf_);
     }
-    if (!rest.empty()) flush(rest, ctx);
+    if (!rest.empty()) flush(rest, ctx, out);
   }
 
  private:
-  void flush(const std::vector<DeadLetterRow>& rows, RunContext& ctx) {
-    write_or_stop(cfg_.id(), url_, rows.size(), ctx, [&] { store_->add_dead_letters(rows); });
+  void flush(const std::vector<DeadLetterRow>& rows, RunContext& ctx, Emitter& out) {
+    if (failed_.load()) return;  // held: counted unwritten
+    try {
+      store_->add_dead_letters(rows);
+    } catch (const std::exception& e) {
+      failed_.store(true);
+      out.broken(write_failure(cfg_.id(), url_, rows.size(), e));
+      return;
+    }
+    out.written(static_cast<std::int64_t>(rows.size()));
     ctx.add_counter("store.dead_letters", static_cast<double>(rows.size()));
   }
 
@@ -281,6 +355,7 @@ class DeadLetterStore final : public ProcessNode {
   std::shared_ptr<Store> store_;
   std::mutex mu_;
   std::vector<DeadLetterRow> buf_;
+  std::atomic<bool> failed_{false};
 };
 
 OptionSpec url_option() {
@@ -356,7 +431,10 @@ void register_store_nodes(Registry& registry) {
         "unchanged records are filtered (and marked seen), so e.g. the LLM runs only on changes.";
     d.options = {url_option(), hash_exclude_option(),
                  {"batch_size", OptionType::integer, "500",
-                  "Unchanged records marked seen per transaction."}};
+                  "Unchanged records marked seen per transaction."},
+                 {"pending_attempts", OptionType::integer, "5",
+                  "A stored record whose LLM enrichment is still `pending` passes again (unchanged) "
+                  "until it is enriched or has been stored pending this many times; 0: never."}};
     d.blocking_io = true;
     d.probe = store::probe_store;
     d.factory = [](const NodeConfig& c) { return std::make_unique<store::ChangedFilter>(c); };

@@ -126,6 +126,10 @@ class Store {
 // The one place a store URL becomes a path, so that Store::open and `flowrun backup` agree.
 std::string sqlite_path_of(const std::string& url);
 
+// A store URL made independent of the working directory (a relative SQLite path resolves from
+// `base_dir`); sets `why` when the scheme is not supported or the URL names nothing.
+std::string resolve_store_url(const std::string& url, const std::string& base_dir, std::string& why);
+
 // The redacted form of a URL for messages (password removed).
 std::string redact_url(const std::string& url);
 

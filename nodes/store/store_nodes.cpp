@@ -7,7 +7,9 @@
 
 #include "engine/json_text.hpp"
 #include "engine/context.hpp"
+#include "engine/node_type.hpp"
 #include "engine/registry.hpp"
+#include "engine/yaml_util.hpp"
 #include "nodes/store/maintenance.hpp"
 #include "nodes/store/record_rows.hpp"
 #include "nodes/store/register.hpp"
@@ -21,17 +23,31 @@ namespace json = boost::json;
 
 namespace {
 
-std::string store_url_for(const NodeConfig& cfg, RunContext& ctx) {
-  std::string url = cfg.get_string("url");
-  if (url.empty()) url = ctx.setting("store");
-  if (url.empty())
-    throw std::runtime_error("node '" + cfg.id() +
-                             "': no store URL: set the node's `url:` or the pipeline's `store:`");
-  return url;
-}
+// Options shared by the store nodes. `url` is resolved at load (a relative SQLite path from the
+// pipeline's folder) and its scheme checked there; "" means the pipeline's `store:`.
+struct StoreOptions {
+  std::string url;
+  std::string kind = "properties";
+  std::int64_t batch_size = 500;
+  bool changed_only = false;
+  std::vector<std::string> hash_exclude = default_hash_exclude();
+};
+struct ChangedFilterOptions {
+  std::string url;
+  std::vector<std::string> hash_exclude = default_hash_exclude();
+  std::int64_t batch_size = 500;
+  std::int64_t pending_attempts = 5;
+};
+struct DeadLetterStoreOptions {
+  std::string url;
+  std::int64_t batch_size = 50;
+};
 
-std::vector<std::string> hash_exclude_of(const NodeConfig& cfg) {
-  return cfg.has("hash_exclude") ? cfg.get_list("hash_exclude") : default_hash_exclude();
+std::string store_url_for(const std::string& url, const std::string& node, RunContext& ctx) {
+  std::string u = url.empty() ? ctx.setting("store") : url;
+  if (u.empty())
+    throw std::runtime_error("node '" + node + "': no store URL: set the node's `url:` or the pipeline's `store:`");
+  return u;
 }
 
 // A database error as one line for the summary and the ledger.
@@ -60,15 +76,16 @@ Record with_error(Record r, const std::string& node, const std::string& reason) 
 // idempotent upsert, so a batch lost to a crash is simply written again by the rerun.
 class StoreSink final : public ProcessNode {
  public:
-  explicit StoreSink(const NodeConfig& cfg)
-      : cfg_(cfg),
-        raw_((cfg.has("table") ? cfg.get_string("table") : cfg.get_string("kind", "properties")) == "raw"),
-        batch_size_(static_cast<std::size_t>(std::max<std::int64_t>(1, cfg.get_int("batch_size", 500)))),
-        changed_only_(cfg.get_bool("changed_only", false)),
-        exclude_(hash_exclude_of(cfg)) {}
+  StoreSink(const StoreOptions& o, const NodeInfo& n)
+      : id_(n.id),
+        configured_url_(o.url),
+        raw_(o.kind == "raw"),
+        batch_size_(static_cast<std::size_t>(o.batch_size)),
+        changed_only_(o.changed_only),
+        exclude_(o.hash_exclude) {}
 
   void open(RunContext& ctx) override {
-    url_ = store_url_for(cfg_, ctx);
+    url_ = store_url_for(configured_url_, id_, ctx);
     store_ = shared_store(ctx, url_);
   }
 
@@ -100,7 +117,7 @@ class StoreSink final : public ProcessNode {
     }
     if (rest.size()) flush(rest, ctx, out);
     if (auto n = no_address_.load(); n > 0)
-      ctx.warn(cfg_.id() + ": " + std::to_string(n) +
+      ctx.warn(id_ + ": " + std::to_string(n) +
                " records stored without an address (their id does not depend on it)");
   }
 
@@ -125,7 +142,7 @@ class StoreSink final : public ProcessNode {
       c = raw_ ? store_->upsert_raw(b.raw, !changed_only_)
                : store_->upsert_properties(b.props, ctx.run_id(), iso_now(), !changed_only_);
     } catch (const std::exception& e) {
-      const std::string reason = write_failure(cfg_.id(), url_, b.size(), e);
+      const std::string reason = write_failure(id_, url_, b.size(), e);
       fail(reason, out);
       return release_all(b, out, reason);
     }
@@ -149,10 +166,10 @@ class StoreSink final : public ProcessNode {
     return "not written: " + failed_reason_;
   }
   void release_all(Batch& b, Emitter& out, const std::string& reason) {
-    for (auto& r : b.records) out.release("errors", with_error(std::move(r), cfg_.id(), reason));
+    for (auto& r : b.records) out.release("errors", with_error(std::move(r), id_, reason));
   }
 
-  NodeConfig cfg_;
+  std::string id_, configured_url_;
   bool raw_;
   std::size_t batch_size_;
   bool changed_only_;
@@ -175,14 +192,15 @@ class StoreSink final : public ProcessNode {
 // because the store sink downstream will never see them.
 class ChangedFilter final : public ProcessNode {
  public:
-  explicit ChangedFilter(const NodeConfig& cfg)
-      : cfg_(cfg),
-        exclude_(hash_exclude_of(cfg)),
-        touch_batch_(static_cast<std::size_t>(std::max<std::int64_t>(1, cfg.get_int("batch_size", 500)))),
-        pending_attempts_(cfg.get_int("pending_attempts", 5)) {}
+  ChangedFilter(const ChangedFilterOptions& o, const NodeInfo& n)
+      : id_(n.id),
+        configured_url_(o.url),
+        exclude_(o.hash_exclude),
+        touch_batch_(static_cast<std::size_t>(o.batch_size)),
+        pending_attempts_(o.pending_attempts) {}
 
   void open(RunContext& ctx) override {
-    url_ = store_url_for(cfg_, ctx);
+    url_ = store_url_for(configured_url_, id_, ctx);
     store_ = shared_store(ctx, url_);
   }
 
@@ -193,7 +211,7 @@ class ChangedFilter final : public ProcessNode {
     try {
       stored = store_->stored_states({id}).at(0);
     } catch (const std::exception& e) {
-      throw WriteError(one_line(cfg_.id() + ": cannot read " + redact_url(url_) + ": " + e.what()));
+      throw WriteError(one_line(id_ + ": cannot read " + redact_url(url_) + ": " + e.what()));
     }
     if (!stored || stored->content_hash != hash) {
       ctx.add_counter("changed_filter.passed", 1);
@@ -238,11 +256,11 @@ class ChangedFilter final : public ProcessNode {
       store_->touch(ids, ctx.run_id(), iso_now());
     } catch (const std::exception& e) {
       failed_.store(true);
-      out.broken(write_failure(cfg_.id(), url_, ids.size(), e));
+      out.broken(write_failure(id_, url_, ids.size(), e));
     }
   }
 
-  NodeConfig cfg_;
+  std::string id_, configured_url_;
   std::vector<std::string> exclude_;
   std::size_t touch_batch_;
   std::int64_t pending_attempts_;
@@ -304,12 +322,11 @@ namespace {
 // unwritten and fails; later batches are not tried.
 class DeadLetterStore final : public ProcessNode {
  public:
-  explicit DeadLetterStore(const NodeConfig& cfg)
-      : cfg_(cfg),
-        batch_size_(static_cast<std::size_t>(std::max<std::int64_t>(1, cfg.get_int("batch_size", 50)))) {}
+  DeadLetterStore(const DeadLetterStoreOptions& o, const NodeInfo& n)
+      : id_(n.id), configured_url_(o.url), batch_size_(static_cast<std::size_t>(o.batch_size)) {}
 
   void open(RunContext& ctx) override {
-    url_ = store_url_for(cfg_, ctx);
+    url_ = store_url_for(configured_url_, id_, ctx);
     store_ = shared_store(ctx, url_);
   }
 
@@ -342,14 +359,14 @@ class DeadLetterStore final : public ProcessNode {
       store_->add_dead_letters(rows);
     } catch (const std::exception& e) {
       failed_.store(true);
-      out.broken(write_failure(cfg_.id(), url_, rows.size(), e));
+      out.broken(write_failure(id_, url_, rows.size(), e));
       return;
     }
     out.written(static_cast<std::int64_t>(rows.size()));
     ctx.add_counter("store.dead_letters", static_cast<double>(rows.size()));
   }
 
-  NodeConfig cfg_;
+  std::string id_, configured_url_;
   std::size_t batch_size_;
   std::string url_;
   std::shared_ptr<Store> store_;
@@ -358,22 +375,36 @@ class DeadLetterStore final : public ProcessNode {
   std::atomic<bool> failed_{false};
 };
 
-OptionSpec url_option() {
-  return {"url", OptionType::string, "",
-          "Store URL (`sqlite:path/to.db`, relative to the working directory, or "
-          "`postgresql://...`). Default: the pipeline's `store:`; one of the two is required."};
+// `url`: a store URL whose scheme this build supports, checked by `flowrun check` at its line.
+template <class Opts>
+void add_url_option(NodeType<Opts>& t) {
+  t.custom_option(
+      "url", OptionType::string,
+      "Store URL (`sqlite:path/to.db`, relative to the pipeline's folder, or `postgresql://...`). "
+      "Default: the pipeline's `store:`; one of the two is required.",
+      [](Opts& o, const YAML::Node& v, const OptionSpec& s, BindContext& c) {
+        std::string why;
+        std::string url = v.IsScalar() ? resolve_store_url(v.Scalar(), c.node.base_dir, why) : "";
+        if (!v.IsScalar()) why = "must be a store URL string";
+        if (!why.empty()) {
+          c.diags.error(location_of(c.file, v), "node '" + c.node.id + "': option '" + s.name + "': " + why);
+          return false;
+        }
+        o.url = std::move(url);
+        return true;
+      },
+      [](const Opts& o) { return redact_url(o.url); });
 }
-OptionSpec hash_exclude_option() {
-  return {"hash_exclude", OptionType::string_list, "",
-          "Top-level fields left out of the content hash (default: collected_at, fetched_at, "
-          "enrichment, enrichment_meta, embedding, embedding_model, quality, quality_score, warnings, "
-          "validation). Use the same list on "
-          "`changed_filter` and `store`."};
+
+template <class Opts>
+void add_hash_exclude_option(NodeType<Opts>& t) {
+  t.option("hash_exclude", &Opts::hash_exclude,
+           "Top-level fields left out of the content hash (what later nodes derive or what changes every "
+           "run). Use the same list on `changed_filter` and `store`.");
 }
 
 // `flowrun check --env`: can the store be opened (and migrated) right now?
-std::string probe_store(const NodeConfig& cfg, const std::map<std::string, std::string>& settings) {
-  std::string url = cfg.get_string("url");
+std::string probe_store(std::string url, const Settings& settings) {
   if (url.empty()) {
     auto it = settings.find("store");
     if (it != settings.end()) url = it->second;
@@ -390,71 +421,72 @@ std::string probe_store(const NodeConfig& cfg, const std::map<std::string, std::
   }
 }
 
+template <class Opts>
+void add_probe(NodeType<Opts>& t) {
+  t.check_env([](const Opts& o, const NodeInfo&, const Settings& s) { return probe_store(o.url, s); });
+}
+
+NodeDescriptor store_descriptor() {
+  NodeType<StoreOptions> t("store", Role::sink,
+                           "Upserts records into the store in batched transactions: canonical properties keyed by "
+                           "`id` (new / updated / unchanged by content hash, price history) or raw records keyed by "
+                           "source + source id. Idempotent: reruns and resumes after a crash add no rows. A batch "
+                           "that cannot be written fails the run; its records go to `errors` with the reason.");
+  add_url_option(t);
+  t.option("kind", &StoreOptions::kind, "What to write: `properties` or `raw` (`table:` is an alias).")
+      .choices({"properties", "raw"})
+      .alias("table");
+  t.option("batch_size", &StoreOptions::batch_size, "Records per transaction.").at_least(1);
+  t.option("changed_only", &StoreOptions::changed_only,
+           "Write only new or changed records: unchanged ones are counted but not touched "
+           "(their last_seen stays), which makes unchanged reruns cheaper.");
+  add_hash_exclude_option(t);
+  t.blocking_io();
+  add_probe(t);
+  t.create([](const StoreOptions& o, const NodeInfo& n) { return std::make_unique<StoreSink>(o, n); });
+  return t.descriptor();
+}
+
+NodeDescriptor changed_filter_descriptor() {
+  NodeType<ChangedFilterOptions> t("changed_filter", Role::transform,
+                                   "Passes only records that are new or whose content hash differs from the stored "
+                                   "one, and those whose stored LLM enrichment is still pending; unchanged records "
+                                   "are filtered (and marked seen), so e.g. the LLM runs only on changes.");
+  add_url_option(t);
+  add_hash_exclude_option(t);
+  t.option("batch_size", &ChangedFilterOptions::batch_size, "Unchanged records marked seen per transaction.").at_least(1);
+  t.option("pending_attempts", &ChangedFilterOptions::pending_attempts,
+           "A stored record whose LLM enrichment is still `pending` passes again (unchanged) until it is "
+           "enriched or has been stored pending this many times; 0: never.")
+      .at_least(0);
+  t.blocking_io();
+  add_probe(t);
+  t.create([](const ChangedFilterOptions& o, const NodeInfo& n) { return std::make_unique<ChangedFilter>(o, n); });
+  return t.descriptor();
+}
+
+NodeDescriptor dead_letter_store_descriptor() {
+  NodeType<DeadLetterStoreOptions> t("dead_letter_store", Role::sink,
+                                     "Writes failed records with the failing node and reason into the store's "
+                                     "`dead_letters` table. Also receives error ports that no node consumes. What it "
+                                     "cannot write is counted unwritten and fails the run.");
+  add_url_option(t);
+  t.option("batch_size", &DeadLetterStoreOptions::batch_size, "Dead letters per transaction.").at_least(1);
+  t.blocking_io().dead_letter();
+  add_probe(t);
+  t.create([](const DeadLetterStoreOptions& o, const NodeInfo& n) { return std::make_unique<DeadLetterStore>(o, n); });
+  return t.descriptor();
+}
+
 }  // namespace
 }  // namespace flowrun::store
 
 namespace flowrun {
 
 void register_store_nodes(Registry& registry) {
-  using store::hash_exclude_option;
-  using store::url_option;
-  {
-    NodeDescriptor d;
-    d.type = "store";
-    d.role = Role::sink;
-    d.description =
-        "Upserts records into the store in batched transactions: canonical properties keyed by "
-        "`id` (new / updated / unchanged by content hash, price history) or raw records keyed by "
-        "source + source id. Idempotent: reruns and resumes after a crash add no rows.";
-    d.options = {
-        url_option(),
-        {"kind", OptionType::string, "properties", "What to write: `properties` or `raw`.", false,
-         {"properties", "raw"}},
-        {"table", OptionType::string, "", "Alias of `kind`.", false, {"properties", "raw"}},
-        {"batch_size", OptionType::integer, "500", "Records per transaction."},
-        {"changed_only", OptionType::boolean, "false",
-         "Write only new or changed records: unchanged ones are counted but not touched "
-         "(their last_seen stays), which makes unchanged reruns cheaper."},
-        hash_exclude_option(),
-    };
-    d.blocking_io = true;
-    d.probe = store::probe_store;
-    d.factory = [](const NodeConfig& c) { return std::make_unique<store::StoreSink>(c); };
-    registry.add(std::move(d));
-  }
-  {
-    NodeDescriptor d;
-    d.type = "changed_filter";
-    d.role = Role::transform;
-    d.description =
-        "Passes only records that are new or whose content hash differs from the stored one; "
-        "unchanged records are filtered (and marked seen), so e.g. the LLM runs only on changes.";
-    d.options = {url_option(), hash_exclude_option(),
-                 {"batch_size", OptionType::integer, "500",
-                  "Unchanged records marked seen per transaction."},
-                 {"pending_attempts", OptionType::integer, "5",
-                  "A stored record whose LLM enrichment is still `pending` passes again (unchanged) "
-                  "until it is enriched or has been stored pending this many times; 0: never."}};
-    d.blocking_io = true;
-    d.probe = store::probe_store;
-    d.factory = [](const NodeConfig& c) { return std::make_unique<store::ChangedFilter>(c); };
-    registry.add(std::move(d));
-  }
-  {
-    NodeDescriptor d;
-    d.type = "dead_letter_store";
-    d.role = Role::sink;
-    d.description =
-        "Writes failed records with the failing node and reason into the store's `dead_letters` "
-        "table. Also receives error ports that no node consumes.";
-    d.options = {url_option(),
-                 {"batch_size", OptionType::integer, "50", "Dead letters per transaction."}};
-    d.blocking_io = true;
-    d.dead_letter = true;
-    d.probe = store::probe_store;
-    d.factory = [](const NodeConfig& c) { return std::make_unique<store::DeadLetterStore>(c); };
-    registry.add(std::move(d));
-  }
+  registry.add(store::store_descriptor());
+  registry.add(store::changed_filter_descriptor());
+  registry.add(store::dead_letter_store_descriptor());
   store::register_store_schemes(registry);
   registry.add_observer(store::run_ledger_observer());
   registry.add_observer(store::retention_observer());  // after the ledger: prunes a recorded run

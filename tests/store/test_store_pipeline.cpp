@@ -213,6 +213,16 @@ TEST_CASE("pipeline: the store's `table:` alias picks what it writes", "[pipelin
   CHECK(count(url, "SELECT COUNT(*) FROM properties") == 0);
 }
 
+TEST_CASE("check: an unsupported store URL scheme is an error at its line", "[pipeline]") {
+  auto loaded = load_pipeline_string(
+      "name: badurl\nnodes:\n  gen: {type: test_gen}\n  store: {type: store, inputs: [gen], url: \"mongodb://h/db\"}\n",
+      "test.yaml", registry());
+  REQUIRE(!loaded.ok());
+  std::string all;
+  for (const auto& d : loaded.diagnostics.all()) all += d.str() + "\n";
+  CHECK_THAT(all, Catch::Contains("test.yaml:4:") && Catch::Contains("unsupported store URL"));
+}
+
 TEST_CASE("pipeline: records the store rejects land in dead_letters with node and reason", "[pipeline]") {
   const std::string url = url_for("sqlite", "dead");
   const std::string yaml = "name: deadtest\nstore: " + url + R"(

@@ -218,6 +218,22 @@ class PostgresStore final : public Store {
     return out;
   }
 
+  std::vector<std::optional<StoredState>> stored_states(const std::vector<std::string>& ids) override {
+    std::lock_guard lock(mu_);
+    Params p(ids.begin(), ids.end());
+    Result res = exec_prepared("sel_states", {pg_text_array(p)});
+    std::map<std::string, StoredState> m;
+    for (int i = 0; i < res.rows(); ++i)
+      m[*res.text(i, 0)] = StoredState{res.text(i, 1).value_or(""), res.text(i, 2).value_or(""),
+                                       std::stoll(res.text(i, 3).value_or("0"))};
+    std::vector<std::optional<StoredState>> out;
+    for (const auto& id : ids) {
+      auto it = m.find(id);
+      out.push_back(it == m.end() ? std::nullopt : std::optional<StoredState>(it->second));
+    }
+    return out;
+  }
+
   void touch(const std::vector<std::string>& ids, const std::string& run_id,
              const std::string& now) override {
     std::lock_guard lock(mu_);
@@ -377,9 +393,9 @@ ON CONFLICT (run_id) DO UPDATE SET finished_at = EXCLUDED.finished_at, status = 
             "FROM properties WHERE id = ANY($1::text[]) FOR UPDATE");
     prepare("upsert_props", R"SQL(
 INSERT INTO properties (id, source, zip, body, content_hash, price, assessed_value, full_cash_value,
-  enrichment_status, first_seen, last_seen, last_changed, last_run_id, last_status)
+  enrichment_status, first_seen, last_seen, last_changed, last_run_id, last_status, enrichment_attempts)
 SELECT u.id, u.source, u.zip, u.body::jsonb, u.hash, u.price, u.av, u.fcv, u.es, $10, $10, $10,
-  $11, u.status
+  $11, u.status, CASE WHEN u.es = 'pending' THEN 1 ELSE 0 END
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[],
   $7::float8[], $8::float8[], $9::text[], $12::text[])
   AS u(id, source, zip, body, hash, price, av, fcv, es, status)
@@ -387,6 +403,9 @@ ON CONFLICT (id) DO UPDATE SET source = EXCLUDED.source, zip = EXCLUDED.zip, bod
   content_hash = EXCLUDED.content_hash, price = EXCLUDED.price,
   assessed_value = EXCLUDED.assessed_value, full_cash_value = EXCLUDED.full_cash_value,
   enrichment_status = EXCLUDED.enrichment_status, last_seen = EXCLUDED.last_seen,
+  enrichment_attempts = CASE WHEN EXCLUDED.enrichment_status = 'pending' THEN
+    CASE WHEN properties.content_hash = EXCLUDED.content_hash AND properties.enrichment_status = 'pending'
+         THEN properties.enrichment_attempts + 1 ELSE 1 END ELSE 0 END,
   last_changed = CASE WHEN properties.content_hash = EXCLUDED.content_hash
                       THEN properties.last_changed ELSE EXCLUDED.last_changed END,
   last_run_id = EXCLUDED.last_run_id, last_status = EXCLUDED.last_status)SQL");
@@ -408,6 +427,9 @@ ON CONFLICT (id) DO UPDATE SET source = EXCLUDED.source, zip = EXCLUDED.zip, bod
             "ON CONFLICT (source, source_id) DO UPDATE SET fetched_at = EXCLUDED.fetched_at, "
             "content_hash = EXCLUDED.content_hash, body = EXCLUDED.body");
     prepare("sel_hashes", "SELECT id, content_hash FROM properties WHERE id = ANY($1::text[])");
+    prepare("sel_states",
+            "SELECT id, content_hash, enrichment_status, enrichment_attempts FROM properties "
+            "WHERE id = ANY($1::text[])");
     prepare("cache_get",
             "SELECT value FROM llm_cache WHERE key = $1 AND (expires_at = 0 OR expires_at > $2::bigint)");
     prepare("cache_put",

@@ -5,6 +5,8 @@ namespace flowrun::store {
 // Timestamps are ISO 8601 UTC text in both dialects, so the report SQL is shared and sorts right.
 // `pending_enrichment` is the queue of properties whose LLM enrichment is still to do
 // (enrichment_meta.status = "pending"); the column is indexed so the view stays cheap.
+// `enrichment_attempts` (2) counts the runs that stored a record still pending, so changed_filter
+// can stop retrying after `pending_attempts`.
 
 const std::vector<Migration>& sqlite_migrations() {
   static const std::vector<Migration> m = {
@@ -39,6 +41,9 @@ CREATE TABLE llm_cache (
   expires_at INTEGER NOT NULL DEFAULT 0);
 CREATE VIEW pending_enrichment AS
   SELECT id, source, zip, last_seen, body FROM properties WHERE enrichment_status = 'pending';
+)SQL"},
+      {2, "enrichment attempts", R"SQL(
+ALTER TABLE properties ADD COLUMN enrichment_attempts INTEGER NOT NULL DEFAULT 0;
 )SQL"},
   };
   return m;
@@ -79,6 +84,9 @@ CREATE TABLE llm_cache (
   expires_at BIGINT NOT NULL DEFAULT 0);
 CREATE VIEW pending_enrichment AS
   SELECT id, source, zip, last_seen, body FROM properties WHERE enrichment_status = 'pending';
+)SQL"},
+      {2, "enrichment attempts", R"SQL(
+ALTER TABLE properties ADD COLUMN enrichment_attempts INTEGER NOT NULL DEFAULT 0;
 )SQL"},
   };
   return m;

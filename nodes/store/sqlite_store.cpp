@@ -84,12 +84,15 @@ class Stmt {
 
 constexpr const char* kUpsertProperty = R"SQL(
 INSERT INTO properties (id, source, zip, body, content_hash, price, assessed_value, full_cash_value,
-  enrichment_status, first_seen, last_seen, last_changed, last_run_id, last_status)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11, ?12)
+  enrichment_status, first_seen, last_seen, last_changed, last_run_id, last_status, enrichment_attempts)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11, ?12, CASE WHEN ?9 = 'pending' THEN 1 ELSE 0 END)
 ON CONFLICT (id) DO UPDATE SET source = excluded.source, zip = excluded.zip, body = excluded.body,
   content_hash = excluded.content_hash, price = excluded.price,
   assessed_value = excluded.assessed_value, full_cash_value = excluded.full_cash_value,
   enrichment_status = excluded.enrichment_status, last_seen = excluded.last_seen,
+  enrichment_attempts = CASE WHEN excluded.enrichment_status = 'pending' THEN
+    CASE WHEN properties.content_hash = excluded.content_hash AND properties.enrichment_status = 'pending'
+         THEN properties.enrichment_attempts + 1 ELSE 1 END ELSE 0 END,
   last_changed = CASE WHEN properties.content_hash = excluded.content_hash
                       THEN properties.last_changed ELSE excluded.last_changed END,
   last_run_id = excluded.last_run_id, last_status = excluded.last_status)SQL";
@@ -130,11 +133,13 @@ class SqliteStore final : public Store {
         "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source, source_id) DO UPDATE SET "
         "fetched_at = excluded.fetched_at, content_hash = excluded.content_hash, body = excluded.body");
     sel_hash_ = std::make_unique<Stmt>(db_, "SELECT content_hash FROM properties WHERE id = ?1");
+    sel_state_ = std::make_unique<Stmt>(db_,
+        "SELECT content_hash, enrichment_status, enrichment_attempts FROM properties WHERE id = ?1");
   }
 
   ~SqliteStore() override {
     sel_prop_.reset(), upsert_prop_.reset(), touch_.reset(), hist_.reset(), sel_raw_.reset(),
-        upsert_raw_.reset(), sel_hash_.reset();
+        upsert_raw_.reset(), sel_hash_.reset(), sel_state_.reset();
     sqlite3_close(db_);
   }
 
@@ -210,6 +215,22 @@ class SqliteStore final : public Store {
       out.push_back(s.step() ? s.text(0) : std::nullopt);
     }
     sel_hash_->reset();
+    return out;
+  }
+
+  std::vector<std::optional<StoredState>> stored_states(const std::vector<std::string>& ids) override {
+    std::lock_guard lock(mu_);
+    std::vector<std::optional<StoredState>> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids) {
+      auto& s = sel_state_->reset().bind(1, id);
+      if (s.step())
+        out.push_back(StoredState{s.text(0).value_or(""), s.text(1).value_or(""),
+                                  static_cast<std::int64_t>(s.real(2).value_or(0))});
+      else
+        out.push_back(std::nullopt);
+    }
+    sel_state_->reset();
     return out;
   }
 
@@ -341,7 +362,19 @@ ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, status = 
     return s.step() ? std::stoi(s.text(0).value_or("0")) : 0;
   }
 
+  bool up_to_date() {
+    try {
+      Stmt t(db_, "SELECT 1 FROM sqlite_master WHERE name = 'schema_version'");
+      return t.step() && current_version() >= sqlite_migrations().back().version;
+    } catch (const std::exception&) {
+      return false;  // a corrupt file: the migration below reports it
+    }
+  }
+
   void migrate(const std::string& path) {
+    // Only a store that needs a migration takes the write lock here: a store that another
+    // process holds for writing still opens, and fails at its first write with the real reason.
+    if (up_to_date()) return;
     Tx tx(*this);  // IMMEDIATE: two processes opening a new file migrate one after the other
     exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
          "description TEXT, applied_at TEXT DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))");
@@ -362,7 +395,7 @@ ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, status = 
 
   std::mutex mu_;
   sqlite3* db_ = nullptr;
-  std::unique_ptr<Stmt> sel_prop_, upsert_prop_, touch_, hist_, sel_raw_, upsert_raw_, sel_hash_;
+  std::unique_ptr<Stmt> sel_prop_, upsert_prop_, touch_, hist_, sel_raw_, upsert_raw_, sel_hash_, sel_state_;
 };
 
 }  // namespace

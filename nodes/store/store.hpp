@@ -59,6 +59,13 @@ struct RunFinish {
 
 using Row = std::vector<std::optional<std::string>>;
 
+// What changed_filter needs of a stored property: is its content the same, and does its LLM
+// enrichment still wait (`pending`, tried `enrichment_attempts` runs so far)?
+struct StoredState {
+  std::string content_hash, enrichment_status;
+  std::int64_t enrichment_attempts = 0;
+};
+
 // What an existing `properties` row looks like to the upsert planner.
 struct Existing {
   std::string content_hash, enrichment_status;
@@ -80,7 +87,8 @@ class Store {
   virtual int schema_version() = 0;
 
   // One transaction. Unchanged content hash -> `unchanged` (last_seen updated, no history row);
-  // a new id -> `inserted`; otherwise `updated`. A property_history row is written when price,
+  // a new id -> `inserted`; otherwise `updated`. `enrichment_attempts` counts the runs that stored
+  // the same content with enrichment `pending` (1 on the first; 0 once it is done). A property_history row is written when price,
   // assessed_value or full_cash_value differ from the stored ones (and for the first sighting).
   // touch_unchanged = false: unchanged rows are only counted, not written (no last_seen update).
   virtual UpsertCounts upsert_properties(const std::vector<PropertyRow>& rows,
@@ -90,6 +98,8 @@ class Store {
 
   // Stored content hash per id (nullopt when absent).
   virtual std::vector<std::optional<std::string>> content_hashes(const std::vector<std::string>& ids) = 0;
+  // Stored hash and enrichment state per id (nullopt when absent).
+  virtual std::vector<std::optional<StoredState>> stored_states(const std::vector<std::string>& ids) = 0;
   // Marks ids as seen in this run without changing them (changed_filter's unchanged records).
   virtual void touch(const std::vector<std::string>& ids, const std::string& run_id,
                      const std::string& now) = 0;
@@ -115,6 +125,10 @@ class Store {
 // The file a `sqlite:` URL names ("" for any other URL); `sqlite::memory:` gives ":memory:".
 // The one place a store URL becomes a path, so that Store::open and `flowrun backup` agree.
 std::string sqlite_path_of(const std::string& url);
+
+// A store URL made independent of the working directory (a relative SQLite path resolves from
+// `base_dir`); sets `why` when the scheme is not supported or the URL names nothing.
+std::string resolve_store_url(const std::string& url, const std::string& base_dir, std::string& why);
 
 // The redacted form of a URL for messages (password removed).
 std::string redact_url(const std::string& url);

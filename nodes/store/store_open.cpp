@@ -28,24 +28,30 @@ std::string sqlite_path_of(const std::string& url) {
   return path;
 }
 
+std::string resolve_store_url(const std::string& url, const std::string& base_dir, std::string& why) {
+  if (starts_with(url, "sqlite:")) {
+    try {
+      const std::string path = sqlite_path_of(url);
+      return path == ":memory:" ? url : "sqlite:" + resolve_path(base_dir, path);
+    } catch (const std::exception& e) {
+      why = e.what();
+      return url;
+    }
+  }
+  if (starts_with(url, "postgresql:") || starts_with(url, "postgres:")) {
+    if (url.find("://") == std::string::npos) why = "a PostgreSQL URL is postgresql://user@host/db";
+    return url;
+  }
+  why = "unsupported store URL '" + redact_url(url) + "'; flowrun stores in sqlite:, postgresql://";
+  return url;
+}
+
 // The schemes a pipeline's `store:` may use. A relative SQLite path resolves from the pipeline's
 // folder (cron does not `cd`); sqlite:///abs and sqlite:/abs are absolute already.
 void register_store_schemes(Registry& registry) {
-  registry.add_store_scheme({"sqlite", "an embedded SQLite file (WAL)",
-                             [](const std::string& url, const std::string& base_dir, std::string& why) {
-                               try {
-                                 return "sqlite:" + resolve_path(base_dir, sqlite_path_of(url));
-                               } catch (const std::exception& e) {
-                                 why = e.what();
-                                 return url;
-                               }
-                             }});
+  registry.add_store_scheme({"sqlite", "an embedded SQLite file (WAL)", resolve_store_url});
   for (const char* scheme : {"postgresql", "postgres"})
-    registry.add_store_scheme({scheme, "a PostgreSQL server (libpq URL)",
-                               [](const std::string& url, const std::string&, std::string& why) {
-                                 if (url.find("://") == std::string::npos) why = "a PostgreSQL URL is postgresql://user@host/db";
-                                 return url;
-                               }});
+    registry.add_store_scheme({scheme, "a PostgreSQL server (libpq URL)", resolve_store_url});
 }
 
 std::unique_ptr<Store> Store::open(const std::string& url) {

@@ -41,7 +41,10 @@ UpsertPlan plan_upsert(const std::vector<PropertyRow>& rows,
     } else if (cur->content_hash == r.content_hash) {
       change = Change::unchanged;
       ++plan.counts.unchanged;
-      replace = r.enrichment_status == "done" && cur->enrichment_status != "done";
+      // A better body (enrichment done) replaces the stored one; a pending one tried again is
+      // written too, so the store counts the attempt.
+      replace = (r.enrichment_status == "done" && cur->enrichment_status != "done") ||
+                (r.enrichment_status == "pending" && cur->enrichment_status == "pending");
     } else {
       change = Change::updated;
       ++plan.counts.updated;

@@ -15,7 +15,7 @@ struct PlannedRow {
   const PropertyRow* row = nullptr;  // the data to write (latest occurrence in the batch)
   Change change = Change::unchanged;
   // Unchanged content but the incoming body is better (enrichment done where the stored one was
-  // not): the body is replaced, the row still counts as unchanged.
+  // not, or pending tried again): the body is replaced, the row still counts as unchanged.
   bool replace_body = false;
 };
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,7 +25,8 @@ std::string ChildResult::describe() const {
 }
 
 Spawned spawn_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                    const std::string& cwd, const std::string& out_path, const std::string& err_path) {
+                    const std::string& cwd, const std::string& out_path, const std::string& err_path,
+                    std::int64_t file_size_limit) {
   // Everything is prepared before fork: the fixture servers' threads are running in this
   // process, so the child may only make async-signal-safe calls until execve.
   std::vector<char*> args;
@@ -52,6 +54,14 @@ Spawned spawn_child(const std::vector<std::string>& argv, const std::map<std::st
     ::dup2(out_fd, 1);
     ::dup2(err_fd, 2);
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
+    if (file_size_limit > 0) {
+      // A full disk made without mount: writes past the limit fail with EFBIG instead of a signal.
+      struct sigaction ign {};
+      ign.sa_handler = SIG_IGN;
+      ::sigaction(SIGXFSZ, &ign, nullptr);
+      struct rlimit lim {static_cast<rlim_t>(file_size_limit), static_cast<rlim_t>(file_size_limit)};
+      ::setrlimit(RLIMIT_FSIZE, &lim);
+    }
     ::execve(args[0], args.data(), envp.data());
     ::_exit(127);
   }

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,13 +40,15 @@ void write_file(const std::string& path, const std::string& content);
 
 // The pieces of run_child, for tests that kill a child mid-run (daily_harness).
 // A child started without waiting; stdin is /dev/null, stdout/stderr go to files; `cwd` "" =
-// this process's. `env` as for run_child.
+// this process's. `env` as for run_child. `file_size_limit` > 0: no file the child writes may
+// grow past it (RLIMIT_FSIZE; writes fail with EFBIG), a full disk where mount is not allowed.
 struct Spawned {
   pid_t pid = -1;
   std::string out_path, err_path;
 };
 Spawned spawn_child(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                    const std::string& cwd, const std::string& out_path, const std::string& err_path);
+                    const std::string& cwd, const std::string& out_path, const std::string& err_path,
+                    std::int64_t file_size_limit = 0);
 // Waits at most `limit`; on timeout kills with SIGKILL and reports timed_out.
 ChildResult wait_child(const Spawned& c, std::chrono::milliseconds limit);
 // Fills exit code or signal and the captured output from a waitpid() status.

@@ -56,7 +56,12 @@ RunSummary run_yaml(const std::string& yaml, std::map<std::string, std::string> 
   }
   RunOptions o;
   o.settings = std::move(settings);
-  return run_pipeline(loaded.graph, registry(), o);
+  auto s = run_pipeline(loaded.graph, registry(), o);
+  for (const auto& n : s.nodes) {  // every record a node accepted ends somewhere
+    INFO("node " << n.id);
+    if (n.role != "source") CHECK(n.in == n.out + n.errors + n.filtered + n.unwritten);
+  }
+  return s;
 }
 
 double counter(const RunSummary& s, const std::string& k) {
@@ -143,6 +148,79 @@ TEST_CASE("pipeline: changed_filter passes only new or changed records", "[pipel
   CHECK(testnodes::g_counted == 5);
   CHECK(counter(s3, "store.updated") == 5);
   CHECK(counter(s3, "store.unchanged") == 95);
+}
+
+TEST_CASE("pipeline: pending enrichments pass changed_filter again until done or out of attempts", "[pipeline]") {
+  const std::string url = url_for("sqlite", "pending");
+  auto yaml = [&](const std::string& status) {
+    return "name: pendingtest\nstore: " + url +
+           "\nnodes:\n  gen: {type: test_gen, count: 20}\n"
+           "  changed: {type: changed_filter, inputs: [gen], pending_attempts: 3}\n"
+           "  enrich: {type: test_enrich, inputs: [changed], status: " + status + "}\n"
+           "  store: {type: store, inputs: [enrich], batch_size: 7}\n";
+  };
+  auto attempts = [&] { return count(url, "SELECT MAX(enrichment_attempts) FROM properties"); };
+  for (int run = 1; run <= 3; ++run) {  // the LLM is down: stored pending, tried again next run
+    testnodes::g_enriched = 0;
+    auto s = run_yaml(yaml("pending"));
+    CHECK(s.status == "ok");
+    CHECK(testnodes::g_enriched == 20);
+    CHECK(attempts() == run);
+    if (run > 1) CHECK(counter(s, "changed_filter.pending_retried") == 20);
+  }
+  testnodes::g_enriched = 0;
+  auto given_up = run_yaml(yaml("pending"));  // three attempts made: no more
+  CHECK(testnodes::g_enriched == 0);
+  CHECK(counter(given_up, "changed_filter.pending_given_up") == 20);
+
+  // a fresh store: pending once, then the LLM is back and the next run enriches them for good
+  const std::string url2 = url_for("sqlite", "pending2");
+  auto yaml2 = [&](const std::string& status) {
+    auto y = yaml(status);
+    y.replace(y.find(url), url.size(), url2);
+    return y;
+  };
+  run_yaml(yaml2("pending"));
+  testnodes::g_enriched = 0;
+  run_yaml(yaml2("done"));
+  CHECK(testnodes::g_enriched == 20);
+  CHECK(count(url2, "SELECT COUNT(*) FROM properties WHERE enrichment_status = 'done'") == 20);
+  testnodes::g_enriched = 0;
+  auto after = run_yaml(yaml2("done"));
+  CHECK(testnodes::g_enriched == 0);  // done: unchanged records stop at the filter again
+  CHECK(counter(after, "store.unchanged") == 20);
+}
+
+TEST_CASE("pipeline: a record with an id but no address is stored with a null address and a warning", "[pipeline]") {
+  const std::string url = url_for("sqlite", "noaddr");
+  auto s = run_yaml("name: noaddr\nstore: " + url +
+                    "\nnodes:\n  gen: {type: test_gen, count: 10, no_address_every: 5}\n"
+                    "  store: {type: store, inputs: [gen]}\n");
+  CHECK(s.status == "ok");
+  CHECK(count(url, "SELECT COUNT(*) FROM properties") == 10);
+  CHECK(count(url, "SELECT COUNT(*) FROM properties WHERE zip IS NULL") == 2);
+  bool warned = false;
+  for (const auto& w : s.warnings) warned = warned || w.find("2 records stored without an address") != std::string::npos;
+  CHECK(warned);
+}
+
+TEST_CASE("pipeline: the store's `table:` alias picks what it writes", "[pipeline]") {
+  const std::string url = url_for("sqlite", "alias");
+  auto s = run_yaml("name: alias\nstore: " + url +
+                    "\nnodes:\n  gen: {type: test_gen, count: 6}\n  store: {type: store, inputs: [gen], table: raw}\n");
+  CHECK(s.status == "ok");
+  CHECK(count(url, "SELECT COUNT(*) FROM raw_records") == 6);
+  CHECK(count(url, "SELECT COUNT(*) FROM properties") == 0);
+}
+
+TEST_CASE("check: an unsupported store URL scheme is an error at its line", "[pipeline]") {
+  auto loaded = load_pipeline_string(
+      "name: badurl\nnodes:\n  gen: {type: test_gen}\n  store: {type: store, inputs: [gen], url: \"mongodb://h/db\"}\n",
+      "test.yaml", registry());
+  REQUIRE(!loaded.ok());
+  std::string all;
+  for (const auto& d : loaded.diagnostics.all()) all += d.str() + "\n";
+  CHECK_THAT(all, Catch::Contains("test.yaml:4:") && Catch::Contains("unsupported store URL"));
 }
 
 TEST_CASE("pipeline: records the store rejects land in dead_letters with node and reason", "[pipeline]") {

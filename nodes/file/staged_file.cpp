@@ -43,6 +43,14 @@ StagedFile::StagedFile(std::string target, bool append) : target_(std::move(targ
   const fs::path t(target_);
   std::error_code ec;
   if (fs::is_directory(t, ec)) throw WriteError("cannot write '" + target_ + "': Is a directory");
+  if (fs::exists(t, ec) && !fs::is_regular_file(t, ec)) {
+    // A device, FIFO or socket (/dev/stdout, a named pipe) is written as it goes: renaming a
+    // staged file over it would replace the device node itself.
+    fd_ = ::open(target_.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd_ < 0) fail("cannot write", target_, errno);
+    direct_ = true;
+    return;
+  }
   if (t.has_parent_path()) {
     fs::create_directories(t.parent_path(), ec);
     if (ec) throw WriteError("cannot create the folder of '" + target_ + "': " + ec.message());
@@ -85,7 +93,7 @@ void StagedFile::flush_locked() {
 void StagedFile::finish() {
   std::lock_guard lock(mu_);
   flush_locked();
-  if (::fsync(fd_) != 0) fail("cannot sync", target_, errno);
+  if (!direct_ && ::fsync(fd_) != 0) fail("cannot sync", target_, errno);
   const int fd = fd_;
   fd_ = -1;
   if (::close(fd) != 0) fail("cannot close", target_, errno);
@@ -95,6 +103,7 @@ void StagedFile::publish() {
   std::lock_guard lock(mu_);
   if (published_) return;
   if (fd_ >= 0) throw WriteError("cannot publish '" + target_ + "': not finished");
+  if (direct_) return;  // written in place
   if (::rename(temp_.c_str(), target_.c_str()) != 0) fail("cannot replace", target_, errno);
   published_ = true;
   sync_dir(fs::path(target_).parent_path());

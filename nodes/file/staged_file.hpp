@@ -36,6 +36,7 @@ class StagedFile {
   std::mutex mu_;
   std::string buf_;
   bool published_ = false;
+  bool direct_ = false;  // the target is not a regular file: written in place, nothing staged
 };
 
 }  // namespace flowrun

@@ -421,3 +421,21 @@ TEST_CASE("fatal: true also stops the run when the node throws RecordError", "[r
   CHECK(s.exit_code == 1);
   CHECK(node(s, "src").out < 200000);
 }
+
+TEST_CASE("a sink whose target is a device writes in place: /dev/full fails the run and stays a device",
+          "[run][sink][faults]") {
+  TempCwd tmp;
+  if (!fs::is_character_file("/dev/full")) return;  // no such device here: nothing to show
+  const std::string yaml = R"(nodes:
+  src: {type: counter, count: 2000}
+  sink: {type: jsonl, inputs: [src], path: /dev/full}
+)";
+  auto s = run_pipeline(load_ok(yaml), test_registry());
+  CHECK(s.exit_code == 1);
+  CHECK(s.status == "failed");
+  CHECK(s.failure.find("No space left on device") != std::string::npos);
+  const auto& sink = node(s, "sink");
+  CHECK(sink.in == sink.out + sink.errors + sink.filtered + sink.unwritten);
+  CHECK(sink.out == 0);  // nothing counted written that never was
+  CHECK(fs::is_character_file("/dev/full"));  // never replaced by a regular file
+}

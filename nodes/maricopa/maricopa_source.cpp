@@ -24,38 +24,24 @@ bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std:
 
 }  // namespace
 
-MaricopaSource::MaricopaSource(const NodeConfig& cfg) : cfg_(cfg) {
-  auto where = [&] { return "node '" + cfg.id() + "': "; };
-  base_url_ = cfg.get_string("base_url", "https://mcassessor.maricopa.gov");
-  while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
-  if (base_url_.rfind("http://", 0) != 0 && base_url_.rfind("https://", 0) != 0)
-    throw std::invalid_argument(where() + "base_url must start with http:// or https://");
-  api_key_ = cfg.get_string("api_key", "");
-  search_ = cfg.get_string("search", "property");
-  if (search_ != "property" && search_ != "sub" && search_ != "rental")
-    throw std::invalid_argument(where() + "search must be property, sub or rental, not '" + search_ + "'");
-  queries_ = cfg.get_list("queries");
-  for (auto& z : cfg.get_list("zips")) queries_.push_back(z);
-  std::erase_if(queries_, [](const std::string& q) { return blank(q); });
-  if (queries_.empty()) throw std::invalid_argument(where() + "needs at least one entry in queries (or zips)");
-  details_ = cfg.get_list("details");
-  for (const auto& d : details_) {
-    const auto& names = detail_names();
-    if (std::find(names.begin(), names.end(), d) == names.end()) {
-      std::string all;
-      for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
-      throw std::invalid_argument(where() + "details has '" + d + "'; known: " + all);
-    }
-  }
-  max_pages_ = cfg.get_int("max_pages", 0);
-  limit_ = cfg.get_int("limit", 0);
-  body_retries_ = static_cast<int>(cfg.get_int("body_retries", 2));
-  if (max_pages_ < 0 || limit_ < 0 || body_retries_ < 0)
-    throw std::invalid_argument(where() + "max_pages, limit and body_retries must be >= 0");
+std::vector<std::string> MaricopaOptions::all_queries() const {
+  std::vector<std::string> all = queries;
+  all.insert(all.end(), zips.begin(), zips.end());
+  std::erase_if(all, [](const std::string& q) { return blank(q); });
+  return all;
 }
 
+std::string MaricopaOptions::root() const {
+  std::string r = base_url;
+  while (!r.empty() && r.back() == '/') r.pop_back();
+  return r;
+}
+
+MaricopaSource::MaricopaSource(const MaricopaOptions& o, const NodeInfo& node)
+    : o_(o), node_(node), base_url_(o.root()), queries_(o.all_queries()) {}
+
 std::string MaricopaSource::search_url(const std::string& q, long long page) const {
-  return base_url_ + "/search/" + search_ + "/?q=" + url_encode(q) + "&page=" + std::to_string(page);
+  return base_url_ + "/search/" + o_.search + "/?q=" + url_encode(q) + "&page=" + std::to_string(page);
 }
 
 std::string MaricopaSource::detail_url(const std::string& apn, const std::string& detail) const {
@@ -64,7 +50,7 @@ std::string MaricopaSource::detail_url(const std::string& apn, const std::string
 }
 
 void MaricopaSource::bad_key(long status) const {
-  throw FatalError("maricopa_api '" + cfg_.id() + "': the assessor API answered HTTP " + std::to_string(status) +
+  throw FatalError("maricopa_api '" + node_.id + "': the assessor API answered HTTP " + std::to_string(status) +
                    " with an empty body to the first request, which is how it rejects a missing or "
                    "invalid token: check MARICOPA_API_KEY (sent as the AUTHORIZATION header). "
                    "Stopped without retrying.");
@@ -96,7 +82,7 @@ MaricopaSource::Fetched MaricopaSource::fetch(http::Client& main, const std::str
     }
     if (f.body.kind == BodyKind::garbage) {
       // A damaged transfer (a proxy or CDN mangled it): worth asking again.
-      if (tries++ < body_retries_) continue;
+      if (tries++ < o_.body_retries) continue;
       f.problem = "unreadable JSON from GET " + shown + " (" + std::to_string(tries) + " tries)";
       return f;
     }
@@ -109,7 +95,7 @@ bool MaricopaSource::crawl(const std::string& q, RunContext& ctx, Emitter& out,
   long long seen = 0;
   for (long long page = 1;; ++page) {
     if (ctx.stopping()) return false;
-    if (max_pages_ > 0 && page > max_pages_) break;
+    if (o_.max_pages > 0 && page > o_.max_pages) break;
     Fetched f;
     try {
       f = fetch(*client_, search_url(q, page));
@@ -147,7 +133,7 @@ bool MaricopaSource::crawl(const std::string& q, RunContext& ctx, Emitter& out,
       json::object details;
       json::array warnings;
       if (!apn.empty()) {
-        for (const auto& d : details_) {
+        for (const auto& d : o_.details) {
           if (ctx.stopping()) return false;
           try {
             Fetched got = fetch(*client_, detail_url(apn, d));
@@ -166,13 +152,13 @@ bool MaricopaSource::crawl(const std::string& q, RunContext& ctx, Emitter& out,
         ctx.add_counter("maricopa.detail_warnings", static_cast<double>(warnings.size()));
         rec.meta["warnings"] = std::move(warnings);
       }
-      rec.env.source = cfg_.id();
+      rec.env.source = node_.id;
       rec.env.source_id = !apn.empty() ? apn
-                                       : search_ + ":" + q + ":" + std::to_string(page) + ":" + std::to_string(i + 1);
+                                       : o_.search + ":" + q + ":" + std::to_string(page) + ":" + std::to_string(i + 1);
       rec.env.created_us = now_us();
       out.emit(std::move(rec));
       ++emitted_;
-      if (limit_ > 0 && emitted_ >= limit_) return false;
+      if (o_.limit > 0 && emitted_ >= o_.limit) return false;
     }
     seen += static_cast<long long>(rows.size());
     if (total >= 0 && seen >= total) break;
@@ -181,34 +167,34 @@ bool MaricopaSource::crawl(const std::string& q, RunContext& ctx, Emitter& out,
 }
 
 void MaricopaSource::run(RunContext& ctx, Emitter& out) {
-  if (blank(api_key_))
-    throw FatalError("maricopa_api '" + cfg_.id() +
+  if (blank(o_.api_key))
+    throw FatalError("maricopa_api '" + node_.id +
                      "': api_key is empty; set MARICOPA_API_KEY and pass it as api_key: ${env.MARICOPA_API_KEY}");
-  http::ClientOptions o = http::client_options_from(cfg_, ctx);
-  o.secrets.push_back(api_key_);
+  http::ClientOptions o = http::client_options(o_.http, node_, ctx);
+  o.secrets.push_back(o_.api_key);
   client_ = std::make_unique<http::Client>(o);
   http::ClientOptions p = o;
   if (p.retry.retry_statuses.empty()) p.retry.retry_statuses = {408, 429, 502, 503, 504};
   else p.retry.retry_statuses.erase(500);
   probe_ = std::make_unique<http::Client>(p);
-  headers_ = {{"AUTHORIZATION", api_key_}, {"Accept", "application/json"}};
+  headers_ = {{"AUTHORIZATION", o_.api_key}, {"Accept", "application/json"}};
   first_request_ = true;
   emitted_ = 0;
 
   std::vector<std::string> failures;
   for (const auto& q : queries_)
     if (!crawl(q, ctx, out, failures)) break;
-  spdlog::info("maricopa_api '{}': {} records from {} quer{}", cfg_.id(), emitted_, queries_.size(),
+  spdlog::info("maricopa_api '{}': {} records from {} quer{}", node_.id, emitted_, queries_.size(),
                queries_.size() == 1 ? "y" : "ies");
   if (ctx.stopping()) {
-    spdlog::info("maricopa_api '{}': stopped on request", cfg_.id());
+    spdlog::info("maricopa_api '{}': stopped on request", node_.id);
     return;
   }
   if (!failures.empty()) {
-    std::string msg = "maricopa_api '" + cfg_.id() + "': " + std::to_string(failures.size()) +
+    std::string msg = "maricopa_api '" + node_.id + "': " + std::to_string(failures.size()) +
                       " search request(s) failed, so some parcels are missing: " + failures.front();
     if (failures.size() > 1) msg += " (and " + std::to_string(failures.size() - 1) + " more)";
-    for (const auto& f : failures) spdlog::error("maricopa_api '{}': {}", cfg_.id(), f);
+    for (const auto& f : failures) spdlog::error("maricopa_api '{}': {}", node_.id, f);
     throw FatalError(client_->redact(msg));
   }
 }

@@ -8,6 +8,7 @@
 
 #include "engine/node.hpp"
 #include "engine/options.hpp"
+#include "nodes/http/client_options.hpp"
 #include "nodes/http/http_client.hpp"
 #include "nodes/maricopa/assessor_body.hpp"
 
@@ -16,9 +17,25 @@ namespace flowrun::maricopa {
 // The detail endpoints a record can carry, by the name used in `details:` and in the record.
 const std::vector<std::string>& detail_names();  // valuations, residential-details, ...
 
+// The node's options as its table (register.cpp) binds and checks them.
+struct MaricopaOptions {
+  std::string base_url = "https://mcassessor.maricopa.gov";
+  std::string api_key;
+  std::vector<std::string> queries, zips;
+  std::string search = "property";
+  std::int64_t max_pages = 0, limit = 0;
+  std::vector<std::string> details;
+  int body_retries = 2;
+  http::HttpOptions http;
+  // The queries to search: `queries` then `zips`, blanks dropped.
+  std::vector<std::string> all_queries() const;
+  // base_url without its trailing slashes.
+  std::string root() const;
+};
+
 class MaricopaSource : public SourceNode {
  public:
-  explicit MaricopaSource(const NodeConfig& cfg);  // throws std::invalid_argument on bad options
+  MaricopaSource(const MaricopaOptions& o, const NodeInfo& node);
   void run(RunContext& ctx, Emitter& out) override;
 
  private:
@@ -34,11 +51,11 @@ class MaricopaSource : public SourceNode {
   // Returns false when the run should stop (limit reached or stopping).
   bool crawl(const std::string& q, RunContext& ctx, Emitter& out, std::vector<std::string>& failures);
 
-  NodeConfig cfg_;
-  std::string base_url_, api_key_, search_;
-  std::vector<std::string> queries_, details_;
-  long long max_pages_ = 0, limit_ = 0, emitted_ = 0;
-  int body_retries_ = 2;
+  MaricopaOptions o_;
+  NodeInfo node_;
+  std::string base_url_;
+  std::vector<std::string> queries_;
+  long long emitted_ = 0;
   bool first_request_ = true;
   std::unique_ptr<http::Client> client_, probe_;
   std::vector<std::pair<std::string, std::string>> headers_;

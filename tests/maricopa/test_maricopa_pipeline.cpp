@@ -6,6 +6,7 @@
 #include <mutex>
 #include <random>
 
+#include "engine/node_type.hpp"
 #include "engine/pipeline.hpp"
 #include "nodes/maricopa/register.hpp"
 #include "tools/fixtures/assessor/assessor_server.hpp"
@@ -31,12 +32,10 @@ const Registry& registry() {
   static Registry r = [] {
     Registry reg;
     register_maricopa_nodes(reg);
-    NodeDescriptor d;
-    d.type = "capture";
-    d.role = Role::sink;
-    d.description = "test sink";
-    d.factory = [](const NodeConfig&) { return std::make_unique<CaptureSink>(); };
-    reg.add(std::move(d));
+    struct NoOptions {};
+    NodeType<NoOptions> t("capture", Role::sink, "test sink");
+    t.create([](const NoOptions&, const NodeInfo&) { return std::make_unique<CaptureSink>(); });
+    reg.add(t.descriptor());
     return reg;
   }();
   return r;
@@ -157,11 +156,12 @@ TEST_CASE("check --env: the assessor probe says ok, names a rejected key, and a 
   AssessorServer s;  // expects "fixture-key"
   s.start();
   const auto* d = registry().find("maricopa_api");
-  REQUIRE(d->probe);
+  REQUIRE(d->check_env);
   auto probe = [&](const std::string& base, const std::string& key) {
     setenv("FLOWRUN_TEST_MARICOPA_KEY", key.c_str(), 1);
     auto g = load_ok(pipeline(base));  // the node names rate_limit: the probe must not need it
-    return d->probe(g.find("assessor")->config, {});
+    const auto* n = g.find("assessor");
+    return d->check_env(n->options, n->info, {});
   };
   CHECK(probe(s.base_url(), "fixture-key") == "");
   const std::string bad = probe(s.base_url(), "wrong-key-77");

@@ -48,7 +48,7 @@ std::string to_dot(const Graph& graph, const RunSummary* run) {
   o << "  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11, style=\"filled,rounded\"];\n"
     << "  edge [fontname=\"Helvetica\", fontsize=10];\n";
   std::string title = graph.name + (graph.mode.empty() ? "" : "  (mode: " + graph.mode + ")");
-  if (run) title += "\\nrun " + run->run_id + ": " + run->status;
+  if (run) title += "\nrun " + run->run_id + ": " + run->status;
   o << "  label=\"" << esc(title) << "\"; labelloc=t;\n";
   for (const auto& n : graph.nodes) {
     auto st = style_of(n);

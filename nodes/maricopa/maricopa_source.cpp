@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "engine/context.hpp"
+#include "nodes/store/shared_store.hpp"
 
 namespace flowrun::maricopa {
 
@@ -56,14 +57,62 @@ void MaricopaSource::bad_key(long status) const {
                    "Stopped without retrying.");
 }
 
-MaricopaSource::Fetched MaricopaSource::fetch(http::Client& main, const std::string& url) {
+// One answer: from the checkpoints when this crawl already has it (or, for a detail, when it is
+// younger than refresh_after), else from the server, revalidated with ETag / Last-Modified when
+// an older copy has them; a usable answer is saved before anything else happens to it.
+http::Response MaricopaSource::get(http::Client& client, const std::string& url, const std::string& key, bool detail,
+                                   RunContext& ctx, bool& asked) {
+  asked = false;
+  std::optional<store::FetchedItem> had;
+  const std::int64_t now = now_us() / 1000000;
+  if (checkpoints_ && (had = checkpoints_->item(key))) {
+    const auto age_ms = (now - had->fetched_at) * 1000;
+    if (had->crawl == crawl_ || (detail && age_ms < o_.refresh_after.count())) {
+      ctx.add_counter(node_.id + ".from_checkpoint", 1);
+      http::Response r;
+      r.status = had->status;
+      r.body = had->body;
+      return r;
+    }
+  }
+  asked = true;
+  auto headers = headers_;
+  if (had && !had->etag.empty()) headers.emplace_back("If-None-Match", had->etag);
+  if (had && !had->last_modified.empty()) headers.emplace_back("If-Modified-Since", had->last_modified);
+  http::Response r = client.get(url, headers);
+  if (!checkpoints_) return r;
+  if (r.status == 304 && had) {
+    ctx.add_counter(node_.id + ".not_modified", 1);
+    checkpoints_->touch(key, crawl_, now);
+    r.status = had->status;
+    r.body = had->body;
+    return r;
+  }
+  Body b = classify_body(r.status, r.body);
+  if ((r.status == 200 || r.status == 404) && (b.kind == BodyKind::data || b.kind == BodyKind::absent)) {
+    store::FetchedItem item;
+    item.crawl = crawl_;
+    item.status = r.status;
+    item.body = r.body;
+    item.etag = r.header("etag");
+    item.last_modified = r.header("last-modified");
+    item.fetched_at = now;
+    checkpoints_->save(key, item);
+  }
+  return r;
+}
+
+MaricopaSource::Fetched MaricopaSource::fetch(http::Client& main, const std::string& url, const std::string& key,
+                                              bool detail) {
   for (int tries = 0;;) {
     // The first request goes through a client that does not retry 500: on this API a 500 with
     // an empty body means "bad token", and hammering it with the same token helps nobody.
     bool first = first_request_;
     http::Client& client = first ? *probe_ : main;
-    http::Response r = client.get(url, headers_);
-    first_request_ = false;
+    bool asked = true;
+    http::Response r = get(client, url, key, detail, *ctx_, asked);
+    if (!asked) first = false;  // the server has not seen the key yet: the next live request checks it
+    else first_request_ = false;
     if (first && blank(r.body) && (r.status == 500 || r.status == 401 || r.status == 403)) bad_key(r.status);
     if (first && r.status == 500) continue;  // a 500 with a body is a hiccup: ask again, with retries
 
@@ -98,7 +147,7 @@ bool MaricopaSource::crawl(const std::string& q, RunContext& ctx, Emitter& out,
     if (o_.max_pages > 0 && page > o_.max_pages) break;
     Fetched f;
     try {
-      f = fetch(*client_, search_url(q, page));
+      f = fetch(*client_, search_url(q, page), "search/" + o_.search + "/" + q + "/" + std::to_string(page), false);
     } catch (const http::TransportError& e) {
       if (ctx.stopping()) return false;  // cancelled on purpose, not a failure
       failures.push_back("query '" + q + "' page " + std::to_string(page) + ": " + e.what());
@@ -136,7 +185,7 @@ bool MaricopaSource::crawl(const std::string& q, RunContext& ctx, Emitter& out,
         for (const auto& d : o_.details) {
           if (ctx.stopping()) return false;
           try {
-            Fetched got = fetch(*client_, detail_url(apn, d));
+            Fetched got = fetch(*client_, detail_url(apn, d), "parcel/" + apn + "/" + d, true);
             if (got.body.kind == BodyKind::data) details[d] = std::move(got.body.value);
             else if (!got.problem.empty()) warnings.push_back(json::string(d + ": " + got.problem));
           } catch (const http::TransportError& e) {
@@ -160,6 +209,7 @@ bool MaricopaSource::crawl(const std::string& q, RunContext& ctx, Emitter& out,
       ++emitted_;
       if (o_.limit > 0 && emitted_ >= o_.limit) return false;
     }
+    if (checkpoints_) checkpoints_->page_done(crawl_, q, page);
     seen += static_cast<long long>(rows.size());
     if (total >= 0 && seen >= total) break;
   }
@@ -180,6 +230,12 @@ void MaricopaSource::run(RunContext& ctx, Emitter& out) {
   headers_ = {{"AUTHORIZATION", o_.api_key}, {"Accept", "application/json"}};
   first_request_ = true;
   emitted_ = 0;
+  ctx_ = &ctx;
+  if (o_.checkpoints && !ctx.setting("store").empty()) {
+    checkpoints_ = std::make_unique<store::Checkpoints>(store::shared_store(ctx, ctx.setting("store")), node_.id);
+    crawl_ = checkpoints_->begin(ctx.run_id(), !ctx.setting("resume").empty());
+    if (crawl_ != ctx.run_id()) spdlog::info("maricopa_api '{}': resuming crawl {}", node_.id, crawl_);
+  }
 
   std::vector<std::string> failures;
   for (const auto& q : queries_)
@@ -190,6 +246,7 @@ void MaricopaSource::run(RunContext& ctx, Emitter& out) {
     spdlog::info("maricopa_api '{}': stopped on request", node_.id);
     return;
   }
+  if (checkpoints_ && failures.empty()) checkpoints_->finish(crawl_);
   if (!failures.empty()) {
     std::string msg = "maricopa_api '" + node_.id + "': " + std::to_string(failures.size()) +
                       " search request(s) failed, so some parcels are missing: " + failures.front();

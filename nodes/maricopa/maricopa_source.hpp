@@ -11,6 +11,7 @@
 #include "nodes/http/client_options.hpp"
 #include "nodes/http/http_client.hpp"
 #include "nodes/maricopa/assessor_body.hpp"
+#include "nodes/store/checkpoints.hpp"
 
 namespace flowrun::maricopa {
 
@@ -26,6 +27,8 @@ struct MaricopaOptions {
   std::int64_t max_pages = 0, limit = 0;
   std::vector<std::string> details;
   int body_retries = 2;
+  bool checkpoints = true;
+  std::chrono::milliseconds refresh_after{0};
   http::HttpOptions http;
   // The queries to search: `queries` then `zips`, blanks dropped.
   std::vector<std::string> all_queries() const;
@@ -44,7 +47,10 @@ class MaricopaSource : public SourceNode {
     long status = 0;
     std::string problem;  // why there is no data, when that is a problem (not for 404/[]/null)
   };
-  Fetched fetch(http::Client& client, const std::string& url);
+  // `key` names the answer in the checkpoints; a detail may be served from an earlier crawl.
+  Fetched fetch(http::Client& client, const std::string& url, const std::string& key, bool detail);
+  http::Response get(http::Client& client, const std::string& url, const std::string& key, bool detail,
+                     RunContext& ctx, bool& asked);
   std::string search_url(const std::string& q, long long page) const;
   std::string detail_url(const std::string& apn, const std::string& detail) const;
   [[noreturn]] void bad_key(long status) const;
@@ -56,6 +62,9 @@ class MaricopaSource : public SourceNode {
   std::string base_url_;
   std::vector<std::string> queries_;
   long long emitted_ = 0;
+  std::unique_ptr<store::Checkpoints> checkpoints_;  // null without a store or with checkpoints: false
+  std::string crawl_;
+  RunContext* ctx_ = nullptr;
   bool first_request_ = true;
   std::unique_ptr<http::Client> client_, probe_;
   std::vector<std::pair<std::string, std::string>> headers_;

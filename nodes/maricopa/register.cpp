@@ -69,6 +69,12 @@ void register_maricopa_nodes(Registry& registry) {
   t.option("details", &O::details, "detail endpoints merged per parcel").choices(maricopa::detail_names());
   t.option("body_retries", &O::body_retries, "re-fetches of a 200 whose body is damaged (not JSON, not HTML)")
       .at_least(0);
+  t.option("checkpoints", &O::checkpoints,
+           "record every answer and the last page per query in the pipeline's store, so that a rerun of the same "
+           "run id or `flowrun run --resume` asks the county only for what it has not answered yet");
+  t.option("refresh_after", &O::refresh_after,
+           "a detail fetched less than this long ago (by any crawl) is not fetched again, e.g. 7d; older ones are "
+           "revalidated with ETag / Last-Modified when the server gave them (0 = fetch every crawl)");
   t.include(&O::http, http::client_option_group());
   t.validate(check_options);
   t.blocking_io();

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <strings.h>
+
 #include <cctype>
 #include <mutex>
 #include <random>
@@ -391,7 +393,13 @@ Client::Client(ClientOptions opts) {
 }
 Client::~Client() = default;
 
-Response Client::send(const Request& req) {
+Response Client::send(const Request& given) {
+  Request req = given;
+  for (const auto& [k, v] : impl_->o.headers) {
+    bool set = std::any_of(req.headers.begin(), req.headers.end(),
+                           [&](const auto& h) { return strcasecmp(h.first.c_str(), k.c_str()) == 0; });
+    if (!set) req.headers.emplace_back(k, v);
+  }
   try {
     Response r = impl_->send(req);  // live or replayed, after retries
     impl_->count_answer(r.status);

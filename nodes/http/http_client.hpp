@@ -69,13 +69,14 @@ struct ClientOptions {
   std::chrono::milliseconds proxy_cooldown{60000};
   int proxy_max_failures = 3;
   std::vector<std::string> secrets;     // values redacted from every message and cassette
+  std::vector<std::pair<std::string, std::string>> headers;  // sent with every request unless it sets them
   std::string record_dir, replay_dir;   // cassettes (from --record / --replay)
   // URL prefix rewrites applied only when sending ("https://mcassessor.maricopa.gov" ->
   // "http://127.0.0.1:8089"): cassettes and messages keep the original URL, so a cassette
   // recorded against a fixture server replays for the real pipeline unchanged.
   std::vector<std::pair<std::string, std::string>> url_map;
   std::function<bool()> cancelled;      // e.g. [&]{ return ctx.stopping(); }
-  // Run counters ("http.requests", "http.retries", ...); client_options_from wires it to
+  // Run counters ("http.requests", "http.retries", ...); client_options wires it to
   // RunContext::add_counter. May be empty.
   std::function<void(const std::string&, double)> count;
   // Per-source counters go under this prefix (the node id): "<prefix>.http_2xx" ... "http_5xx" per
@@ -108,13 +109,9 @@ class Client {
   std::unique_ptr<Impl> impl_;
 };
 
-// Options every HTTP node accepts (user_agent, timeout, connect_timeout, retries, retry_statuses,
-// proxies, rate_limit ...): append them to a descriptor's option table ...
+// Typed nodes include http::client_option_group() (nodes/http/client_options.hpp). For the families
+// that still read a NodeConfig (llm, notify) until they convert: the same group, untyped.
 std::vector<OptionSpec> client_option_specs();
-// ... and build the client options from a node's config and the run (rate limit resolved,
-// --record/--replay picked up from ctx settings "http.record" / "http.replay", and url_map from
-// the setting "http.map" or else the environment variable FLOWRUN_HTTP_MAP, both written as
-// "FROM=TO[,FROM=TO...]").
 ClientOptions client_options_from(const NodeConfig& cfg, RunContext& ctx);
 
 }  // namespace flowrun::http

@@ -1,4 +1,5 @@
-// What `flowrun check --env` needs to ask a node's server one quick question outside a run.
+// What `flowrun check --env` needs to ask a node's server one quick question outside a run, for
+// families that still read a NodeConfig (llm); typed nodes use http::probe_client_options().
 #pragma once
 #include <map>
 #include <memory>

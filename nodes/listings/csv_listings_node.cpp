@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "engine/node_type.hpp"
 #include "nodes/file/csv.hpp"
 
 namespace flowrun::listings {
@@ -43,17 +44,12 @@ std::vector<std::string> expand_glob(const std::string& pattern) {
   return out;
 }
 
-CsvListingsSource::CsvListingsSource(const NodeConfig& cfg) : cfg_(cfg) {
-  pattern_ = cfg.get_path("path");
-  if (pattern_.empty()) throw std::invalid_argument("node '" + cfg.id() + "': option 'path' is required");
-  label_ = cfg.get_string("source", cfg.get_string("site_name", "redfin"));
-  allow_empty_ = cfg.get_bool("allow_empty", false);
-}
+CsvListingsSource::CsvListingsSource(const CsvListingsOptions& o, const NodeInfo& node) : o_(o), node_(node) {}
 
 void CsvListingsSource::open(RunContext&) {
-  files_ = expand_glob(pattern_);
-  if (files_.empty() && !allow_empty_)
-    throw std::runtime_error("node '" + cfg_.id() + "': no file matches '" + pattern_ + "'");
+  files_ = expand_glob(o_.path);
+  if (files_.empty() && !o_.allow_empty)
+    throw std::runtime_error("node '" + node_.id + "': no file matches '" + o_.path + "'");
 }
 
 void CsvListingsSource::emit_error(Emitter& out, const std::string& file, int line, const std::string& reason,
@@ -61,15 +57,15 @@ void CsvListingsSource::emit_error(Emitter& out, const std::string& file, int li
   json::array raw;
   for (const auto& c : cells) raw.emplace_back(c);
   std::string base = std::filesystem::path(file).filename().string();
-  Record r(json::object{{"site", label_},
+  Record r(json::object{{"site", o_.source},
                         {"source_file", file},
                         {"source_line", line},
                         {"cells", std::move(raw)},
                         {"error", json::object{{"file", file}, {"line", line}, {"reason", reason}}}});
-  r.env.source = cfg_.id();
+  r.env.source = node_.id;
   r.env.source_id = base + ":" + std::to_string(line);
   r.env.created_us = now_us();
-  spdlog::warn("{}: {}:{}: {}", cfg_.id(), file, line, reason);
+  spdlog::warn("{}: {}:{}: {}", node_.id, file, line, reason);
   ++stats_.bad_rows;
   out.emit("errors", std::move(r));
 }
@@ -109,7 +105,7 @@ void CsvListingsSource::read_file(RunContext& ctx, Emitter& out, const std::stri
       for (std::size_t i = 0; i < header.size(); ++i)
         if (header[i] == "MLS#") mls_col = static_cast<int>(i);
       if (std::find(header.begin(), header.end(), "ADDRESS") == header.end())
-        spdlog::warn("{}: {} has no ADDRESS column; is it a listing export?", cfg_.id(), file);
+        spdlog::warn("{}: {} has no ADDRESS column; is it a listing export?", node_.id, file);
       continue;
     }
     // Browser downloads put one notice cell ("In accordance with local MLS rules ...") right
@@ -117,7 +113,7 @@ void CsvListingsSource::read_file(RunContext& ctx, Emitter& out, const std::stri
     if (after_header && header.size() > 1 && !trim(row.cells[0]).empty() && all_empty(row.cells, 1)) {
       after_header = false;
       ++stats_.notices;
-      spdlog::info("{}: {}:{}: skipped notice row", cfg_.id(), file, row.line);
+      spdlog::info("{}: {}:{}: skipped notice row", node_.id, file, row.line);
       continue;
     }
     after_header = false;
@@ -128,11 +124,11 @@ void CsvListingsSource::read_file(RunContext& ctx, Emitter& out, const std::stri
     }
     json::object data;
     for (std::size_t i = 0; i < header.size(); ++i) data[header[i]] = trim(row.cells[i]);
-    if (!data.contains("site")) data["site"] = label_;
+    if (!data.contains("site")) data["site"] = o_.source;
     if (!data.contains("source_file")) data["source_file"] = file;
     if (!data.contains("source_line")) data["source_line"] = row.line;
     Record r(std::move(data));
-    r.env.source = cfg_.id();
+    r.env.source = node_.id;
     std::string mls = mls_col >= 0 ? trim(row.cells[static_cast<std::size_t>(mls_col)]) : "";
     r.env.source_id = mls.empty() ? base + ":" + std::to_string(row.line) : mls;
     r.env.created_us = now_us();
@@ -147,29 +143,30 @@ void CsvListingsSource::run(RunContext& ctx, Emitter& out) {
     if (ctx.stopping()) break;
     read_file(ctx, out, f);
   }
-  ctx.add_counter(cfg_.id() + ".records", stats_.records);
-  ctx.add_counter(cfg_.id() + ".bad_rows", stats_.bad_rows);
-  spdlog::info("{}: {} records from {} files ({} bad rows, {} notice rows skipped)", cfg_.id(), stats_.records,
+  ctx.add_counter(node_.id + ".records", stats_.records);
+  ctx.add_counter(node_.id + ".bad_rows", stats_.bad_rows);
+  spdlog::info("{}: {} records from {} files ({} bad rows, {} notice rows skipped)", node_.id, stats_.records,
                stats_.files, stats_.bad_rows, stats_.notices);
 }
 
 NodeDescriptor csv_listings_descriptor() {
-  using T = OptionType;
-  NodeDescriptor d;
-  d.type = "csv_listings";
-  d.role = Role::source;
-  d.description =
-      "Reads listing exports (Redfin \"download all\" CSV and similar): one raw record per row with the header "
-      "names as keys (values as raw strings), source id = MLS# (else file:line). Skips the notice row after the "
-      "header; a row with the wrong number of columns goes to `errors` with its line.";
-  d.options = {
-      {"path", T::path, "", "CSV file or glob (e.g. exports/redfin_*.csv), relative to the working directory", true},
-      {"source", T::string, "redfin", "label stored as `site` in every record"},
-      {"site_name", T::string, "", "alias of `source`"},
-      {"allow_empty", T::boolean, "false", "no matching file is not an error"},
-  };
-  d.factory = [](const NodeConfig& cfg) { return std::make_unique<CsvListingsSource>(cfg); };
-  return d;
+  using O = CsvListingsOptions;
+  NodeType<O> t("csv_listings", Role::source,
+                "Reads listing exports (Redfin \"download all\" CSV and similar): one raw record per row with the "
+                "header names as keys (values as raw strings), source id = MLS# (else file:line). Skips the notice "
+                "row after the header; a row with the wrong number of columns goes to `errors` with its line.");
+  t.option("path", &O::path, "CSV file or glob (e.g. exports/redfin_*.csv), relative to the pipeline's folder")
+      .required()
+      .path();
+  t.option("source", &O::source, "label stored as `site` in every record").alias("site_name");
+  t.option("allow_empty", &O::allow_empty, "no matching file is not an error");
+  // Exports are often downloaded just before the run, so a missing file is only a warning here.
+  t.validate([](const O& o, Check& check) {
+    if (!o.allow_empty && !o.path.empty() && expand_glob(o.path).empty())
+      check.warning("path", "no file matches '" + o.path + "' yet; `flowrun run` fails unless one does (or allow_empty)");
+  });
+  t.create([](const O& o, const NodeInfo& n) { return std::make_unique<CsvListingsSource>(o, n); });
+  return t.descriptor();
 }
 
 }  // namespace flowrun::listings

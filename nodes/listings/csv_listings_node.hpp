@@ -12,9 +12,15 @@ namespace flowrun::listings {
 
 NodeDescriptor csv_listings_descriptor();
 
+struct CsvListingsOptions {
+  std::string path;  // a file or a glob, resolved from the pipeline's folder
+  std::string source = "redfin";
+  bool allow_empty = false;
+};
+
 class CsvListingsSource : public SourceNode {
  public:
-  explicit CsvListingsSource(const NodeConfig& cfg);
+  CsvListingsSource(const CsvListingsOptions& o, const NodeInfo& node);
   void open(RunContext& ctx) override;
   void run(RunContext& ctx, Emitter& out) override;
 
@@ -29,9 +35,8 @@ class CsvListingsSource : public SourceNode {
   void emit_error(Emitter& out, const std::string& file, int line, const std::string& reason,
                   const std::vector<std::string>& cells);
 
-  NodeConfig cfg_;
-  std::string pattern_, label_;
-  bool allow_empty_ = false;
+  CsvListingsOptions o_;
+  NodeInfo node_;
   std::vector<std::string> files_;
   Stats stats_;
 };

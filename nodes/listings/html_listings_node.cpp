@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/json_text.hpp"
+#include "engine/node_type.hpp"
 #include "nodes/http/http_client.hpp"
 #include "nodes/listings/block_detect.hpp"
 
@@ -109,47 +110,35 @@ std::optional<milliseconds> parse_retry_after(const std::string& v) {
   return std::nullopt;
 }
 
-HtmlListingsSource::HtmlListingsSource(const NodeConfig& cfg) : cfg_(cfg) {
-  zips_ = cfg.get_list("zips");
-  render_ = cfg.get_string("render", "none");
-  if (render_ != "none" && render_ != "chromium")
-    throw std::invalid_argument("node '" + cfg.id() + "': option 'render' must be none or chromium");
-  base_url_override_ = cfg.get_string("base_url", "");
-  max_pages_ = static_cast<int>(cfg.get_int("max_pages", 0));
-  max_records_ = static_cast<int>(cfg.get_int("max_records", 0));
-  block_threshold_ = static_cast<int>(cfg.get_int("block_threshold", 3));
-  if (block_threshold_ < 1) throw std::invalid_argument("node '" + cfg.id() + "': option 'block_threshold' must be >= 1");
-  block_backoff_ = cfg.get_duration("block_backoff", block_backoff_);
-  max_backoff_ = cfg.get_duration("max_backoff", max_backoff_);
-  if (cfg.has("delay")) delay_override_ = cfg.get_duration("delay");
-  fail_on_empty_ = cfg.get_bool("fail_on_empty", false);
+http::HttpOptions listing_site_http() {
+  http::HttpOptions h;
+  h.retry_statuses = {"408", "500", "502", "504"};
+  return h;
 }
+
+HtmlListingsSource::HtmlListingsSource(const HtmlListingsOptions& o, const NodeInfo& node)
+    : o_(o), node_(node), max_pages_(o.max_pages), max_records_(o.max_records) {}
 
 HtmlListingsSource::~HtmlListingsSource() = default;
 
 void HtmlListingsSource::open(RunContext& ctx) {
-  std::string path = cfg_.get_path("site");
-  if (path.empty()) throw std::invalid_argument("node '" + cfg_.id() + "': option 'site' (a site file) is required");
-  site_ = load_site_file(path);  // SiteFileError names file:line:column
-  if (!base_url_override_.empty()) site_.base_url = base_url_override_;
+  site_ = load_site_file(o_.site);  // SiteFileError names file:line:column
+  if (!o_.base_url.empty()) site_.base_url = o_.base_url;
   if (max_pages_ <= 0) max_pages_ = site_.max_pages;
   if (max_records_ <= 0) max_records_ = site_.max_records;
-  if (site_.uses_zip() && zips_.empty())
-    throw std::invalid_argument("node '" + cfg_.id() + "': site '" + site_.name + "' searches by {zip}; set option 'zips'");
+  if (site_.uses_zip() && o_.zips.empty())
+    throw std::invalid_argument("node '" + node_.id + "': site '" + site_.name + "' searches by {zip}; set option 'zips'");
 
-  http::ClientOptions opts = http::client_options_from(cfg_, ctx);
-  // Our block handling backs off for minutes and gives up; the client retrying 429/503 within
-  // seconds would just hammer a site that asked us to stop. Other 5xx stay retried.
-  if (!cfg_.has("retry_statuses")) opts.retry.retry_statuses = {408, 500, 502, 504};
+  http::ClientOptions opts = http::client_options(o_.http, node_, ctx);
   agent_token_ = robots_agent_token(opts.user_agent.empty() ? http::kDefaultUserAgent : opts.user_agent);
   ChromiumOptions copts;
-  copts.binary = cfg_.get_string("chromium", copts.binary);
-  copts.timeout = cfg_.get_duration("render_timeout", copts.timeout);
+  copts.binary = o_.chromium;
+  copts.timeout = o_.render_timeout;
   copts.user_agent = opts.user_agent;
   if (!opts.proxies.empty()) copts.proxy = opts.proxies.front();
   copts.cancelled = [&ctx] { return ctx.stopping(); };
   client_ = std::make_unique<http::Client>(std::move(opts));
-  if (render_ == "chromium" && ctx.setting("http.replay").empty()) {
+  if (o_.render == "chromium" && ctx.setting("http.replay").empty()) {
     fetcher_ = make_chromium_fetcher(std::move(copts));
   } else {
     // Replays come from the cassette, which only the HTTP client can read.
@@ -158,7 +147,7 @@ void HtmlListingsSource::open(RunContext& ctx) {
 }
 
 void HtmlListingsSource::count(RunContext& ctx, const std::string& what, double n) {
-  ctx.add_counter(cfg_.id() + "." + what, n);
+  ctx.add_counter(node_.id + "." + what, n);
 }
 
 bool HtmlListingsSource::sleep_for(RunContext& ctx, milliseconds d) {
@@ -172,7 +161,7 @@ bool HtmlListingsSource::sleep_for(RunContext& ctx, milliseconds d) {
 
 void HtmlListingsSource::pace(RunContext& ctx, const std::string& origin) {
   if (!ctx.setting("http.replay").empty()) return;  // a cassette is no site to be polite to
-  milliseconds delay = delay_override_.value_or(site_.delay);
+  milliseconds delay = o_.delay.value_or(site_.delay);
   if (auto it = robots_.find(origin); it != robots_.end() && it->second.crawl_delay())
     delay = std::max(delay, *it->second.crawl_delay());
   auto& last = last_hit_[origin];
@@ -194,11 +183,11 @@ bool HtmlListingsSource::robots_allow(RunContext& ctx, const std::string& url) {
       } else if (r.status == 429 || r.status >= 500) {
         // RFC 9309: an unreachable robots.txt means "assume complete disallow".
         rules = RobotsRules::disallow_all();
-        spdlog::warn("{}: {}/robots.txt answered HTTP {}; treating the site as disallowed", cfg_.id(), origin, r.status);
+        spdlog::warn("{}: {}/robots.txt answered HTTP {}; treating the site as disallowed", node_.id, origin, r.status);
       }
     } catch (const std::exception& e) {
       rules = RobotsRules::disallow_all();
-      spdlog::warn("{}: cannot fetch {}/robots.txt ({}); treating the site as disallowed", cfg_.id(), origin, e.what());
+      spdlog::warn("{}: cannot fetch {}/robots.txt ({}); treating the site as disallowed", node_.id, origin, e.what());
     }
     last_hit_[origin] = std::chrono::steady_clock::now();
     it = robots_.emplace(origin, std::move(rules)).first;
@@ -206,7 +195,7 @@ bool HtmlListingsSource::robots_allow(RunContext& ctx, const std::string& url) {
   if (it->second.allowed(url)) return true;
   ++stats_.robots_disallowed;
   count(ctx, "robots_disallowed");
-  spdlog::info("{}: robots.txt disallows {}; not fetched", cfg_.id(), url);
+  spdlog::info("{}: robots.txt disallows {}; not fetched", node_.id, url);
   return false;
 }
 
@@ -234,7 +223,7 @@ HtmlListingsSource::Fetched HtmlListingsSource::fetch(RunContext& ctx, const std
     ++stats_.blocked;
     ++consecutive_blocks_;
     count(ctx, "blocked");
-    if (consecutive_blocks_ >= block_threshold_) {
+    if (consecutive_blocks_ >= o_.block_threshold) {
       stopped_reason_ = "site '" + site_.name + "' blocked us: " + std::string(to_string(v.kind)) + ": " + v.reason +
                         " at " + url + "; stopped after " + std::to_string(consecutive_blocks_) + " block pages in a row";
       return {std::nullopt, stopped_reason_};
@@ -242,10 +231,10 @@ HtmlListingsSource::Fetched HtmlListingsSource::fetch(RunContext& ctx, const std
     // Exponential back-off, at least what Retry-After asks for. The client rotates proxies per
     // request, so the retry also goes out through the next proxy when several are configured.
     double factor = std::pow(2.0, consecutive_blocks_ - 1);
-    milliseconds wait(static_cast<std::int64_t>(std::min<double>(block_backoff_.count() * factor, max_backoff_.count())));
-    if (auto ra = parse_retry_after(page.retry_after)) wait = std::max(wait, std::min(*ra, max_backoff_));
-    spdlog::warn("{}: {} at {} ({}); backing off {} ms ({} of {})", cfg_.id(), to_string(v.kind), url, v.reason,
-                 wait.count(), consecutive_blocks_, block_threshold_);
+    milliseconds wait(static_cast<std::int64_t>(std::min<double>(o_.block_backoff.count() * factor, o_.max_backoff.count())));
+    if (auto ra = parse_retry_after(page.retry_after)) wait = std::max(wait, std::min(*ra, o_.max_backoff));
+    spdlog::warn("{}: {} at {} ({}); backing off {} ms ({} of {})", node_.id, to_string(v.kind), url, v.reason,
+                 wait.count(), consecutive_blocks_, o_.block_threshold);
     if (!sleep_for(ctx, wait)) return {std::nullopt, "run stopping"};
   }
 }
@@ -367,7 +356,7 @@ void HtmlListingsSource::emit_card(RunContext& ctx, Emitter& out, const HtmlDocu
   count_values(data);
 
   Record r(std::move(data));
-  r.env.source = cfg_.id();
+  r.env.source = node_.id;
   r.env.source_id = url;
   r.env.created_us = now_us();
   out.emit(std::move(r));
@@ -388,11 +377,11 @@ void HtmlListingsSource::find_cards(RunContext& ctx, const HtmlDocument& doc, Pa
     // A broken block is no reason to drop the page's other blocks, but someone should hear of it.
     ++stats_.json_invalid;
     count(ctx, "json_invalid");
-    spdlog::warn("{}: {} on {}", cfg_.id(), problem, doc.url());
+    spdlog::warn("{}: {} on {}", node_.id, problem, doc.url());
     if (first_json_problem_.empty()) first_json_problem_ = problem + " on " + doc.url();
   }
   stats_.cards += static_cast<int>(found.cards.size());
-  if (found.cards.empty()) spdlog::info("{}: no cards ({}) on {}", cfg_.id(), site_.card.describe(), doc.url());
+  if (found.cards.empty()) spdlog::info("{}: no cards ({}) on {}", node_.id, site_.card.describe(), doc.url());
 }
 
 void HtmlListingsSource::crawl(RunContext& ctx, Emitter& out, const std::string& zip, const std::string& start) {
@@ -403,7 +392,7 @@ void HtmlListingsSource::crawl(RunContext& ctx, Emitter& out, const std::string&
   std::set<std::string> visited;
   for (int pages = 0; !done() && !ctx.stopping(); ++pages) {
     if (max_pages_ > 0 && pages >= max_pages_) {
-      spdlog::info("{}: max_pages {} reached for {}", cfg_.id(), max_pages_, start);
+      spdlog::info("{}: max_pages {} reached for {}", node_.id, max_pages_, start);
       break;
     }
     visited.insert(url);
@@ -412,11 +401,11 @@ void HtmlListingsSource::crawl(RunContext& ctx, Emitter& out, const std::string&
       if (!stopped_reason_.empty() || ctx.stopping()) return;
       ++stats_.failed_pages;
       count(ctx, "failed_pages");
-      spdlog::warn("{}: search page {} failed: {}", cfg_.id(), url, f.failure);
+      spdlog::warn("{}: search page {} failed: {}", node_.id, url, f.failure);
       // Not a record, but the dead letters should say which pages were never read.
       Record err(json::object{{"site", site_.name}, {"zip", zip}, {"url", url}, {"page", page_no},
                               {"error", json::object{{"url", url}, {"reason", f.failure}}}});
-      err.env.source = cfg_.id();
+      err.env.source = node_.id;
       err.env.source_id = url;
       err.env.created_us = now_us();
       out.emit("errors", std::move(err));
@@ -448,17 +437,17 @@ void HtmlListingsSource::report_empty(RunContext& ctx) {
   std::string problem;
   if (stats_.records == 0) {
     if (stats_.pages > 0)
-      problem = fmt::format("{}: no cards ({}) on {} page(s) of site '{}'", cfg_.id(), site_.card.describe(),
+      problem = fmt::format("{}: no cards ({}) on {} page(s) of site '{}'", node_.id, site_.card.describe(),
                             stats_.pages, site_.name);
     else
-      problem = fmt::format("{}: read no page of site '{}'{}", cfg_.id(), site_.name,
+      problem = fmt::format("{}: read no page of site '{}'{}", node_.id, site_.name,
                             stats_.failed_pages ? fmt::format(" ({} failed)", stats_.failed_pages) : "");
     if (!first_json_problem_.empty())
       problem += fmt::format("; {} JSON block(s) did not parse, the first: {}", stats_.json_invalid, first_json_problem_);
     if (!stopped_reason_.empty()) problem += " (stopped early: " + stopped_reason_ + ")";
   } else if (stats_.records_with_values == 0) {
     problem = fmt::format("{}: none of the {} cards of site '{}' gave a value for any field; check the site file's "
-                          "fields against the page", cfg_.id(), stats_.records, site_.name);
+                          "fields against the page", node_.id, stats_.records, site_.name);
   }
   if (!problem.empty()) {
     count(ctx, "empty");
@@ -469,12 +458,12 @@ void HtmlListingsSource::report_empty(RunContext& ctx) {
   for (const FieldSpec& f : site_.fields)
     if (!field_hits_.count(f.name)) dead += (dead.empty() ? "'" : ", '") + f.name + "'";
   if (!dead.empty())
-    ctx.warn(fmt::format("{}: field(s) {} of site '{}' found nothing on any of the {} cards", cfg_.id(), dead,
+    ctx.warn(fmt::format("{}: field(s) {} of site '{}' found nothing on any of the {} cards", node_.id, dead,
                          site_.name, stats_.records));
 }
 
 void HtmlListingsSource::run(RunContext& ctx, Emitter& out) {
-  std::vector<std::string> zips = site_.uses_zip() ? zips_ : std::vector<std::string>{""};
+  std::vector<std::string> zips = site_.uses_zip() ? o_.zips : std::vector<std::string>{""};
   for (const std::string& zip : zips) {
     for (const std::string& tmpl : site_.start_urls) {
       if (done() || ctx.stopping()) break;
@@ -482,52 +471,78 @@ void HtmlListingsSource::run(RunContext& ctx, Emitter& out) {
     }
   }
   spdlog::info("{}: {} records from {} pages ({} detail pages, {} requests, {} blocked, {} disallowed by robots.txt)",
-               cfg_.id(), stats_.records, stats_.pages, stats_.detail_pages, stats_.requests, stats_.blocked,
+               node_.id, stats_.records, stats_.pages, stats_.detail_pages, stats_.requests, stats_.blocked,
                stats_.robots_disallowed);
   report_empty(ctx);
   if (!stopped_reason_.empty()) {
-    spdlog::error("{}: {}", cfg_.id(), stopped_reason_);
+    spdlog::error("{}: {}", node_.id, stopped_reason_);
     count(ctx, "stopped_blocked");
     // Throwing after every record went out makes the engine report the reason as this source's
     // stopped_reason, which also marks the run failed: opt-in.
-    if (cfg_.get_bool("fail_on_block", false)) throw std::runtime_error(stopped_reason_);
+    if (o_.fail_on_block) throw std::runtime_error(stopped_reason_);
   }
-  if (fail_on_empty_ && (stats_.records == 0 || stats_.records_with_values == 0))
+  if (o_.fail_on_empty && (stats_.records == 0 || stats_.records_with_values == 0))
     throw std::runtime_error(fmt::format("site '{}' gave no usable record (fail_on_empty)", site_.name));
 }
 
+namespace {
+
+// `flowrun check`: the site file parses (every problem at its own file:line:column) and gives what
+// the node needs.
+void check_site(const HtmlListingsOptions& o, Check& check) {
+  if (o.site.empty()) return;  // not found: the option's reader said so
+  auto site = load_site_file(o.site, check.diagnostics());
+  if (!site) return;
+  if (site->uses_zip() && o.zips.empty())
+    check.error("site", "site '" + site->name + "' searches by {zip}; set option 'zips'");
+  if (o.base_url.empty() && site->base_url.empty())
+    for (const auto& u : site->start_urls)
+      if (u.find("{base_url}") != std::string::npos) {
+        check.error("site", "site '" + site->name + "' uses {base_url} but neither it nor option 'base_url' sets one");
+        break;
+      }
+}
+
+}  // namespace
+
 NodeDescriptor html_listings_descriptor() {
-  using T = OptionType;
-  NodeDescriptor d;
-  d.type = "html_listings";
-  d.role = Role::source;
-  d.description =
-      "Scrapes a listing website described by a site file (pipelines/sites/*.yaml, docs/sites.md): search pages "
-      "per ZIP, cards (HTML elements, JSON-LD objects or values of an embedded JSON payload), pagination, optional "
-      "detail pages. Obeys robots.txt, paces requests, backs off on block and captcha pages and stops after "
-      "block_threshold. Emits one raw record per card (field values as raw strings or JSON values, plus an "
-      "absolute url, site, zip and the card's text).";
-  d.options = {
-      {"site", T::path, "", "site file (YAML) describing the site's pages and selectors", true},
-      {"zips", T::string_list, "", "ZIP codes substituted for {zip} in the site's start_urls"},
-      {"base_url", T::string, "", "overrides the site file's base_url (e.g. a local fixture or mirror)"},
-      {"render", T::string, "none", "none: plain HTTP; chromium: headless Chromium --dump-dom for JavaScript pages", false, {"none", "chromium"}},
-      {"chromium", T::string, "/usr/bin/chromium", "Chromium binary used when render: chromium"},
-      {"render_timeout", T::duration, "30s", "time allowed for one Chromium render"},
-      {"max_pages", T::integer, "0", "search pages per start URL; 0 = the site file's limits.max_pages"},
-      {"max_records", T::integer, "0", "records per run; 0 = the site file's limits.max_records (0 there = no limit)"},
-      {"delay", T::duration, "", "pause between requests to the site; default the site file's delay (robots.txt Crawl-delay wins when longer)"},
-      {"block_threshold", T::integer, "3", "block/challenge pages in a row before the source stops"},
-      {"block_backoff", T::duration, "30s", "first back-off after a block page; doubles each time"},
-      {"max_backoff", T::duration, "10m", "cap on one back-off wait"},
-      {"fail_on_block", T::boolean, "false", "when the site blocks us, also mark this source (and the run) failed"},
-      {"fail_on_empty", T::boolean, "false",
-       "fail the run when the source emits no record, or no card gives a value for any field (either is always a summary warning)"},
-  };
-  for (auto& o : http::client_option_specs()) d.options.push_back(std::move(o));
-  d.blocking_io = true;
-  d.factory = [](const NodeConfig& cfg) { return std::make_unique<HtmlListingsSource>(cfg); };
-  return d;
+  using O = HtmlListingsOptions;
+  NodeType<O> t("html_listings", Role::source,
+                "Scrapes a listing website described by a site file (pipelines/sites/*.yaml, docs/sites.md): search "
+                "pages per ZIP, cards (HTML elements, JSON-LD objects or values of an embedded JSON payload), "
+                "pagination, optional detail pages. Obeys robots.txt, paces requests, backs off on block and captcha "
+                "pages and stops after block_threshold. Emits one raw record per card (field values as raw strings "
+                "or JSON values, plus an absolute url, site, zip and the card's text).");
+  t.option("site", &O::site,
+           "site file describing the site's pages and selectors: a shipped site by name (`example_realty`, found "
+           "in sites/) or a path to a YAML file; checked by `flowrun check`")
+      .required()
+      .data_file("sites", ".yaml");
+  t.option("zips", &O::zips, "ZIP codes substituted for {zip} in the site's start_urls");
+  t.option("base_url", &O::base_url, "overrides the site file's base_url (e.g. a local fixture or mirror)");
+  t.option("render", &O::render, "none: plain HTTP; chromium: headless Chromium --dump-dom for JavaScript pages")
+      .choices({"none", "chromium"});
+  t.option("chromium", &O::chromium, "Chromium binary used when render: chromium");
+  t.option("render_timeout", &O::render_timeout, "time allowed for one Chromium render").at_least(0.001);
+  t.option("max_pages", &O::max_pages, "search pages per start URL; 0 = the site file's limits.max_pages").at_least(0);
+  t.option("max_records", &O::max_records,
+           "records per run; 0 = the site file's limits.max_records (0 there = no limit)")
+      .at_least(0);
+  t.option("delay", &O::delay,
+           "pause between requests to the site; default the site file's delay (robots.txt Crawl-delay wins when "
+           "longer)");
+  t.option("block_threshold", &O::block_threshold, "block/challenge pages in a row before the source stops").at_least(1);
+  t.option("block_backoff", &O::block_backoff, "first back-off after a block page; doubles each time");
+  t.option("max_backoff", &O::max_backoff, "cap on one back-off wait");
+  t.option("fail_on_block", &O::fail_on_block, "when the site blocks us, also mark this source (and the run) failed");
+  t.option("fail_on_empty", &O::fail_on_empty,
+           "fail the run when the source emits no record, or no card gives a value for any field (either is "
+           "always a summary warning)");
+  t.include(&O::http, http::client_option_group());
+  t.validate(check_site);
+  t.blocking_io();
+  t.create([](const O& o, const NodeInfo& n) { return std::make_unique<HtmlListingsSource>(o, n); });
+  return t.descriptor();
 }
 
 }  // namespace flowrun::listings

@@ -16,6 +16,7 @@
 #include "engine/node.hpp"
 #include "engine/options.hpp"
 #include "engine/registry.hpp"
+#include "nodes/http/client_options.hpp"
 #include "nodes/listings/page_fetcher.hpp"
 #include "nodes/listings/robots.hpp"
 #include "nodes/listings/site_file.hpp"
@@ -30,9 +31,28 @@ namespace json = boost::json;
 
 NodeDescriptor html_listings_descriptor();
 
+// The client retries neither 429 nor 503 for a listing site: our block handling backs off for
+// minutes and gives up, and retrying within seconds would hammer a site that asked us to stop.
+http::HttpOptions listing_site_http();
+
+struct HtmlListingsOptions {
+  std::string site;  // resolved: a path, or a shipped site file found by name
+  std::vector<std::string> zips;
+  std::string base_url;
+  std::string render = "none";
+  std::string chromium = "/usr/bin/chromium";
+  std::chrono::milliseconds render_timeout{30000};
+  int max_pages = 0, max_records = 0;
+  std::optional<std::chrono::milliseconds> delay;
+  int block_threshold = 3;
+  std::chrono::milliseconds block_backoff{30000}, max_backoff{600000};
+  bool fail_on_block = false, fail_on_empty = false;
+  http::HttpOptions http = listing_site_http();
+};
+
 class HtmlListingsSource : public SourceNode {
  public:
-  explicit HtmlListingsSource(const NodeConfig& cfg);
+  HtmlListingsSource(const HtmlListingsOptions& o, const NodeInfo& node);
   ~HtmlListingsSource() override;
 
   void open(RunContext& ctx) override;
@@ -84,15 +104,11 @@ class HtmlListingsSource : public SourceNode {
   bool done() const;
   void count(RunContext& ctx, const std::string& what, double n = 1);
 
-  NodeConfig cfg_;
+  HtmlListingsOptions o_;
+  NodeInfo node_;
   SiteSpec site_;
-  std::vector<std::string> zips_;
-  std::string render_, base_url_override_;
-  int max_pages_ = 0, max_records_ = 0, block_threshold_ = 3;
-  std::chrono::milliseconds block_backoff_{30000}, max_backoff_{600000};
-  std::optional<std::chrono::milliseconds> delay_override_;
+  int max_pages_ = 0, max_records_ = 0;  // the options', else the site file's
   std::string agent_token_ = "flowrun";
-  bool fail_on_empty_ = false;
 
   std::unique_ptr<http::Client> client_;
   std::unique_ptr<PageFetcher> fetcher_;

@@ -13,10 +13,10 @@ struct CsvRunResult {
 };
 void run_csv(const std::string& yaml, const std::string& base_dir, Collector& out, CsvListingsSource::Stats* stats = nullptr) {
   TestRun t;
-  CsvListingsSource src(config("redfin", "csv_listings", yaml, base_dir));
-  src.open(t.ctx);
-  src.run(t.ctx, out);
-  if (stats) *stats = src.stats();
+  auto src = make_source<CsvListingsSource>(csv_listings_descriptor(), "redfin", yaml, base_dir);
+  src->open(t.ctx);
+  src->run(t.ctx, out);
+  if (stats) *stats = src->stats();
 }
 const flowrun::Record* by_line(std::vector<flowrun::Record>& rs, int line) {
   for (auto& r : rs)
@@ -84,10 +84,11 @@ TEST_CASE("csv_listings: the shipped sample is clean", "[csv_listings]") {
 
 TEST_CASE("csv_listings: missing files and an unterminated quote", "[csv_listings]") {
   TestRun t;
-  CsvListingsSource missing(config("c", "csv_listings", "{path: /nonexistent/*.csv}"));
-  CHECK_THROWS_WITH(missing.open(t.ctx), Catch::Contains("/nonexistent/*.csv"));
-  CsvListingsSource allowed(config("c", "csv_listings", "{path: /nonexistent/*.csv, allow_empty: true}"));
-  CHECK_NOTHROW(allowed.open(t.ctx));
+  auto missing = make_source<CsvListingsSource>(csv_listings_descriptor(), "c", "{path: /nonexistent/*.csv}");
+  CHECK_THROWS_WITH(missing->open(t.ctx), Catch::Contains("/nonexistent/*.csv"));
+  auto allowed =
+      make_source<CsvListingsSource>(csv_listings_descriptor(), "c", "{path: /nonexistent/*.csv, allow_empty: true}");
+  CHECK_NOTHROW(allowed->open(t.ctx));
 
   TempDir dir;
   dir.write("x.csv", "ADDRESS,PRICE\n1 Main St,\"$100\n2 Oak St,200\n");

@@ -32,11 +32,11 @@ struct Scrape {
 
 void scrape(const std::string& yaml, Scrape& s) {
   TestRun t;
-  HtmlListingsSource src(config("listings", "html_listings", yaml));
-  src.open(t.ctx);
-  src.run(t.ctx, s.out);
-  s.stats = src.stats();
-  s.stopped = src.stopped_reason();
+  auto src = make_source<HtmlListingsSource>(html_listings_descriptor(), "listings", yaml);
+  src->open(t.ctx);
+  src->run(t.ctx, s.out);
+  s.stats = src->stats();
+  s.stopped = src->stopped_reason();
 }
 
 const flowrun::Record* find_url(std::vector<flowrun::Record>& rs, const std::string& url) {
@@ -222,15 +222,22 @@ TEST_CASE("html_listings: robots.txt disallowing us means no page is fetched", "
 }
 
 TEST_CASE("html_listings: option and site-file errors", "[html_listings]") {
-  TestRun t;
-  CHECK_THROWS_WITH(HtmlListingsSource(config("l", "html_listings", "{site: x.yaml, render: firefox}")),
-                    Catch::Contains("render"));
+  const auto& d = html_listings_descriptor();
+  const std::string site = "site: '" + site_path("example_realty.yaml") + "'";
+  CHECK_THROWS_WITH(make_source<HtmlListingsSource>(d, "l", "{" + site + ", zips: [1], render: firefox}"),
+                    Catch::Contains("render") && Catch::Contains("one of none, chromium"));
   TempDir dir;
   std::string bad = dir.write("bad.yaml", "start_urls: [/s]\ncard: .c\nfields:\n  price: 'div >'\n");
-  HtmlListingsSource src(config("l", "html_listings", "{site: bad.yaml}", dir.path.string()));
-  CHECK_THROWS_WITH(src.open(t.ctx), Catch::StartsWith(bad + ":4:"));
-  HtmlListingsSource nozip(config("l", "html_listings", "{site: '" + site_path("example_realty.yaml") + "'}"));
-  CHECK_THROWS_WITH(nozip.open(t.ctx), Catch::Contains("zips"));
+  // Checked when the node is made, as `flowrun check` does: the site file's own line and column.
+  CHECK_THROWS_WITH(make_source<HtmlListingsSource>(d, "l", "{site: bad.yaml}", dir.path.string()),
+                    Catch::Contains(bad + ":4:"));
+  CHECK_THROWS_WITH(make_source<HtmlListingsSource>(d, "l", "{site: no_such_site}", dir.path.string()),
+                    Catch::Contains("no sites file 'no_such_site'"));
+  CHECK_THROWS_WITH(make_source<HtmlListingsSource>(d, "l", "{" + site + "}"), Catch::Contains("set option 'zips'"));
+  // A shipped site is found by its name from any folder.
+  CHECK_NOTHROW(make_source<HtmlListingsSource>(d, "l", "{site: example_realty, zips: ['85031']}", dir.path.string()));
+  CHECK_THROWS_WITH(make_source<HtmlListingsSource>(d, "l", "{site: example_realty, zips: [1], retry_statuses: [42]}"),
+                    Catch::Contains("'42' is not an HTTP status"));
 }
 
 TEST_CASE("html_listings: render: chromium runs the page's JavaScript", "[html_listings][e2e][chromium]") {

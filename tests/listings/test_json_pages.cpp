@@ -75,12 +75,12 @@ struct Scrape {
 void scrape(const ListingSiteServer& server, const std::string& site_file, const std::string& zips, Scrape& s,
             const std::string& extra = "") {
   TestRun t;
-  HtmlListingsSource src(config("listings", "html_listings",
-                                "{site: '" + site_file + "', zips: " + zips + ", base_url: '" + server.base_url() +
-                                    "', delay: 0s" + extra + "}"));
-  src.open(t.ctx);
-  src.run(t.ctx, s.out);
-  s.stats = src.stats();
+  auto src = make_source<HtmlListingsSource>(flowrun::listings::html_listings_descriptor(), "listings",
+                                             "{site: '" + site_file + "', zips: " + zips + ", base_url: '" +
+                                                 server.base_url() + "', delay: 0s" + extra + "}");
+  src->open(t.ctx);
+  src->run(t.ctx, s.out);
+  s.stats = src->stats();
   s.warnings = t.ctx.warnings();
 }
 

@@ -1,6 +1,7 @@
 // Listing sources inside real pipeline runs (engine loader + runner), against the fixture site.
 #include <catch2/catch.hpp>
 
+#include "engine/node_type.hpp"
 #include "engine/pipeline.hpp"
 #include "listing_site.hpp"
 #include "nodes/listings/register.hpp"
@@ -28,12 +29,10 @@ struct CollectSink : flowrun::ProcessNode {
 flowrun::Registry make_registry() {
   flowrun::Registry reg;
   flowrun::register_listings_nodes(reg);
-  flowrun::NodeDescriptor d;
-  d.type = "collect";
-  d.role = flowrun::Role::sink;
-  d.description = "test sink";
-  d.factory = [](const flowrun::NodeConfig& cfg) { return std::make_unique<CollectSink>(cfg.id()); };
-  reg.add(std::move(d));
+  struct NoOptions {};
+  flowrun::NodeType<NoOptions> t("collect", flowrun::Role::sink, "test sink");
+  t.create([](const NoOptions&, const flowrun::NodeInfo& n) { return std::make_unique<CollectSink>(n.id); });
+  reg.add(t.descriptor());
   return reg;
 }
 

@@ -15,6 +15,7 @@
 #include "engine/context.hpp"
 #include "engine/node.hpp"
 #include "engine/options.hpp"
+#include "engine/registry.hpp"
 #include "engine/resources.hpp"
 
 namespace listings_test {
@@ -47,9 +48,16 @@ struct TestRun {
   flowrun::RunContext ctx{"test", "run-1", *resources, {}};
 };
 
-inline flowrun::NodeConfig config(const std::string& id, const std::string& type, const std::string& yaml,
-                                  const std::string& base_dir = "") {
-  return flowrun::NodeConfig(id, type, YAML::Load(yaml), base_dir, flowrun::Location{"test.yaml", 1, 1});
+// A listing source made the way the loader makes it: options bound and checked by the type's
+// table (a bad option or site file throws PipelineError), then created.
+template <class T>
+std::unique_ptr<T> make_source(const flowrun::NodeDescriptor& d, const std::string& id, const std::string& yaml,
+                               const std::string& base_dir = "") {
+  auto node = flowrun::make_node(d, id, YAML::Load(yaml), base_dir);
+  auto* typed = dynamic_cast<T*>(node.get());
+  if (!typed) throw std::logic_error("make_source: wrong node class for " + d.type);
+  node.release();
+  return std::unique_ptr<T>(typed);
 }
 
 // A scratch directory removed at the end of the test.

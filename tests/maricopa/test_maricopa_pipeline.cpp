@@ -6,6 +6,9 @@
 #include <mutex>
 #include <random>
 
+#include <unistd.h>
+
+#include "engine/node_type.hpp"
 #include "engine/pipeline.hpp"
 #include "nodes/maricopa/register.hpp"
 #include "tools/fixtures/assessor/assessor_server.hpp"
@@ -31,12 +34,10 @@ const Registry& registry() {
   static Registry r = [] {
     Registry reg;
     register_maricopa_nodes(reg);
-    NodeDescriptor d;
-    d.type = "capture";
-    d.role = Role::sink;
-    d.description = "test sink";
-    d.factory = [](const NodeConfig&) { return std::make_unique<CaptureSink>(); };
-    reg.add(std::move(d));
+    struct NoOptions {};
+    NodeType<NoOptions> t("capture", Role::sink, "test sink");
+    t.create([](const NoOptions&, const NodeInfo&) { return std::make_unique<CaptureSink>(); });
+    reg.add(t.descriptor());
     return reg;
   }();
   return r;
@@ -157,11 +158,12 @@ TEST_CASE("check --env: the assessor probe says ok, names a rejected key, and a 
   AssessorServer s;  // expects "fixture-key"
   s.start();
   const auto* d = registry().find("maricopa_api");
-  REQUIRE(d->probe);
+  REQUIRE(d->check_env);
   auto probe = [&](const std::string& base, const std::string& key) {
     setenv("FLOWRUN_TEST_MARICOPA_KEY", key.c_str(), 1);
     auto g = load_ok(pipeline(base));  // the node names rate_limit: the probe must not need it
-    return d->probe(g.find("assessor")->config, {});
+    const auto* n = g.find("assessor");
+    return d->check_env(n->options, n->info, {});
   };
   CHECK(probe(s.base_url(), "fixture-key") == "");
   const std::string bad = probe(s.base_url(), "wrong-key-77");
@@ -171,4 +173,39 @@ TEST_CASE("check --env: the assessor probe says ok, names a rejected key, and a 
   CHECK(requests == 2);  // one request per probe: no retries against a server that said no
   s.stop();
   CHECK_THAT(probe(s.base_url(), "fixture-key"), Catch::Contains("no answer from the assessor"));
+}
+
+TEST_CASE("checkpoints: the same run id asks nothing twice, refresh_after skips young details, ETags revalidate") {
+  setenv("FLOWRUN_TEST_MARICOPA_KEY", "fixture-key", 1);
+  AssessorServer s(AssessorOptions{.parcels_per_zip = 30, .etags = true});
+  s.start();
+  const fs::path dir = fs::temp_directory_path() / ("flowrun-checkpoints-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto run = [&](const std::string& run_id, const std::string& extra) {
+    take();
+    RunOptions ro;
+    ro.run_id = run_id;
+    ro.settings["store"] = "sqlite:" + (dir / "s.db").string();
+    auto summary = run_pipeline(load_ok(pipeline(s.base_url(), extra)), registry(), ro);
+    CHECK(node(summary, "assessor").stopped_reason == "");
+    CHECK(take().size() == 30);  // every parcel is emitted, whether asked or served from the checkpoints
+    return summary;
+  };
+  run("r1", "");
+  CHECK(s.requests() == 2 + 30);  // 2 search pages, 30 details
+  // The same run id again (a crash, then a rerun): everything is served from the checkpoints.
+  auto again = run("r1", "");
+  CHECK(s.requests() == 2 + 30);
+  CHECK(again.counters["assessor.from_checkpoint"] == 32);
+  // A new run: the search again, but details younger than refresh_after are not fetched again.
+  run("r2", "    refresh_after: 7d\n");
+  CHECK(s.requests("/search/") == 4);
+  CHECK(s.requests("/parcel/") == 30);
+  // Without refresh_after the details are asked again, with If-None-Match: 304 each time.
+  auto revalidated = run("r3", "");
+  CHECK(s.requests("/parcel/") == 60);
+  CHECK(s.not_modified() == 30);
+  CHECK(revalidated.counters["assessor.not_modified"] == 30);
+  fs::remove_all(dir);
 }

@@ -68,13 +68,8 @@ const NodeDescriptor& descriptor() {
   return *reg.find("maricopa_api");
 }
 
-// Options as a pipeline would give them, with the descriptor's defaults applied.
-NodeConfig config(const std::string& yaml) {
-  YAML::Node n = YAML::Load(yaml);
-  for (const auto& o : descriptor().options)
-    if (!o.default_value.empty() && !n[o.name]) n[o.name] = YAML::Load(o.default_value);
-  return NodeConfig("assessor", "maricopa_api", n, "", {});
-}
+// The node as the loader makes it: options bound and checked by the type's table.
+std::unique_ptr<Node> build(const std::string& yaml) { return make_node(descriptor(), "assessor", YAML::Load(yaml)); }
 
 std::string base_yaml(const AssessorServer& s, const std::string& extra = "") {
   return "{base_url: '" + s.base_url() + "', api_key: fixture-key, retry_base_delay: 1ms, retry_max_delay: 5ms, " +
@@ -89,7 +84,7 @@ struct Harness {
       : ctx("test", "run-1", resources, std::move(settings)) {}
   // Runs the source to its end; returns the FatalError message, or "" when it ended normally.
   std::string run(const std::string& yaml) {
-    auto node = descriptor().factory(config(yaml));
+    auto node = build(yaml);
     auto* src = dynamic_cast<SourceNode*>(node.get());
     REQUIRE(src);
     node->open(ctx);
@@ -139,12 +134,16 @@ TEST_CASE("body quirks: 404, empty, [] and null are absent; HTML and garbage are
 }
 
 TEST_CASE("options are checked when the node is built") {
-  CHECK_THROWS_WITH(descriptor().factory(config("{api_key: k, queries: [85031], details: [valuation]}")),
-                    Catch::Contains("valuation") && Catch::Contains("residential-details"));
-  CHECK_THROWS_WITH(descriptor().factory(config("{api_key: k}")), Catch::Contains("queries"));
-  CHECK_THROWS_WITH(descriptor().factory(config("{api_key: k, queries: [x], search: parcels}")),
-                    Catch::Contains("search"));
-  CHECK_NOTHROW(descriptor().factory(config("{api_key: k, zips: ['85031']}")));
+  CHECK_THROWS_WITH(build("{api_key: k, queries: [85031], details: [valuation]}"),
+                    Catch::Contains("valuation") && Catch::Contains("residential-details") &&
+                        Catch::Contains("did you mean 'valuations'"));
+  CHECK_THROWS_WITH(build("{api_key: k}"), Catch::Contains("queries"));
+  CHECK_THROWS_WITH(build("{api_key: k, queries: ['  ']}"), Catch::Contains("at least one entry"));
+  CHECK_THROWS_WITH(build("{api_key: k, queries: [x], search: parcels}"), Catch::Contains("search"));
+  CHECK_THROWS_WITH(build("{api_key: k, queries: [x], base_url: 'ftp://x'}"), Catch::Contains("http://"));
+  CHECK_THROWS_WITH(build("{api_key: k, queries: [x], max_pages: -1}"), Catch::Contains("at least 0"));
+  CHECK_THROWS_WITH(build("{queries: [x]}"), Catch::Contains("missing required option 'api_key'"));
+  CHECK_NOTHROW(build("{api_key: k, zips: ['85031']}"));
   CHECK(descriptor().role == Role::source);
   CHECK(descriptor().blocking_io);
 }

@@ -96,6 +96,8 @@ int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& regis
   if (!ra.record_dir.empty()) opts.settings["http.record"] = ra.record_dir;
   if (!ra.replay_dir.empty()) opts.settings["http.replay"] = ra.replay_dir;
   if (!ra.store.empty()) opts.settings["store"] = ra.store;
+  if (ra.resume) opts.settings["resume"] = "1";
+  opts.run_id = ra.run_id;
   spdlog::info("running pipeline '{}' ({} nodes)", r.graph.name, r.graph.nodes.size());
 
   Progress progress(isatty(2) && !ra.quiet, std::chrono::seconds(10));

@@ -19,6 +19,8 @@ struct RunArgs {
   bool json = false, quiet = false;
   int metrics_port = 0;
   std::string dot_out, record_dir, replay_dir, metrics_textfile, store;
+  bool resume = false;  // setting "resume": sources continue their last unfinished crawl
+  std::string run_id;
 };
 
 int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& registry);

@@ -133,6 +133,9 @@ int main(int argc, char** argv) {
   run->add_option("--store", ra.store, "Override the pipeline's store: URL");
   run->add_option("--metrics-port", ra.metrics_port, "Serve Prometheus /metrics on 127.0.0.1:PORT during the run");
   run->add_flag("--quiet,-q", ra.quiet, "No live progress lines");
+  run->add_flag("--resume", ra.resume,
+                "Sources with checkpoints continue their last unfinished crawl instead of starting a new one");
+  run->add_option("--run-id", ra.run_id, "Run id (default: generated); a rerun with the same id continues its crawl");
 
   auto* check = app.add_subcommand("check", "Validate a pipeline without running it");
   add_pipeline_args(check);

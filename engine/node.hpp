@@ -2,6 +2,7 @@
 // counts, catches exceptions, routes ports and decides which threads run it.
 #pragma once
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -25,6 +26,13 @@ class Emitter {
   virtual void emit(std::string_view port, Record r) = 0;
   // Count the current input as intentionally dropped (a filter said no), not as an error.
   virtual void filtered() = 0;
+  // For sources that pull from a shared queue (a cluster edge): how many more records the nodes
+  // downstream could start on now (free concurrency slots of the busiest one), so the source takes
+  // no more than this process can work on; -1 when unknown.
+  virtual std::int64_t room() const { return -1; }
+  // For the same sources when their queue runs dry: asks every node downstream to commit what it
+  // buffers (Node::flush), so that the inputs those records came from can be acknowledged.
+  virtual void flush_downstream() {}
 };
 
 // Throw this from a body to send the record to `errors` with a field and rule attached.
@@ -50,6 +58,10 @@ class Node {
   // Called once after every input has finished and every record was processed; may still emit
   // (aggregates, flushed batches).
   virtual void close(RunContext&, Emitter&) {}
+  // Commit what the node buffers now (a batch not yet full), as close() would, but records keep
+  // flowing afterwards. Called from a source's thread, possibly while process() runs elsewhere.
+  // Only nodes that hold records past process() need it (see engine/handoff.hpp).
+  virtual void flush(RunContext&) {}
   // Called once after the run's outcome is known and the run observers (the run ledger) have
   // recorded it, in file order: for outputs about the run itself (a report, a notification), so
   // they show the finished run. A throw fails the run (exit 1); counters and warnings added here

@@ -43,6 +43,11 @@ struct RunOptions {
   // (live progress lines, the /metrics endpoint).
   std::function<void(const RunSummary&)> on_progress;
   std::chrono::milliseconds progress_every{250};
+  // Clustered runs (engine/cluster.hpp): called on the main thread once this process's graph has
+  // finished, before the outcome is decided and run observers hear of it. The transport waits
+  // there for the other processes and merges their counts into the summary; a non-empty return
+  // fails the run with that reason. `stopped`: the run was interrupted or a node was fatal.
+  std::function<std::string(RunSummary&, bool stopped)> complete;
 };
 
 // Runs a validated graph to completion. Throws PipelineError if a node cannot be created or

@@ -22,11 +22,14 @@
 #include <csignal>
 #include <ctime>
 #include <iomanip>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <thread>
 
+#include "engine/cluster.hpp"
 #include "engine/context.hpp"
+#include "engine/handoff.hpp"
 #include "engine/io_pool.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/redact.hpp"
@@ -231,9 +234,16 @@ struct Runtime {
     std::function<void(int, const Msg&)> deliver;
     int data_out = 0, error_out = 0;
     bool filtered_flag = false;
+    const Record* input = nullptr;  // the record the body is processing (none in sources, close())
+    int derived = 0;
     BodyEmitter(Runtime& r, NodeRt& n, std::function<void(int, const Msg&)> d)
         : rt(r), node(n), deliver(std::move(d)) {}
     using Emitter::emit;
+    // What a node emits while processing a cluster input keeps that input unacknowledged until
+    // it has reached its end (engine/handoff.hpp).
+    void inherit_handoff(Record& r) {
+      if (input && input->env.handoff) r.env.handoff = Handoff::derive(input->env.handoff, derived++);
+    }
     void emit(std::string_view port, Record r) override {
       int p = node.port_index(port);
       if (p < 0) throw std::logic_error("node '" + node.spec->id + "' emitted on undeclared port '" + std::string(port) + "'");
@@ -241,12 +251,35 @@ struct Runtime {
         rt.stamp(r, node);
         rt.admit(node);
       }
+      inherit_handoff(r);
       rt.tag_port(node, p, r);
       (p == 1 ? error_out : data_out)++;
       rt.account_emit(node, p);
       deliver(p, Msg{std::make_shared<Record>(std::move(r)), static_cast<std::uint8_t>(p)});
     }
     void filtered() override { filtered_flag = true; }
+    // Free slots of the busiest node downstream of a source (twice its concurrency, so each slot
+    // has its next record waiting), for sources that pull from a shared queue.
+    std::int64_t room() const override {
+      if (!node.source || node.downstream.empty()) return -1;
+      std::int64_t free = std::numeric_limits<std::int64_t>::max();
+      for (int d : node.downstream) {
+        const auto& x = *rt.nodes[d];
+        const std::int64_t slots = x.spec->concurrency > 0 ? 2 * x.spec->concurrency : x.spec->buffer;
+        free = std::min(free, slots - x.m.queued.load(std::memory_order_relaxed));
+      }
+      return std::max<std::int64_t>(free, 0);
+    }
+    void flush_downstream() override {
+      for (int d : node.downstream) {
+        auto& x = *rt.nodes[d];
+        try {
+          x.impl->flush(rt.ctx);
+        } catch (const std::exception& e) {
+          rt.trip_fatal(x, std::string("flush failed: ") + e.what());
+        }
+      }
+    }
   };
 
   Record error_record(const NodeRt& n, const Record& input, const std::string& message,
@@ -277,6 +310,7 @@ struct Runtime {
     n.m.in.fetch_add(1, std::memory_order_relaxed);
     bump_max(n.m.max_in_flight, n.m.in_flight.fetch_add(1) + 1);
     BodyEmitter em(*this, n, deliver);
+    em.input = msg.rec.get();
     const auto t0 = now_us();
     bool threw = false;
     try {
@@ -311,6 +345,7 @@ struct Runtime {
   }
 
   void deliver_error(NodeRt& n, BodyEmitter& em, Record r) {
+    em.inherit_handoff(r);
     em.error_out++;
     account_emit(n, 1);
     const auto& err = r.meta["error"].as_object();
@@ -524,6 +559,8 @@ RunSummary summarize(const Graph& graph, const std::vector<const NodeMetrics*>& 
                      const std::vector<std::string>& reasons);  // summary.cpp
 
 RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunOptions& opts) {
+  // A clustered pipeline runs group main here and the other groups in `flowrun worker`s.
+  if (graph.clustered && registry.cluster()) return registry.cluster()->run(graph, registry, opts);
   auto resources = Resources::from_yaml(graph.resources);
   std::map<std::string, std::string> settings = graph.settings;
   if (!graph.store.empty()) settings["store"] = graph.store;
@@ -651,12 +688,14 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
   for (const auto& [name, b] : resources->budgets())
     s.resources[name] = json::object{{"kind", "budget"}, {"limit", b->limit()}, {"spent", b->spent()}, {"remaining", b->remaining()}, {"cost", b->cost()}};
 
+  const std::string cluster_failure = opts.complete ? opts.complete(s, interrupted || rt.fatal) : "";
   std::string source_failed;
   for (const auto& n : s.nodes)
     if (n.role == "source" && !n.stopped_reason.empty() && source_failed.empty())
       source_failed = "source '" + n.id + "' stopped: " + n.stopped_reason;
   if (interrupted) s.status = "interrupted", s.exit_code = 130;
   else if (rt.fatal) s.status = "failed", s.exit_code = 1, s.failure = rt.fatal_reason;
+  else if (!cluster_failure.empty()) s.status = "failed", s.exit_code = 1, s.failure = cluster_failure;
   else if (s.max_error_rate >= 0 && s.error_rate > s.max_error_rate)
     s.status = "failed", s.exit_code = 1,
     s.failure = fmt::format("dead letters are {:.2f}% of source records, above max_error_rate {:.2f}%",

@@ -22,6 +22,9 @@
 #ifdef HAVE_FLOWRUN_NODE_REPORT
 #include "nodes/report/register.hpp"
 #endif
+#ifdef HAVE_FLOWRUN_NODE_NATS
+#include "nodes/nats/register.hpp"
+#endif
 
 namespace flowrun {
 
@@ -47,6 +50,9 @@ void register_builtin_nodes(Registry& r) {
 #endif
 #ifdef HAVE_FLOWRUN_NODE_REPORT
   register_report_nodes(r);
+#endif
+#ifdef HAVE_FLOWRUN_NODE_NATS
+  register_nats_nodes(r);
 #endif
 }
 

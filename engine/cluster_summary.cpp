@@ -39,6 +39,9 @@ void add_node(NodeSummary& into, const NodeSummary& n) {
   into.out += n.out;
   into.errors += n.errors;
   into.filtered += n.filtered;
+  into.unwritten += n.unwritten;
+  into.held += n.held;
+  for (const auto& [port, count] : n.ports) into.ports[port] += count;
   into.emitted += n.emitted;
   into.received += n.received;
   into.busy_ms += n.busy_ms;
@@ -93,6 +96,10 @@ RunSummary summary_from_json(const json::object& o) {
       n.out = int_at(j, "out");
       n.errors = int_at(j, "errors");
       n.filtered = int_at(j, "filtered");
+      n.unwritten = int_at(j, "unwritten");
+      if (const auto* ps = j.if_contains("ports"); ps && ps->is_object())
+        for (const auto& [port, count] : ps->get_object())
+          if (count.is_int64()) n.ports[std::string(port)] = count.get_int64();
       n.emitted = int_at(j, "emitted");
       n.received = int_at(j, "received");
       n.busy_ms = num_at(j, "busy_ms");
@@ -117,6 +124,12 @@ RunSummary summary_from_json(const json::object& o) {
   if (const auto* cs = o.if_contains("counters"); cs && cs->is_object())
     for (const auto& [k, v] : cs->get_object())
       if (v.is_number()) s.counters[std::string(k)] = v.to_number<double>();
+  if (const auto* os = o.if_contains("outputs"); os && os->is_array())
+    for (const auto& v : os->get_array())
+      if (v.is_object()) {
+        const auto& j = v.get_object();
+        s.outputs.push_back({str_at(j, "node"), str_at(j, "target"), int_at(j, "rows"), str_at(j, "what")});
+      }
   if (const auto* rs = o.if_contains("resources"); rs && rs->is_object()) s.resources = rs->get_object();
   if (const auto* ws = o.if_contains("warnings"); ws && ws->is_array())
     for (const auto& w : ws->get_array())
@@ -143,7 +156,7 @@ RunSummary merge_summaries(const Graph& expanded, const ClusterTransport& transp
     for (const auto* p : parts)
       for (const auto& pn : p->nodes)
         if (pn.id == g.id) add_node(n, pn);
-    n.balanced = g.role() == Role::source || (n.in == n.received && n.in == n.out + n.errors + n.filtered);
+    n.balanced = g.role() == Role::source || (n.in == n.received && n.in == n.out + n.errors + n.filtered + n.unwritten);
     if (g.desc && g.desc->dead_letter) s.dead_letters += n.in;
     // A subscriber re-emits records a source already counted.
     if (g.role() == Role::source && !is_transport_node(g, transport)) s.source_records += n.out + n.errors;
@@ -162,6 +175,7 @@ RunSummary merge_summaries(const Graph& expanded, const ClusterTransport& transp
   for (const auto& w : workers) {
     for (const auto& [k, v] : w.counters) s.counters[k] += v;
     add_resources(s.resources, w.resources, " (workers)");
+    s.outputs.insert(s.outputs.end(), w.outputs.begin(), w.outputs.end());
     for (const auto& warning : w.warnings)
       if (std::find(s.warnings.begin(), s.warnings.end(), warning) == s.warnings.end()) s.warnings.push_back(warning);
   }

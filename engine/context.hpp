@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/metrics.hpp"
 #include "engine/resources.hpp"
 
 namespace flowrun {
@@ -71,6 +72,16 @@ class RunContext {
     return warnings_;
   }
 
+  // Where a node's records went (a published file, a store table): the summary's "wrote" lines.
+  void add_output(OutputSummary o) {
+    std::lock_guard lock(shared_mu_);
+    outputs_.push_back(std::move(o));
+  }
+  std::vector<OutputSummary> outputs() const {
+    std::lock_guard lock(shared_mu_);
+    return outputs_;
+  }
+
  private:
   std::string pipeline_name_, run_id_;
   Resources& resources_;
@@ -80,6 +91,7 @@ class RunContext {
   std::map<std::string, std::any> shared_;
   std::map<std::string, double> counters_;
   std::vector<std::string> warnings_;
+  std::vector<OutputSummary> outputs_;
 };
 
 }  // namespace flowrun

@@ -30,6 +30,8 @@ class LatencyHistogram {
 
 struct NodeMetrics {
   std::atomic<std::int64_t> in{0}, out{0}, errors{0}, filtered{0}, emitted{0};
+  std::atomic<std::int64_t> held{0};       // accepted, not yet settled (open batches)
+  std::atomic<std::int64_t> unwritten{0};  // accepted and lost: no write, no dead-letter path
   std::atomic<std::int64_t> busy_us{0};
   std::atomic<std::int64_t> queued{0};      // inside the node now: waiting or running
   std::atomic<std::int64_t> max_queued{0};  // high-water mark of `queued`
@@ -40,11 +42,20 @@ struct NodeMetrics {
 struct NodeSummary {
   std::string id, type, role;
   std::int64_t in = 0, out = 0, errors = 0, filtered = 0, emitted = 0, received = 0;
+  std::int64_t held = 0, unwritten = 0;
   double busy_ms = 0, p50_ms = 0, p95_ms = 0;
   std::int64_t queued = 0, max_queued = 0, max_in_flight = 0, buffer = 0;
   int concurrency = 1;
-  bool balanced = true;  // in == out + errors + filtered, and in == records sent to it
-  std::string stopped_reason;  // a source that stopped early says why
+  bool balanced = true;  // in == out + errors + filtered + unwritten (+ held while running), in == received
+  std::string stopped_reason;  // a source that stopped early, or a node that could not write, says why
+  std::map<std::string, std::int64_t> ports;  // records sent on each declared port beyond out/errors
+};
+
+// Something a run wrote: a file published, a store table (for the summary's "wrote" lines).
+struct OutputSummary {
+  std::string node, target;  // e.g. "to_jsonl", "out/sample/parcels.jsonl" or a store URL
+  std::int64_t rows = 0;
+  std::string what;          // "rows", "properties", "dead letters" ...
 };
 
 struct EdgeSummary {
@@ -64,6 +75,7 @@ struct RunSummary {
   std::map<std::string, double> counters;      // RunContext counters (tokens, cache hits ...)
   boost::json::object resources;               // waits, breaker states, budgets left
   std::vector<std::string> warnings;           // things a reader must see (RunContext::warn)
+  std::vector<OutputSummary> outputs;          // where the run's data went (RunContext::add_output)
   std::string failure;                         // why a failed run failed, on one line ("" when ok)
   int exit_code = 0;
 

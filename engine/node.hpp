@@ -19,6 +19,11 @@ struct RunSummary;
 
 // Hands records to the node's output ports. "out" is the default port; "errors" is always there;
 // other ports are declared in the node's descriptor.
+//
+// Every record a node accepts ends as exactly one of: out (emitted, or written by a sink),
+// errors (dead-lettered with its reason), filtered (dropped on purpose) or unwritten (a sink could
+// not write it and there was no dead-letter path left). Batching nodes hold records and settle
+// them later; what is still held when close() returns is counted unwritten and fails the run.
 class Emitter {
  public:
   virtual ~Emitter() = default;
@@ -26,13 +31,23 @@ class Emitter {
   virtual void emit(std::string_view port, Record r) = 0;
   // Count the current input as intentionally dropped (a filter said no), not as an error.
   virtual void filtered() = 0;
+
+  // The record in hand stays with the node (a store's open batch, an embedder's request, a line in
+  // a file not yet published); it counts as held until released or written.
+  // The defaults suit emitters that only collect (test harnesses); the runner's emitter accounts.
+  virtual void hold() {}
+  // A held record leaves now: on `out` (a batching transform's result) or `errors` (a failed
+  // batch, dead-lettered with its reason). Also valid in close().
+  virtual void release(std::string_view port, Record r) { emit(port, std::move(r)); }
+  // `n` held records are now durably written (a sink's batch committed, a file published).
+  virtual void written(std::int64_t) {}
+  // The node's output is broken (disk full, database gone): the run fails whatever `fatal:` says,
+  // and records that reach the node later are dead-lettered without being processed.
+  virtual void broken(const std::string&) {}
   // For sources that pull from a shared queue (a cluster edge): how many more records the nodes
   // downstream could start on now (free concurrency slots of the busiest one), so the source takes
   // no more than this process can work on; -1 when unknown.
   virtual std::int64_t room() const { return -1; }
-  // For the same sources when their queue runs dry: asks every node downstream to commit what it
-  // buffers (Node::flush), so that the inputs those records came from can be acknowledged.
-  virtual void flush_downstream() {}
 };
 
 // Throw this from a body to send the record to `errors` with a field and rule attached.
@@ -41,6 +56,12 @@ struct RecordError : std::runtime_error {
   RecordError(std::string field, std::string rule, std::string message)
       : std::runtime_error(std::move(message)), field(std::move(field)), rule(std::move(rule)) {}
   std::string field, rule;
+};
+
+// Thrown by a sink when a write, flush or close fails: the record in hand goes to dead letters,
+// the node is broken (see Emitter::broken) and the run fails, whatever `fatal:` says.
+struct WriteError : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 // Thrown by a node to stop the whole run, whatever its `fatal:` option says: the node knows the run
@@ -56,12 +77,8 @@ class Node {
   // Called once before any record flows (connect, check a server, open files).
   virtual void open(RunContext&) {}
   // Called once after every input has finished and every record was processed; may still emit
-  // (aggregates, flushed batches).
+  // (aggregates) and release what it holds (flushed batches). A throw fails the run.
   virtual void close(RunContext&, Emitter&) {}
-  // Commit what the node buffers now (a batch not yet full), as close() would, but records keep
-  // flowing afterwards. Called from a source's thread, possibly while process() runs elsewhere.
-  // Only nodes that hold records past process() need it (see engine/handoff.hpp).
-  virtual void flush(RunContext&) {}
   // Called once after the run's outcome is known and the run observers (the run ledger) have
   // recorded it, in file order: for outputs about the run itself (a report, a notification), so
   // they show the finished run. A throw fails the run (exit 1); counters and warnings added here

@@ -220,7 +220,10 @@ void check_output_path(const std::string& path, const OptionSpec& s, Check& chec
   // The first folder that exists on the way up must be a writable folder: the rest is created.
   fs::path dir = fs::path(path).parent_path();
   if (dir.empty()) dir = ".";
-  while (!fs::exists(dir, ec) && dir.has_parent_path() && dir != dir.parent_path()) dir = dir.parent_path();
+  while (!fs::exists(dir, ec) && dir != dir.parent_path()) {
+    dir = dir.parent_path();
+    if (dir.empty()) dir = ".";
+  }
   if (!fs::is_directory(dir, ec))
     check.error(s.name, "cannot create the folder of '" + path + "': '" + dir.string() + "' is not a folder");
   else if (::access(dir.c_str(), W_OK | X_OK) != 0)

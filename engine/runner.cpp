@@ -20,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <deque>
 #include <ctime>
 #include <iomanip>
 #include <limits>
@@ -107,9 +108,16 @@ struct NodeRt {
   std::vector<Msg> stash;
 
   std::atomic<bool> finished{false};  // sources: run() returned
+  std::atomic<bool> broken{false};    // its output failed: later records are dead-lettered unprocessed
+  bool opened = false;                // open() succeeded (after_run is only for opened nodes)
+  std::string broken_reason;          // under reason_mu
   bool done = false;                  // main thread only
   std::string stopped_reason;
   std::mutex reason_mu;
+  // Hand-off tokens of the cluster inputs whose records the node holds (engine/handoff.hpp), in
+  // the order it took them: written(n) lets the first n go (acknowledged), close() fails the rest.
+  std::mutex tokens_mu;
+  std::deque<std::shared_ptr<Handoff>> held_tokens;
 
   int port_index(std::string_view p) const {
     for (std::size_t i = 0; i < port_names.size(); ++i)
@@ -227,13 +235,13 @@ struct Runtime {
 
   // ---- the wrapped body ----------------------------------------------------------------------
 
-  // Emitter used while a body runs; `deliver` puts a message into the graph.
+  // Emitter used while a body (or close()) runs; `deliver` puts a message into the graph.
   struct BodyEmitter : Emitter {
     Runtime& rt;
     NodeRt& node;
     std::function<void(int, const Msg&)> deliver;
     int data_out = 0, error_out = 0;
-    bool filtered_flag = false;
+    bool filtered_flag = false, held_flag = false;
     const Record* input = nullptr;  // the record the body is processing (none in sources, close())
     int derived = 0;
     BodyEmitter(Runtime& r, NodeRt& n, std::function<void(int, const Msg&)> d)
@@ -245,19 +253,46 @@ struct Runtime {
       if (input && input->env.handoff) r.env.handoff = Handoff::derive(input->env.handoff, derived++);
     }
     void emit(std::string_view port, Record r) override {
-      int p = node.port_index(port);
+      const int p = put(port, std::move(r));
+      (p == 1 ? error_out : data_out)++;
+    }
+    void filtered() override { filtered_flag = true; }
+    void hold() override {
+      if (held_flag) return;
+      held_flag = true, node.m.held.fetch_add(1, std::memory_order_relaxed);
+      if (input && input->env.handoff) {
+        std::lock_guard lock(node.tokens_mu);
+        node.held_tokens.push_back(input->env.handoff);
+      }
+    }
+    void release(std::string_view port, Record r) override {
+      node.m.held.fetch_sub(1, std::memory_order_relaxed);
+      auto token = rt.let_go(node, 1);
+      if (!r.env.handoff && token) r.env.handoff = std::move(token);
+      const int p = put(port, std::move(r), false);
+      rt.settle_one(node, p == 1 ? Outcome::error : Outcome::out);
+    }
+    void written(std::int64_t n) override {
+      node.m.held.fetch_sub(n, std::memory_order_relaxed);
+      node.m.out.fetch_add(n, std::memory_order_relaxed);
+      rt.let_go(node, n);
+    }
+    void broken(const std::string& reason) override { rt.mark_broken(node, reason); }
+
+   private:
+    int put(std::string_view port, Record r, bool derive = true) {
+      const int p = node.port_index(port);
       if (p < 0) throw std::logic_error("node '" + node.spec->id + "' emitted on undeclared port '" + std::string(port) + "'");
       if (node.source) {
         rt.stamp(r, node);
         rt.admit(node);
       }
-      inherit_handoff(r);
+      if (derive) inherit_handoff(r);
       rt.tag_port(node, p, r);
-      (p == 1 ? error_out : data_out)++;
       rt.account_emit(node, p);
       deliver(p, Msg{std::make_shared<Record>(std::move(r)), static_cast<std::uint8_t>(p)});
+      return p;
     }
-    void filtered() override { filtered_flag = true; }
     // Free slots of the busiest node downstream of a source (twice its concurrency, so each slot
     // has its next record waiting), for sources that pull from a shared queue.
     std::int64_t room() const override {
@@ -270,17 +305,43 @@ struct Runtime {
       }
       return std::max<std::int64_t>(free, 0);
     }
-    void flush_downstream() override {
-      for (int d : node.downstream) {
-        auto& x = *rt.nodes[d];
-        try {
-          x.impl->flush(rt.ctx);
-        } catch (const std::exception& e) {
-          rt.trip_fatal(x, std::string("flush failed: ") + e.what());
-        }
-      }
-    }
   };
+
+  enum class Outcome { out, error, filtered };
+
+  // Drops the first n held hand-off tokens (their inputs may now be acknowledged); returns the last.
+  std::shared_ptr<Handoff> let_go(NodeRt& n, std::int64_t count) {
+    std::lock_guard lock(n.tokens_mu);
+    std::shared_ptr<Handoff> last;
+    for (; count > 0 && !n.held_tokens.empty(); --count) {
+      last = std::move(n.held_tokens.front());
+      n.held_tokens.pop_front();
+    }
+    return last;
+  }
+
+  // Counts one accepted record's end. A record sent to `errors` where nobody listens (a dead-letter
+  // node's own failures) is lost, not dead-lettered: it counts as unwritten.
+  void settle_one(NodeRt& n, Outcome o) {
+    switch (o) {
+      case Outcome::out: n.m.out.fetch_add(1, std::memory_order_relaxed); break;
+      case Outcome::filtered: n.m.filtered.fetch_add(1, std::memory_order_relaxed); break;
+      case Outcome::error:
+        (n.consumers[1].empty() ? n.m.unwritten : n.m.errors).fetch_add(1, std::memory_order_relaxed);
+        break;
+    }
+  }
+
+  void mark_broken(NodeRt& n, const std::string& reason) {
+    if (n.broken.exchange(true)) return;
+    {
+      std::lock_guard lock(n.reason_mu);
+      n.broken_reason = redact(reason);
+    }
+    // The sources go on: other outputs (the store) may still take the day's data, and the
+    // summary will say this run failed.
+    spdlog::error("node '{}' cannot write: {}", n.spec->id, redact(reason));
+  }
 
   Record error_record(const NodeRt& n, const Record& input, const std::string& message,
                       const std::string& field = "", const std::string& rule = "") {
@@ -308,9 +369,21 @@ struct Runtime {
       }
     }
     n.m.in.fetch_add(1, std::memory_order_relaxed);
-    bump_max(n.m.max_in_flight, n.m.in_flight.fetch_add(1) + 1);
     BodyEmitter em(*this, n, deliver);
     em.input = msg.rec.get();
+    if (n.broken.load(std::memory_order_relaxed)) {
+      // Its output failed earlier: no retry, no waiting; the record goes to dead letters.
+      std::string why;
+      {
+        std::lock_guard lock(n.reason_mu);
+        why = n.broken_reason;
+      }
+      deliver_error(n, em, error_record(n, *msg.rec, "not written: node '" + n.spec->id + "' failed earlier: " + why));
+      settle_one(n, Outcome::error);
+      if (n.m.queued.fetch_sub(1) == 1) notify();
+      return;
+    }
+    bump_max(n.m.max_in_flight, n.m.in_flight.fetch_add(1) + 1);
     const auto t0 = now_us();
     bool threw = false;
     try {
@@ -320,6 +393,10 @@ struct Runtime {
       // `fatal:` says. The record still reaches dead letters with the reason.
       threw = true;
       trip_fatal(n, e.what());
+      deliver_error(n, em, error_record(n, *msg.rec, e.what()));
+    } catch (const WriteError& e) {
+      threw = true;
+      mark_broken(n, e.what());
       deliver_error(n, em, error_record(n, *msg.rec, e.what()));
     } catch (const RecordError& e) {
       threw = true;
@@ -337,9 +414,11 @@ struct Runtime {
     const auto dt = now_us() - t0;
     n.m.busy_us.fetch_add(dt, std::memory_order_relaxed);
     n.m.latency.record(dt);
-    if (threw || (em.error_out > 0 && em.data_out == 0)) n.m.errors.fetch_add(1, std::memory_order_relaxed);
-    else if (em.data_out > 0 || n.spec->role() == Role::sink) n.m.out.fetch_add(1, std::memory_order_relaxed);
-    else n.m.filtered.fetch_add(1, std::memory_order_relaxed);
+    if (threw && em.held_flag) n.m.held.fetch_sub(1, std::memory_order_relaxed);  // it went to errors instead
+    if (threw || (em.error_out > 0 && em.data_out == 0 && !em.held_flag)) settle_one(n, Outcome::error);
+    else if (em.held_flag) {}  // the node settles it later (release / written), or it ends unwritten
+    else if (em.data_out > 0 || n.spec->role() == Role::sink) settle_one(n, Outcome::out);
+    else settle_one(n, Outcome::filtered);
     n.m.in_flight.fetch_sub(1);
     if (n.m.queued.fetch_sub(1) == 1) notify();
   }
@@ -353,9 +432,10 @@ struct Runtime {
     em.deliver(1, Msg{std::make_shared<Record>(std::move(r)), 1});
   }
 
-  void trip_fatal(NodeRt& n, const std::string& why) {
+  void trip_fatal(NodeRt& n, const std::string& why) { trip_fatal_reason("node '" + n.spec->id + "' failed: " + redact(why)); }
+  void trip_fatal_reason(const std::string& why) {
     std::lock_guard lock(mon_mu);
-    if (!fatal.exchange(true)) fatal_reason = "node '" + n.spec->id + "' failed: " + redact(why);
+    if (!fatal.exchange(true)) fatal_reason = why;
     ctx.request_stop();
   }
 
@@ -516,9 +596,19 @@ struct Runtime {
       try {
         n.impl->close(ctx, em);
       } catch (const std::exception& e) {
-        spdlog::error("node '{}': close failed: {}", n.spec->id, redact(e.what()));
-        std::lock_guard lock(n.reason_mu);
-        n.stopped_reason = std::string("close failed: ") + redact(e.what());
+        // A failed flush or close loses what the node had accepted: never a success.
+        mark_broken(n, std::string("close failed: ") + e.what());
+      }
+      // Whatever the node still holds was never written, nor dead-lettered: its cluster inputs are
+      // returned for redelivery rather than acknowledged.
+      {
+        std::lock_guard lock(n.tokens_mu);
+        for (auto& t : n.held_tokens) t->fail("held by node '" + n.spec->id + "' and never written");
+        n.held_tokens.clear();
+      }
+      if (const auto left = n.m.held.exchange(0); left > 0) {
+        n.m.unwritten.fetch_add(left);
+        if (!n.broken) mark_broken(n, "close() left " + std::to_string(left) + " records unsettled");
       }
       {
         std::lock_guard lock(mon_mu);
@@ -558,93 +648,131 @@ RunSummary summarize(const Graph& graph, const std::vector<const NodeMetrics*>& 
                      const std::vector<std::vector<std::int64_t>>& port_counts,
                      const std::vector<std::string>& reasons);  // summary.cpp
 
-RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunOptions& opts) {
-  // A clustered pipeline runs group main here and the other groups in `flowrun worker`s.
-  if (graph.clustered && registry.cluster()) return registry.cluster()->run(graph, registry, opts);
-  auto resources = Resources::from_yaml(graph.resources);
-  std::map<std::string, std::string> settings = graph.settings;
-  if (!graph.store.empty()) settings["store"] = graph.store;
-  settings["pipeline.file"] = graph.file;
-  for (const auto& [k, v] : opts.settings) settings[k] = v;
-  RunContext ctx(graph.name, opts.run_id.empty() ? make_run_id() : opts.run_id, *resources, settings);
+namespace {
 
-  const std::string started_at = iso_now();
-  const auto t0 = now_us();
-  Runtime rt(graph, ctx);
-  rt.build(registry);
+// The summary of the run so far, from our Graph and the runtime's counters.
+RunSummary snapshot(Runtime& rt, const std::string& started_at, std::int64_t t0) {
+  std::vector<const NodeMetrics*> metrics;
+  std::vector<std::int64_t> received;
+  std::vector<std::vector<std::int64_t>> ports;
+  std::vector<std::string> reasons;
+  for (auto& n : rt.nodes) {
+    metrics.push_back(&n->m);
+    received.push_back(n->received.load());
+    std::vector<std::int64_t> pc;
+    for (std::size_t p = 0; p < n->port_names.size(); ++p) pc.push_back(n->port_counts[p].load());
+    ports.push_back(pc);
+    std::lock_guard lock(n->reason_mu);
+    reasons.push_back(!n->broken_reason.empty() ? n->broken_reason : n->stopped_reason);
+  }
+  RunSummary s = summarize(rt.graph, metrics, received, ports, reasons);
+  s.pipeline = rt.graph.name;
+  s.run_id = rt.ctx.run_id();
+  s.started_at = started_at;
+  s.duration_ms = (now_us() - t0) / 1000.0;
+  s.counters = rt.ctx.counters();
+  s.outputs = rt.ctx.outputs();
+  s.max_error_rate = rt.graph.max_error_rate;
+  s.status = "running";
+  return s;
+}
 
+boost::json::object resource_report(const Resources& resources) {
+  boost::json::object out;
+  for (const auto& [name, r] : resources.rate_limits())
+    out[name] = json::object{{"kind", "rate_limit"}, {"waits", r->waits()}, {"waited_ms", r->waited().count()}};
+  for (const auto& [name, b] : resources.breakers()) {
+    const auto st = b->state();
+    out[name] = json::object{{"kind", "breaker"},
+                             {"state", st == CircuitBreaker::State::closed ? "closed" : st == CircuitBreaker::State::open ? "open" : "half_open"},
+                             {"trips", b->trips()},
+                             {"rejected", b->rejected()}};
+  }
+  for (const auto& [name, b] : resources.budgets())
+    out[name] = json::object{{"kind", "budget"}, {"limit", b->limit()}, {"spent", b->spent()}, {"remaining", b->remaining()}, {"cost", b->cost()}};
+  return out;
+}
+
+// ok, failed (with the first reason, on one line) or interrupted.
+void decide_outcome(RunSummary& s, Runtime& rt, bool interrupted) {
+  auto fail = [&](std::string why) {
+    s.status = "failed", s.exit_code = 1;
+    if (s.failure.empty()) s.failure = std::move(why);
+  };
+  if (interrupted) {
+    s.status = "interrupted", s.exit_code = 130;
+    return;
+  }
+  s.status = "ok", s.exit_code = 0;
+  if (rt.fatal) fail(rt.fatal_reason);
+  for (const auto& n : s.nodes) {
+    if (n.role == "source" && !n.stopped_reason.empty()) fail("source '" + n.id + "' stopped: " + n.stopped_reason);
+    else if (n.unwritten > 0 || !n.stopped_reason.empty())
+      fail("node '" + n.id + "' could not write" + (n.stopped_reason.empty() ? "" : ": " + n.stopped_reason) +
+           (n.unwritten > 0 ? "; " + std::to_string(n.unwritten) + " records not written" : ""));
+  }
+  if (s.max_error_rate >= 0 && s.error_rate > s.max_error_rate)
+    fail(fmt::format("dead letters are {:.2f}% of source records, above max_error_rate {:.2f}%", s.error_rate * 100,
+                     s.max_error_rate * 100));
+  if (s.max_error_rate < 0 && s.dead_letters > 0)
+    rt.ctx.warn(fmt::format("{} dead letters ({:.1f}% of source records) and no max_error_rate: set one so that a bad "
+                            "day fails the run", s.dead_letters, s.error_rate * 100));
+}
+
+void tell_observers(const Registry& registry, RunContext& ctx, const RunSummary& s, const Runtime& rt) {
   for (const auto& obs : registry.observers())
-    if (obs.on_start) obs.on_start(ctx);
+    if (obs.on_finish) {
+      try {
+        obs.on_finish(ctx, s);
+      } catch (const std::exception& e) {
+        spdlog::error("run observer failed: {}", rt.redact(e.what()));
+      }
+    }
+}
 
-  // Open every node before any record flows, so a missing server fails fast and clearly.
+// Outputs about the run (reports, notifications, publishing files) come after the ledger has the
+// finished run; a failure there fails the run, and what they count or warn reaches the ledger too.
+void after_run(Runtime& rt, RunSummary& s, const Registry& registry) {
+  bool failed = false;
+  for (auto& n : rt.nodes) {
+    if (!n->opened) continue;
+    try {
+      n->impl->after_run(rt.ctx, s);
+    } catch (const std::exception& e) {
+      const std::string why = "node '" + n->spec->id + "' failed after the run: " + rt.redact(e.what());
+      spdlog::error("{}", why);
+      if (s.failure.empty()) s.failure = why;
+      if (s.exit_code == 0) s.status = "failed", s.exit_code = 1;
+      failed = true;
+    }
+  }
+  auto counters = rt.ctx.counters();
+  auto warnings = rt.ctx.warnings();
+  auto outputs = rt.ctx.outputs();
+  if (failed || counters != s.counters || warnings != s.warnings || outputs.size() != s.outputs.size()) {
+    s.counters = std::move(counters);
+    s.warnings = std::move(warnings);
+    s.outputs = std::move(outputs);
+    tell_observers(registry, rt.ctx, s, rt);
+  }
+}
+
+// Opens every node before any record flows, so a missing server fails fast and clearly; "" when
+// all opened, else why not.
+std::string open_nodes(Runtime& rt) {
   for (auto& n : rt.nodes) {
     try {
-      n->impl->open(ctx);
+      n->impl->open(rt.ctx);
+      n->opened = true;
     } catch (const std::exception& e) {
-      const std::string why = "node '" + n->spec->id + "' could not start: " + rt.redact(e.what());
-      // The run ledger must see failed runs too, so observers hear about this one before we give up.
-      RunSummary failed;
-      failed.pipeline = graph.name;
-      failed.run_id = ctx.run_id();
-      failed.started_at = started_at;
-      failed.finished_at = iso_now();
-      failed.status = "failed";
-      failed.exit_code = 2;
-      failed.counters = ctx.counters();
-      for (const auto& obs : registry.observers())
-        if (obs.on_finish) {
-          try {
-            obs.on_finish(ctx, failed);
-          } catch (const std::exception& oe) {
-            spdlog::error("run observer failed: {}", rt.redact(oe.what()));
-          }
-        }
-      Diagnostics d;
-      d.error(n->spec->where, why);
-      throw PipelineError(d);
+      return "node '" + n->spec->id + "' could not start: " + rt.redact(e.what());
     }
   }
+  return "";
+}
 
-  void (*old_int)(int) = nullptr;
-  void (*old_term)(int) = nullptr;
-  if (opts.handle_signals) {
-    g_signals = 0;
-    old_int = std::signal(SIGINT, on_signal);
-    old_term = std::signal(SIGTERM, on_signal);
-  }
-
-  std::vector<std::thread> sources;
-  for (auto& n : rt.nodes)
-    if (n->source) {
-      rt.g.reserve_wait();
-      sources.emplace_back([&rt, p = n.get()] { rt.source_thread(*p); });
-    }
-
-  auto snapshot = [&] {
-    std::vector<const NodeMetrics*> metrics;
-    std::vector<std::int64_t> received;
-    std::vector<std::vector<std::int64_t>> ports;
-    std::vector<std::string> reasons;
-    for (auto& n : rt.nodes) {
-      metrics.push_back(&n->m);
-      received.push_back(n->received.load());
-      std::vector<std::int64_t> pc;
-      for (std::size_t p = 0; p < n->port_names.size(); ++p) pc.push_back(n->port_counts[p].load());
-      ports.push_back(pc);
-      std::lock_guard lock(n->reason_mu);
-      reasons.push_back(n->stopped_reason);
-    }
-    RunSummary s = summarize(graph, metrics, received, ports, reasons);
-    s.pipeline = graph.name;
-    s.run_id = ctx.run_id();
-    s.started_at = started_at;
-    s.duration_ms = (now_us() - t0) / 1000.0;
-    s.counters = ctx.counters();
-    s.max_error_rate = graph.max_error_rate;
-    s.status = "running";
-    return s;
-  };
-
+// Drives completion until every node is done; returns whether the run was interrupted.
+bool drive(Runtime& rt, const RunOptions& opts, const std::function<RunSummary()>& progress) {
   bool interrupted = false;
   auto last_progress = now_us();
   for (;;) {
@@ -652,7 +780,7 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
     if (rt.all_done()) break;
     if (opts.on_progress && now_us() - last_progress >= opts.progress_every.count() * 1000) {
       last_progress = now_us();
-      opts.on_progress(snapshot());
+      opts.on_progress(progress());
     }
     std::unique_lock lock(rt.mon_mu);
     rt.mon_cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return rt.dirty; });
@@ -661,82 +789,87 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
     if (opts.handle_signals && g_signals.load() > 0 && !interrupted) {
       interrupted = true;
       spdlog::warn("interrupted: stopping sources and draining records in flight (Ctrl-C again to quit now)");
-      ctx.request_stop();
+      rt.ctx.request_stop();
       rt.done_cv.notify_all();
     }
   }
-  rt.g.wait_for_all();
-  for (auto& t : sources) t.join();
-  for (auto& n : rt.nodes)
-    if (n->pool) n->pool->stop();
-  if (opts.handle_signals) {
-    std::signal(SIGINT, old_int ? old_int : SIG_DFL);
-    std::signal(SIGTERM, old_term ? old_term : SIG_DFL);
+  return interrupted;
+}
+
+// SIGINT/SIGTERM stop the sources and drain; restored when the run ends.
+class SignalScope {
+ public:
+  explicit SignalScope(bool on) : on_(on) {
+    if (!on_) return;
+    g_signals = 0;
+    old_int_ = std::signal(SIGINT, on_signal);
+    old_term_ = std::signal(SIGTERM, on_signal);
+  }
+  ~SignalScope() {
+    if (!on_) return;
+    std::signal(SIGINT, old_int_ ? old_int_ : SIG_DFL);
+    std::signal(SIGTERM, old_term_ ? old_term_ : SIG_DFL);
   }
 
-  RunSummary s = snapshot();
+ private:
+  bool on_;
+  void (*old_int_)(int) = nullptr;
+  void (*old_term_)(int) = nullptr;
+};
+
+}  // namespace
+
+RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunOptions& opts) {
+  // A clustered pipeline runs group main here and the other groups in `flowrun worker`s.
+  if (graph.clustered && registry.cluster()) return registry.cluster()->run(graph, registry, opts);
+  auto resources = Resources::from_yaml(graph.resources);
+  std::map<std::string, std::string> settings = graph.settings;
+  if (!graph.store.empty()) settings["store"] = graph.store;
+  settings["pipeline.file"] = graph.file;
+  settings["pipeline.dir"] = graph.base_dir;
+  for (const auto& [k, v] : opts.settings) settings[k] = v;
+  RunContext ctx(graph.name, opts.run_id.empty() ? make_run_id() : opts.run_id, *resources, settings);
+
+  const std::string started_at = iso_now();
+  const auto t0 = now_us();
+  Runtime rt(graph, ctx);
+  rt.build(registry);
+  for (const auto& obs : registry.observers())
+    if (obs.on_start) obs.on_start(ctx);
+
+  bool interrupted = false;
+  if (const std::string why = open_nodes(rt); !why.empty()) {
+    // Nothing runs; the ledger and the nodes that did open (temporary outputs) still hear of it.
+    rt.trip_fatal_reason(why);
+  } else {
+    SignalScope signals(opts.handle_signals);
+    std::vector<std::thread> sources;
+    for (auto& n : rt.nodes)
+      if (n->source) {
+        rt.g.reserve_wait();
+        sources.emplace_back([&rt, p = n.get()] { rt.source_thread(*p); });
+      }
+    interrupted = drive(rt, opts, [&] { return snapshot(rt, started_at, t0); });
+    rt.g.wait_for_all();
+    for (auto& t : sources) t.join();
+    for (auto& n : rt.nodes)
+      if (n->pool) n->pool->stop();
+  }
+
+  RunSummary s = snapshot(rt, started_at, t0);
   s.finished_at = iso_now();
-  for (const auto& [name, r] : resources->rate_limits())
-    s.resources[name] = json::object{{"kind", "rate_limit"}, {"waits", r->waits()}, {"waited_ms", r->waited().count()}};
-  for (const auto& [name, b] : resources->breakers()) {
-    auto st = b->state();
-    s.resources[name] = json::object{{"kind", "breaker"},
-                                     {"state", st == CircuitBreaker::State::closed ? "closed" : st == CircuitBreaker::State::open ? "open" : "half_open"},
-                                     {"trips", b->trips()},
-                                     {"rejected", b->rejected()}};
-  }
-  for (const auto& [name, b] : resources->budgets())
-    s.resources[name] = json::object{{"kind", "budget"}, {"limit", b->limit()}, {"spent", b->spent()}, {"remaining", b->remaining()}, {"cost", b->cost()}};
-
+  s.resources = resource_report(*resources);
+  // A clustered run's main process waits here for the other processes and merges their counts.
   const std::string cluster_failure = opts.complete ? opts.complete(s, interrupted || rt.fatal) : "";
-  std::string source_failed;
-  for (const auto& n : s.nodes)
-    if (n.role == "source" && !n.stopped_reason.empty() && source_failed.empty())
-      source_failed = "source '" + n.id + "' stopped: " + n.stopped_reason;
-  if (interrupted) s.status = "interrupted", s.exit_code = 130;
-  else if (rt.fatal) s.status = "failed", s.exit_code = 1, s.failure = rt.fatal_reason;
-  else if (!cluster_failure.empty()) s.status = "failed", s.exit_code = 1, s.failure = cluster_failure;
-  else if (s.max_error_rate >= 0 && s.error_rate > s.max_error_rate)
-    s.status = "failed", s.exit_code = 1,
-    s.failure = fmt::format("dead letters are {:.2f}% of source records, above max_error_rate {:.2f}%",
-                            s.error_rate * 100, s.max_error_rate * 100);
-  else if (!source_failed.empty()) s.status = "failed", s.exit_code = 1, s.failure = source_failed;
-  else s.status = "ok", s.exit_code = 0;
+  decide_outcome(s, rt, interrupted);
+  if (!cluster_failure.empty() && !interrupted) {
+    s.status = "failed", s.exit_code = 1;
+    if (s.failure.empty()) s.failure = cluster_failure;
+  }
   if (rt.fatal) ctx.add_counter("fatal", 1), s.counters["fatal"] = 1, spdlog::error("{}", rt.fatal_reason);
   s.warnings = ctx.warnings();
-
-  auto tell_observers = [&] {
-    for (const auto& obs : registry.observers())
-      if (obs.on_finish) {
-        try {
-          obs.on_finish(ctx, s);
-        } catch (const std::exception& e) {
-          spdlog::error("run observer failed: {}", rt.redact(e.what()));
-        }
-      }
-  };
-  tell_observers();
-  // Outputs about the run (reports, notifications) come after the ledger has the finished run.
-  bool after_run_failed = false;
-  for (auto& n : rt.nodes) {
-    try {
-      n->impl->after_run(ctx, s);
-    } catch (const std::exception& e) {
-      const std::string why = "node '" + n->spec->id + "' failed after the run: " + rt.redact(e.what());
-      spdlog::error("{}", why);
-      if (s.failure.empty()) s.failure = why;
-      if (s.exit_code == 0) s.status = "failed", s.exit_code = 1;
-      after_run_failed = true;
-    }
-  }
-  // They may count or warn (a notification that could not be sent): the ledger hears of it too.
-  auto counters = ctx.counters();
-  auto warnings = ctx.warnings();
-  if (after_run_failed || counters != s.counters || warnings != s.warnings) {
-    s.counters = std::move(counters);
-    s.warnings = std::move(warnings);
-    tell_observers();
-  }
+  tell_observers(registry, ctx, s, rt);
+  after_run(rt, s, registry);
   return s;
 }
 

@@ -35,6 +35,8 @@ RunSummary summarize(const Graph& graph, const std::vector<const NodeMetrics*>& 
     n.errors = m.errors;
     n.filtered = m.filtered;
     n.emitted = m.emitted;
+    n.held = m.held;
+    n.unwritten = m.unwritten;
     n.received = received[i];
     n.busy_ms = m.busy_us / 1000.0;
     n.p50_ms = m.latency.percentile_ms(0.50);
@@ -45,7 +47,10 @@ RunSummary summarize(const Graph& graph, const std::vector<const NodeMetrics*>& 
     n.buffer = g.buffer;
     n.concurrency = g.concurrency;
     n.stopped_reason = reasons[i];
-    n.balanced = g.role() == Role::source || (n.in == n.received && n.in == n.out + n.errors + n.filtered);
+    const auto ports = g.ports();
+    for (std::size_t p = 2; p < ports.size() && p < port_counts[i].size(); ++p) n.ports[ports[p]] = port_counts[i][p];
+    n.balanced = g.role() == Role::source ||
+                 (n.in == n.received && n.in == n.out + n.errors + n.filtered + n.unwritten + n.held);
     if (g.desc && g.desc->dead_letter) s.dead_letters += n.in;
     if (g.role() == Role::source) s.source_records += n.out + n.errors;
     s.nodes.push_back(std::move(n));
@@ -71,11 +76,15 @@ boost::json::object RunSummary::to_json() const {
   json::array ns;
   for (const auto& n : nodes)
     ns.push_back(json::object{{"id", n.id}, {"type", n.type}, {"role", n.role}, {"in", n.in}, {"out", n.out},
-                              {"errors", n.errors}, {"filtered", n.filtered}, {"emitted", n.emitted},
+                              {"errors", n.errors}, {"filtered", n.filtered}, {"unwritten", n.unwritten}, {"emitted", n.emitted},
                               {"received", n.received}, {"busy_ms", n.busy_ms}, {"p50_ms", n.p50_ms},
                               {"p95_ms", n.p95_ms}, {"queued", n.queued}, {"max_queued", n.max_queued}, {"buffer", n.buffer},
                               {"max_in_flight", n.max_in_flight}, {"concurrency", n.concurrency},
-                              {"balanced", n.balanced}, {"stopped_reason", n.stopped_reason}});
+                              {"balanced", n.balanced}, {"stopped_reason", n.stopped_reason}, {"ports", [&] {
+                                json::object po;
+                                for (const auto& [port, count] : n.ports) po[port] = count;
+                                return po;
+                              }()}});
   json::array es;
   for (const auto& e : edges)
     es.push_back(json::object{{"from", e.from}, {"port", e.port}, {"to", e.to}, {"control", e.control}, {"count", e.count}});
@@ -83,25 +92,56 @@ boost::json::object RunSummary::to_json() const {
   for (const auto& [k, v] : counters) cs[k] = v;
   json::array ws;
   for (const auto& w : warnings) ws.push_back(json::string(w));
-  return json::object{{"warnings", ws}, {"failure", failure}, {"pipeline", pipeline}, {"run_id", run_id}, {"status", status}, {"exit_code", exit_code},
+  json::array os;
+  for (const auto& o : outputs) os.push_back(json::object{{"node", o.node}, {"target", o.target}, {"rows", o.rows}, {"what", o.what}});
+  return json::object{{"warnings", ws}, {"failure", failure}, {"outputs", os}, {"pipeline", pipeline}, {"run_id", run_id}, {"status", status}, {"exit_code", exit_code},
                       {"started_at", started_at}, {"finished_at", finished_at}, {"duration_ms", duration_ms},
                       {"source_records", source_records}, {"dead_letters", dead_letters},
                       {"error_rate", error_rate}, {"max_error_rate", max_error_rate}, {"nodes", ns},
                       {"edges", es}, {"counters", cs}, {"resources", resources}};
 }
 
+namespace {
+
+std::string ports_text(const NodeSummary& n) {
+  std::string t;
+  for (const auto& [port, count] : n.ports)
+    if (count > 0) t += (t.empty() ? "" : ", ") + port + " " + std::to_string(count);
+  return t;
+}
+
+}  // namespace
+
+// One row per node (full ids and types), what was written where, warnings, and the outcome on the
+// last line with its reason when it failed.
 std::string RunSummary::to_table() const {
-  std::string t = fmt::format("{:<18} {:<14} {:>9} {:>9} {:>7} {:>8} {:>10} {:>9} {:>9} {:>8}\n", "node", "type", "in",
-                              "out", "errors", "filtered", "busy ms", "p50 ms", "p95 ms", "queue");
+  std::size_t wid = 4, wtype = 4;
+  bool any_lost = false, any_ports = false;
   for (const auto& n : nodes) {
-    t += fmt::format("{:<18} {:<14} {:>9} {:>9} {:>7} {:>8} {:>10.1f} {:>9.3f} {:>9.3f} {:>8}{}\n", n.id.substr(0, 18),
-                     n.type.substr(0, 14), n.role == "source" ? std::string("-") : std::to_string(n.in), n.out,
-                     n.errors, n.filtered, n.busy_ms, n.p50_ms, n.p95_ms,
-                     std::to_string(n.max_queued) + "/" + std::to_string(n.buffer), n.balanced ? "" : "  UNBALANCED");
-    if (!n.stopped_reason.empty()) t += "    stopped: " + n.stopped_reason + "\n";
+    wid = std::max(wid, n.id.size()), wtype = std::max(wtype, n.type.size());
+    any_lost = any_lost || n.unwritten > 0;
+    any_ports = any_ports || !ports_text(n).empty();
   }
-  for (const auto& [k, v] : counters) t += fmt::format("  {} = {}\n", k, v);
+  std::string t = fmt::format("{:<{}} {:<{}} {:>9} {:>9} {:>7} {:>8}{} {:>10} {:>9} {:>9} {:>9}{}\n", "node", wid, "type",
+                              wtype, "in", "out", "errors", "filtered", any_lost ? fmt::format(" {:>9}", "unwritten") : "",
+                              "busy ms", "p50 ms", "p95 ms", "queue", any_ports ? "  other ports" : "");
+  for (const auto& n : nodes) {
+    const std::int64_t out_port = n.out - [&] {
+      std::int64_t other = 0;
+      for (const auto& [port, count] : n.ports) other += count;
+      return n.role == "sink" ? 0 : other;  // a sink's out is what it wrote
+    }();
+    t += fmt::format("{:<{}} {:<{}} {:>9} {:>9} {:>7} {:>8}{} {:>10.1f} {:>9.3f} {:>9.3f} {:>9}{}{}\n", n.id, wid, n.type, wtype,
+                     n.role == "source" ? std::string("-") : std::to_string(n.in), std::max<std::int64_t>(out_port, 0),
+                     n.errors, n.filtered, any_lost ? fmt::format(" {:>9}", n.unwritten) : "", n.busy_ms, n.p50_ms,
+                     n.p95_ms, std::to_string(n.max_queued) + "/" + std::to_string(n.buffer),
+                     any_ports ? "  " + ports_text(n) : "", n.balanced ? "" : "  UNBALANCED");
+    if (!n.stopped_reason.empty()) t += "    " + std::string(n.role == "source" ? "stopped: " : "failed: ") + n.stopped_reason + "\n";
+  }
+  for (const auto& [k, v] : counters) t += fmt::format("  {} = {}\n", k, format_number(v));
   for (const auto& kv : resources) t += fmt::format("  resource {}: {}\n", std::string(kv.key()), to_json_text(kv.value()));
+  for (const auto& o : outputs)
+    t += fmt::format("wrote {} {} to {} ({})\n", o.rows, o.what.empty() ? "records" : o.what, o.target, o.node);
   for (const auto& w : warnings) t += "warning: " + w + "\n";
   if (!failure.empty()) t += "failed: " + failure + "\n";
   t += fmt::format("run {} {} in {:.0f} ms: {} records from sources, {} dead letters ({:.2f}%){}\n", run_id, status,
@@ -184,6 +224,7 @@ std::string to_prometheus(const RunSummary& s) {
       {"flowrun_node_records_out_total", "Records the node emitted on its ports.", &NodeSummary::out},
       {"flowrun_node_errors_total", "Records the node failed (sent to errors).", &NodeSummary::errors},
       {"flowrun_node_filtered_total", "Records the node dropped on purpose.", &NodeSummary::filtered},
+      {"flowrun_node_unwritten_total", "Records the node accepted and could neither write nor dead-letter.", &NodeSummary::unwritten},
   };
   for (const auto& c : counters) {
     w.family(c.name, "counter", c.help);

@@ -1,61 +1,99 @@
-// `csv` sink: a header row, then one row per record. Nested values are written as JSON text.
-#include "engine/json_text.hpp"
+// `csv` sink: a header row, then one row per record. Nested values are written as JSON text;
+// a dotted column (`address.street`) selects a nested field.
+#include <atomic>
+#include <mutex>
+
 #include "engine/context.hpp"
-#include "engine/registry.hpp"
+#include "engine/json_text.hpp"
+#include "engine/node_type.hpp"
 #include "nodes/file/csv.hpp"
-#include "nodes/file/output_file.hpp"
+#include "nodes/file/file_sink.hpp"
 
 namespace flowrun {
 
 namespace {
 
+struct CsvOptions {
+  std::string path;
+  std::vector<std::string> columns;
+  bool append = false;
+};
+
 std::string cell(const json::value* v) {
   if (!v || v->is_null()) return "";
   if (v->is_string()) return std::string(v->as_string());
+  if (v->is_double()) return format_number(v->get_double());
   return to_json_text(*v);
 }
 
-class CsvSink : public ProcessNode {
+// `address.street` -> data["address"]["street"]; a column that is itself a key wins (`a.b` flat).
+const json::value* lookup(const json::object& data, const std::string& column) {
+  if (auto* v = data.if_contains(column)) return v;
+  const json::object* cur = &data;
+  std::size_t start = 0;
+  for (;;) {
+    const auto dot = column.find('.', start);
+    const auto* v = cur->if_contains(std::string_view(column).substr(start, dot - start));
+    if (!v || dot == std::string::npos) return v;
+    if (!v->is_object()) return nullptr;
+    cur = &v->get_object();
+    start = dot + 1;
+  }
+}
+
+class CsvSink final : public FileSink {
  public:
-  explicit CsvSink(const NodeConfig& c) : path_(c.get_path("path")), columns_(c.get_list("columns")) {}
-  void open(RunContext&) override { file_ = std::make_unique<OutputFile>(path_, false); }
-  void process(Record in, RunContext&, Emitter&) override {
+  CsvSink(const CsvOptions& o, const NodeInfo& n) : FileSink(n.id, o.path, o.append), columns_(o.columns), append_(o.append) {}
+
+  void process(Record in, RunContext&, Emitter& out) override {
     std::lock_guard lock(mu_);
     if (columns_.empty())  // the first record decides when no columns are configured
       for (const auto& kv : in.data) columns_.emplace_back(kv.key());
-    if (!header_written_) {
+    if (seen_.empty()) seen_.assign(columns_.size(), false);
+    if (!header_written_ && !append_) {
       std::string h;
       for (const auto& c : columns_) h += (h.empty() ? "" : ",") + csv::quote(c);
-      file_->write_line(h);
-      header_written_ = true;
+      write_line(h);
     }
+    header_written_ = true;
     std::string row;
-    for (std::size_t i = 0; i < columns_.size(); ++i) row += (i ? "," : "") + csv::quote(cell(in.data.if_contains(columns_[i])));
-    file_->write_line(row);
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      const json::value* v = lookup(in.data, columns_[i]);
+      seen_[i] = seen_[i] || v != nullptr;
+      row += (i ? "," : "") + csv::quote(cell(v));
+    }
+    write_record(row, out);
   }
-  void close(RunContext&, Emitter&) override { file_->flush(); }
+
+  void close(RunContext& ctx, Emitter& out) override {
+    // A misspelt column is empty in every row: say so instead of writing it silently.
+    for (std::size_t i = 0; i < seen_.size(); ++i)
+      if (!seen_[i]) ctx.warn("node '" + id() + "': column '" + columns_[i] + "' is in no record (misspelt?)");
+    FileSink::close(ctx, out);
+  }
 
  private:
-  std::string path_;
   std::vector<std::string> columns_;
+  bool append_;
   std::mutex mu_;
   bool header_written_ = false;
-  std::unique_ptr<OutputFile> file_;
+  std::vector<bool> seen_;
 };
 
 }  // namespace
 
 NodeDescriptor csv_sink_descriptor() {
-  NodeDescriptor d;
-  d.type = "csv";
-  d.role = Role::sink;
-  d.description = "Writes records as CSV with a header row; nested values are written as JSON text.";
-  d.options = {
-      {"path", OptionType::path, "", "Output file; parent folders are created.", true, {}},
-      {"columns", OptionType::string_list, "", "Columns in order (default: the fields of the first record).", false, {}},
-  };
-  d.factory = [](const NodeConfig& c) { return std::make_unique<CsvSink>(c); };
-  return d;
+  NodeType<CsvOptions> t("csv", Role::sink, "Writes records as CSV with a header row; nested values are written as JSON text.");
+  t.option("path", &CsvOptions::path,
+           "Output file; parent folders are created. Renamed into place when the run ends well.")
+      .required()
+      .output_path();
+  t.option("columns", &CsvOptions::columns,
+           "Columns in order (default: the fields of the first record); `address.street` selects a nested field. "
+           "A column no record has is reported as a warning.");
+  t.option("append", &CsvOptions::append, "Add rows to the existing file (no second header; all or nothing).");
+  t.create([](const CsvOptions& o, const NodeInfo& n) { return std::make_unique<CsvSink>(o, n); });
+  return t.descriptor();
 }
 
 }  // namespace flowrun

@@ -1,19 +1,23 @@
 // `dead_letter` sink: every record that failed, with the node, port and reason, as JSON Lines.
 // Error ports that no node consumes are routed here by the engine.
-#include "engine/json_text.hpp"
 #include "engine/context.hpp"
-#include "engine/registry.hpp"
-#include "nodes/file/output_file.hpp"
+#include "engine/json_text.hpp"
+#include "engine/node_type.hpp"
+#include "nodes/file/file_sink.hpp"
 
 namespace flowrun {
 
 namespace {
 
-class DeadLetterSink : public ProcessNode {
+struct DeadLetterOptions {
+  std::string path = "out/dead_letters.jsonl";
+  bool append = false;
+};
+
+class DeadLetterSink final : public FileSink {
  public:
-  explicit DeadLetterSink(const NodeConfig& c) : path_(c.get_path("path")) {}
-  void open(RunContext&) override { file_ = std::make_unique<OutputFile>(path_, false); }
-  void process(Record in, RunContext& ctx, Emitter&) override {
+  DeadLetterSink(const DeadLetterOptions& o, const NodeInfo& n) : FileSink(n.id, o.path, o.append) {}
+  void process(Record in, RunContext& ctx, Emitter& out) override {
     json::object line{{"run_id", ctx.run_id()},
                       {"trace_id", in.env.trace_id},
                       {"source", in.env.source},
@@ -28,30 +32,25 @@ class DeadLetterSink : public ProcessNode {
       line["reason"] = "sent to port '" + std::string(line.contains("port") ? line["port"].as_string().c_str() : "?") +
                        "' by node '" + std::string(line.contains("node") ? line["node"].as_string().c_str() : "?") + "'";
     line["record"] = std::move(in.data);
-    file_->write_line(to_json_text(line));
+    write_record(to_json_text(line), out);
   }
-  void close(RunContext&, Emitter&) override { file_->flush(); }
-
- private:
-  std::string path_;
-  std::unique_ptr<OutputFile> file_;
+  const char* what() const override { return "dead letters"; }
 };
 
 }  // namespace
 
 NodeDescriptor dead_letter_descriptor() {
-  NodeDescriptor d;
-  d.type = "dead_letter";
-  d.role = Role::sink;
-  d.dead_letter = true;
-  d.description = "Writes failed records with node, port, reason (and field/rule when known) as JSON Lines. "
-                  "Error ports nobody consumes are routed to the pipeline's dead-letter node; one is added "
-                  "(id `dead_letters`, default path) when the pipeline declares none.";
-  d.options = {
-      {"path", OptionType::path, "\"out/dead_letters.jsonl\"", "Output file; parent folders are created.", false, {}},
-  };
-  d.factory = [](const NodeConfig& c) { return std::make_unique<DeadLetterSink>(c); };
-  return d;
+  NodeType<DeadLetterOptions> t("dead_letter", Role::sink,
+                                "Writes failed records with node, port, reason (and field/rule when known) as JSON Lines. "
+                                "Error ports nobody consumes are routed to the pipeline's dead-letter node; one is added "
+                                "(id `dead_letters`, default path) when the pipeline declares none.");
+  t.option("path", &DeadLetterOptions::path,
+           "Output file (relative to the pipeline's folder); renamed into place when the run ends well.")
+      .output_path();
+  t.option("append", &DeadLetterOptions::append, "Add to the existing file instead of replacing it (all or nothing).");
+  t.dead_letter();
+  t.create([](const DeadLetterOptions& o, const NodeInfo& n) { return std::make_unique<DeadLetterSink>(o, n); });
+  return t.descriptor();
 }
 
 }  // namespace flowrun

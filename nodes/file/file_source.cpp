@@ -2,14 +2,16 @@
 // does not parse goes to `errors` with file, line and reason; the rest of the file still flows.
 #include <glob.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "engine/json_text.hpp"
 #include "engine/context.hpp"
 #include "engine/utf8.hpp"
-#include "engine/registry.hpp"
+#include "engine/node_type.hpp"
 #include "nodes/file/csv.hpp"
 
 namespace flowrun {
@@ -33,19 +35,24 @@ std::string detect_format(const std::string& path, const std::string& format) {
   return "jsonl";
 }
 
+struct FileOptions {
+  std::string path, format = "auto", id_field;
+  std::int64_t limit = 0;
+};
+
 class FileSource : public SourceNode {
  public:
-  explicit FileSource(const NodeConfig& c)
-      : pattern_(c.get_path("path")), format_(c.get_string("format", "auto")), id_field_(c.get_string("id_field")),
-        limit_(c.get_int("limit", 0)) {}
+  explicit FileSource(const FileOptions& o) : pattern_(o.path), format_(o.format), id_field_(o.id_field), limit_(o.limit) {}
 
   void run(RunContext& ctx, Emitter& out) override {
     auto files = expand_glob(pattern_);
     if (files.empty()) throw std::runtime_error("no file matches '" + pattern_ + "'");
     for (const auto& f : files) {
       if (ctx.stopping() || done()) break;
+      std::error_code ec;
+      if (std::filesystem::is_directory(f, ec)) throw std::runtime_error("cannot read '" + f + "': Is a directory");
       std::ifstream in(f, std::ios::binary);
-      if (!in) throw std::runtime_error("cannot open '" + f + "'");
+      if (!in) throw std::runtime_error("cannot open '" + f + "': " + std::strerror(errno));
       const std::string fmt = detect_format(f, format_);
       if (fmt == "csv") read_csv(ctx, in, f, out);
       else if (fmt == "json") read_json_array(in, f, out);
@@ -152,20 +159,25 @@ class FileSource : public SourceNode {
 }  // namespace
 
 NodeDescriptor file_source_descriptor() {
-  NodeDescriptor d;
-  d.type = "file";
-  d.role = Role::source;
-  d.description = "Reads records from files: JSON Lines, a JSON array of objects, or CSV with a header row. "
-                  "Lines that do not parse go to `errors` with file, line and reason.";
-  d.options = {
-      {"path", OptionType::path, "", "File path or glob (e.g. data/*.jsonl).", true, {}},
-      {"format", OptionType::string, "auto", "auto (by extension: .csv, .json, else JSON Lines), jsonl, json or csv.", false,
-       {"auto", "jsonl", "json", "csv"}},
-      {"id_field", OptionType::string, "", "Field whose value becomes the record's source id (default: file:line).", false, {}},
-      {"limit", OptionType::integer, "0", "Stop after this many records (0 = all).", false, {}},
-  };
-  d.factory = [](const NodeConfig& c) { return std::make_unique<FileSource>(c); };
-  return d;
+  NodeType<FileOptions> t("file", Role::source,
+                          "Reads records from files: JSON Lines, a JSON array of objects, or CSV with a header row. "
+                          "Lines that do not parse go to `errors` with file, line and reason.");
+  t.option("path", &FileOptions::path, "File path or glob (e.g. data/*.jsonl), relative to the pipeline's folder.")
+      .required()
+      .path();
+  t.option("format", &FileOptions::format, "auto (by extension: .csv, .json, else JSON Lines), jsonl, json or csv.")
+      .choices({"auto", "jsonl", "json", "csv"});
+  t.option("id_field", &FileOptions::id_field, "Field whose value becomes the record's source id (default: file:line).");
+  t.option("limit", &FileOptions::limit, "Stop after this many records (0 = all).").at_least(0);
+  t.validate([](const FileOptions& o, Check& c) {
+    // A glob may match tomorrow's files; a plain path must be there.
+    if (o.path.find_first_of("*?[") != std::string::npos) return;
+    std::error_code ec;
+    if (std::filesystem::is_directory(o.path, ec)) c.error("path", "'" + o.path + "' is a directory, not a file");
+    else if (!std::filesystem::exists(o.path, ec)) c.warning("path", "'" + o.path + "' does not exist (yet)");
+  });
+  t.create([](const FileOptions& o, const NodeInfo&) { return std::make_unique<FileSource>(o); });
+  return t.descriptor();
 }
 
 }  // namespace flowrun

@@ -103,9 +103,14 @@ class Subscriber final : public SourceNode {
         std::this_thread::sleep_for(100ms);
         continue;
       }
-      // Nothing came: let batching sinks commit, so that what they hold is acknowledged.
-      if (in_->held() > 0) out.flush_downstream();
       if (finished()) return;
+      // A worker whose held records stopped moving (a batching sink waits for a batch that
+      // MaxAckPending will not let fill) ends its round: the sink commits in close(), the inputs
+      // are acknowledged, and the worker starts the next round when records wait again.
+      const std::size_t held = in_->held();
+      idle_rounds_ = held > 0 && held == last_held_ ? idle_rounds_ + 1 : 0;
+      last_held_ = held;
+      if (!session_->is_main() && idle_rounds_ >= 3) return;
     }
   }
 
@@ -146,6 +151,9 @@ class Subscriber final : public SourceNode {
 
   // The edge has ended, nothing is waiting for this process and nothing is held here; in main (the
   // edge's only consumer) also nothing is left unacknowledged anywhere.
+  // What this process still holds is downstream and reaches its end when the graph drains (a
+  // batching sink commits in close()). Main is the only consumer of its input edges, so there
+  // nothing may be unacknowledged elsewhere: a record a lost worker held would come back to it.
   bool finished() {
     bool ended = false;
     try {
@@ -153,16 +161,19 @@ class Subscriber final : public SourceNode {
     } catch (const NatsError&) {
       return false;  // asked again after the next fetch; outages are caught there
     }
-    if (!ended || in_->held() > 0 || in_->has_prefetched()) return false;
+    if (!ended || in_->has_prefetched()) return false;
     const auto& names = session_->names();
     auto st = session_->with_retry("reading " + edge_.label(),
                                    [&] { return session_->nats().consumer_state(names.stream, names.consumer(edge_.index)); });
-    return st.pending == 0 && (!session_->is_main() || st.ack_pending == 0);
+    return st.pending == 0 &&
+           (!session_->is_main() || st.ack_pending <= static_cast<std::int64_t>(in_->held()));
   }
 
   ClusterEdge edge_;
   std::shared_ptr<Session> session_;
   std::shared_ptr<InputEdge> in_;
+  std::size_t last_held_ = 0;
+  int idle_rounds_ = 0;
 };
 
 }  // namespace

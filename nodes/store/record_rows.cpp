@@ -24,9 +24,10 @@ const std::vector<std::string>& default_hash_exclude() {
   return v;
 }
 
-// The content hash's input. It keeps Boost.JSON's number form on purpose: changing it would change
-// every stored hash, and the next run would see every record as changed (and pay the LLM again).
-static void write_canonical(const json::value& v, std::string& out) {
+// Keys sorted, so equal records give equal text. The content hash's input keeps Boost.JSON's number
+// form on purpose: changing it would change every stored hash, and the next run would see every
+// record as changed (and pay the LLM again). Stored bodies are read by people: readable numbers.
+static void write_canonical(const json::value& v, std::string& out, bool hash_form) {
   switch (v.kind()) {
     case json::kind::object: {
       const auto& o = v.get_object();
@@ -37,9 +38,10 @@ static void write_canonical(const json::value& v, std::string& out) {
       out += '{';
       for (std::size_t i = 0; i < kv.size(); ++i) {
         if (i) out += ',';
-        out += json::serialize(json::string_view(kv[i]->key()));
+        if (hash_form) out += json::serialize(json::string_view(kv[i]->key()));
+        else append_json_string(out, kv[i]->key());
         out += ':';
-        write_canonical(kv[i]->value(), out);
+        write_canonical(kv[i]->value(), out, hash_form);
       }
       out += '}';
       break;
@@ -50,19 +52,26 @@ static void write_canonical(const json::value& v, std::string& out) {
       for (const auto& e : v.get_array()) {
         if (!first) out += ',';
         first = false;
-        write_canonical(e, out);
+        write_canonical(e, out, hash_form);
       }
       out += ']';
       break;
     }
     default:
-      out += json::serialize(v);
+      if (hash_form) out += json::serialize(v);
+      else append_json(out, v);
   }
 }
 
 std::string canonical_json(const json::value& v) {
   std::string out;
-  write_canonical(v, out);
+  write_canonical(v, out, true);
+  return out;
+}
+
+std::string canonical_body(const json::value& v) {
+  std::string out;
+  write_canonical(v, out, false);
   return out;
 }
 
@@ -136,7 +145,7 @@ PropertyRow to_property_row(const Record& r, const std::vector<std::string>& exc
   row.full_cash_value = number_of(r.data.if_contains("full_cash_value"));
   if (auto* m = r.data.if_contains("enrichment_meta"); m && m->is_object())
     row.enrichment_status = text_of(m->get_object().if_contains("status"));
-  row.body = canonical_json(r.data);
+  row.body = canonical_body(r.data);
   row.content_hash = content_hash(r.data, exclude);
   return row;
 }
@@ -151,7 +160,7 @@ RawRow to_raw_row(const Record& r, const std::vector<std::string>& exclude, cons
                       "raw record has no source/source id (envelope or `source`/`source_id` fields)");
   row.fetched_at = text_of(r.data.if_contains("fetched_at"));
   if (row.fetched_at.empty()) row.fetched_at = now;
-  row.body = canonical_json(r.data);
+  row.body = canonical_body(r.data);
   row.content_hash = content_hash(r.data, exclude);
   return row;
 }

@@ -19,6 +19,8 @@ const std::vector<std::string>& default_hash_exclude();
 
 // JSON with object keys sorted recursively, no whitespace.
 std::string canonical_json(const boost::json::value& v);
+// The same with readable numbers (`344.16`, not `3.4416E2`): what stored bodies hold.
+std::string canonical_body(const boost::json::value& v);
 std::string sha256_hex(const std::string& data);
 // SHA-256 of the canonical JSON of `data` without the top-level keys in `exclude`.
 std::string content_hash(const boost::json::object& data, const std::vector<std::string>& exclude);

@@ -198,9 +198,9 @@ int nodes_command(const std::string& type, bool markdown, const Registry& regist
       for (const auto& p : d->ports) ports += ", " + p;
       std::cout << "Output ports: " << ports << ". Runs on " << (d->blocking_io ? "its own I/O threads" : "oneTBB workers")
                 << "; default concurrency " << d->default_concurrency << ".\n\n";
-      if (d->options.empty()) continue;
+      if (d->option_specs().empty()) continue;
       std::cout << "| option | type | default | required | description |\n|---|---|---|---|---|\n";
-      for (const auto& o : d->options) {
+      for (const auto& o : d->option_specs()) {
         std::string doc = o.doc;
         if (!o.choices.empty()) {
           std::string c;
@@ -225,7 +225,7 @@ int nodes_command(const std::string& type, bool markdown, const Registry& regist
     return 2;
   }
   std::cout << d->type << " (" << to_string(d->role) << ")\n  " << d->description << "\n\noptions:\n";
-  for (const auto& o : d->options)
+  for (const auto& o : d->option_specs())
     std::cout << fmt::format("  {:<18} {:<16} {:<14} {}{}\n", o.name, to_string(o.type),
                              o.required ? "(required)" : default_text(o), o.doc,
                              o.choices.empty() ? "" : " [" + fmt::format("{}", fmt::join(o.choices, "|")) + "]");

@@ -141,7 +141,7 @@ void load_nodes(Graph& g, const TopLevel& top, const Registry& registry, const s
   apply_mode(g, explicit_concurrency);
 }
 
-void collect_secrets(Graph& g, const Substituter& subst) {
+void collect_secrets(Graph& g, const Substituter& subst, const Registry& registry) {
   g.secrets = subst.secrets();
   for (const auto& n : g.nodes) {  // values given directly to secret options count too
     if (n.desc->schema && n.options.value) {
@@ -154,6 +154,9 @@ void collect_secrets(Graph& g, const Substituter& subst) {
           n.config.get_string(spec.name).find("${") == std::string::npos)
         g.secrets.push_back(n.config.get_string(spec.name));
   }
+  if (g.clustered && g.cluster.value && registry.cluster())  // `cluster:`'s password and token
+    for (auto& s : registry.cluster()->schema->secrets(g.cluster))
+      if (s.find("${") == std::string::npos) g.secrets.push_back(std::move(s));
   g.secrets.erase(std::remove(g.secrets.begin(), g.secrets.end(), std::string()), g.secrets.end());
 }
 
@@ -209,7 +212,7 @@ LoadResult load_unredacted(const std::string& text, const std::string& file, con
     }
     bind_cluster(g, top.cluster, registry, ctx, bound.sites.where.count("cluster") ? bound.sites.where.at("cluster") : top_info.where);
     load_nodes(g, top, registry, file, bound.sites.where.count("nodes") ? bound.sites.where.at("nodes") : location_of(file, root), diags);
-    collect_secrets(g, subst);
+    collect_secrets(g, subst, registry);
   } catch (const YAML::Exception& e) {
     diags.error(location_of(file, e.mark), "invalid pipeline: " + e.msg);
     return result;

@@ -4,6 +4,8 @@ set -euo pipefail
 # --no-install-recommends keeps CI lean; fonts-liberation is chromium's one recommendation the
 # report test needs (headless Chromium renders the HTML report and takes a screenshot). prometheus:
 # the dashboards test runs every Grafana query in a real Prometheus against flowrun's metrics.
+# libnats-dev + nats-server: the NATS JetStream transport of clustered runs (docs/cluster.md) and
+# the real server its tests start on loopback.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtbb-dev libyaml-cpp-dev libboost-json1.81-dev catch2
@@ -11,6 +13,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev zlib1g-dev
   graphviz jq miller chromium fonts-liberation python3
   prometheus
+  libnats-dev nats-server
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -101,8 +101,11 @@ std::vector<std::string> declared_groups(const ClusterOptions& o) {
 }
 
 int max_ack_pending_for(const ClusterOptions& o, const std::string& group) {
-  if (o.groups.IsMap() && o.groups[group].IsMap() && o.groups[group]["max_ack_pending"])
-    return o.groups[group]["max_ack_pending"].as<int>();
+  if (o.groups.IsMap())
+    for (const auto& kv : o.groups)
+      if (kv.first.Scalar() == group && kv.second.IsMap())
+        for (const auto& opt : kv.second)
+          if (opt.first.Scalar() == "max_ack_pending") return opt.second.as<int>();
   // Main is one process whose intake its own concurrency and batch sizes already bound; a smaller
   // cap than a batching sink's batch would stop delivery to it for good.
   if (group == "main") return 1'000'000;

@@ -154,6 +154,11 @@ void Coordinator::update_edges() {
       }
       const auto st = session_->nats().consumer_state(names.stream, names.consumer(e.index));
       signature += fmt::format("{}:{}:{}:{};", e.index, st.delivered, st.ack_pending, st.pending);
+      {
+        std::lock_guard lock(mu_);
+        auto& most = most_ack_pending_[e.index];
+        most = std::max(most, st.ack_pending);
+      }
       if (ended && st.pending == 0 && st.ack_pending == 0) {
         complete[i] = true;
         changed = true;
@@ -263,6 +268,9 @@ std::string Coordinator::finish(RunSummary& s, bool stopped) {
   s = merge_summaries(expanded_, transport_, s, parts);
   {
     std::lock_guard lock(mu_);
+    // Sampled every 100 ms: what MaxAckPending let the consumers of each edge hold at once.
+    for (const auto& [edge, most] : most_ack_pending_)
+      s.counters["nats.max_ack_pending " + session_->edge(edge).label()] = static_cast<double>(most);
     s.warnings.insert(s.warnings.end(), warnings_.begin(), warnings_.end());
   }
   if (auto why = session_->failure(); !why.empty()) return why;

@@ -72,6 +72,7 @@ class Coordinator {
   std::string progress_signature_;
   std::chrono::steady_clock::time_point last_progress_, last_beat_, nats_failing_since_, last_workers_poll_;
   std::map<int, std::chrono::steady_clock::time_point> waiting_since_;
+  std::map<int, std::int64_t> most_ack_pending_;  // per edge: the most records held unacknowledged at once
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <thread>
+#include <unordered_set>
 
 #include "engine/context.hpp"
 #include "engine/utf8.hpp"
@@ -135,6 +136,13 @@ class Subscriber final : public SourceNode {
       r = Record(json::object{{"payload", to_valid_utf8(payload.substr(0, 2000))}});
     }
     if (delivered > 1) ctx.add_counter("nats.redelivered " + edge_.label(), 1);
+    // Main is the only consumer of its input edges: a message it has already taken that comes
+    // back (an ack lost while NATS restarted) is a duplicate of a record on its way here.
+    if (session_->is_main() && !seen_.insert(root).second) {
+      ctx.add_counter("nats.duplicates dropped " + edge_.label(), 1);
+      in_->take(m, root);  // the token dies at once: acknowledged
+      return;
+    }
     const auto max = static_cast<std::uint64_t>(session_->options().max_deliver);
     if (problem.empty() && delivered > max)
       problem = "delivered " + std::to_string(delivered - 1) + " times without being acknowledged (cluster.max_deliver " +
@@ -172,6 +180,7 @@ class Subscriber final : public SourceNode {
   ClusterEdge edge_;
   std::shared_ptr<Session> session_;
   std::shared_ptr<InputEdge> in_;
+  std::unordered_set<std::string> seen_;  // main only: message ids taken in this run
   std::size_t last_held_ = 0;
   int idle_rounds_ = 0;
 };

@@ -860,7 +860,7 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
   s.finished_at = iso_now();
   s.resources = resource_report(*resources);
   // A clustered run's main process waits here for the other processes and merges their counts.
-  const std::string cluster_failure = opts.complete ? opts.complete(s, interrupted || rt.fatal) : "";
+  const std::string cluster_failure = opts.complete ? opts.complete(s, ctx, interrupted || rt.fatal) : "";
   decide_outcome(s, rt, interrupted);
   if (!cluster_failure.empty() && !interrupted) {
     s.status = "failed", s.exit_code = 1;

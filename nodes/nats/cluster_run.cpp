@@ -148,7 +148,7 @@ RunSummary run_cluster(const Graph& graph, const Registry& registry, const RunOp
     coordinator.note_local_progress(total);
     if (user) user(partial);
   };
-  o.complete = [&coordinator](RunSummary& s, bool stopped) { return coordinator.finish(s, stopped); };
+  o.complete = [&coordinator](RunSummary& s, RunContext& ctx, bool stopped) { return coordinator.finish(s, ctx, stopped); };
   RunSummary s;
   try {
     coordinator.start();

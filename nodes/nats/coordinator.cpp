@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "engine/context.hpp"
 #include "engine/json_text.hpp"
 #include "nodes/nats/transport_nodes.hpp"
 
@@ -237,7 +238,7 @@ bool Coordinator::workers_settled() {
   return true;
 }
 
-std::string Coordinator::finish(RunSummary& s, bool stopped) {
+std::string Coordinator::finish(RunSummary& s, RunContext& ctx, bool stopped) {
   if (stopped) {
     try {
       heartbeat("failed");
@@ -263,16 +264,26 @@ std::string Coordinator::finish(RunSummary& s, bool stopped) {
     cv_.wait(lock, [&] { return workers_settled() || !session_->failure().empty(); });
     for (const auto& [id, w] : workers_)
       if (!w.summary.empty()) parts.push_back(summary_from_json(w.summary));
-    s.counters["cluster.workers"] = static_cast<double>(workers_.size());
+    ctx.add_counter("cluster.workers", static_cast<double>(workers_.size()));
   }
   s = merge_summaries(expanded_, transport_, s, parts);
+  for (const auto& w : parts) {
+    for (const auto& [k, v] : w.counters) ctx.add_counter(k, v);
+    for (const auto& o : w.outputs) ctx.add_output(o);
+    const auto have = ctx.warnings();
+    for (const auto& warning : w.warnings)
+      if (std::find(have.begin(), have.end(), warning) == have.end()) ctx.warn(warning);
+  }
   {
     std::lock_guard lock(mu_);
     // Sampled every 100 ms: what MaxAckPending let the consumers of each edge hold at once.
     for (const auto& [edge, most] : most_ack_pending_)
-      s.counters["nats.max_ack_pending " + session_->edge(edge).label()] = static_cast<double>(most);
-    s.warnings.insert(s.warnings.end(), warnings_.begin(), warnings_.end());
+      ctx.add_counter("nats.max_ack_pending " + session_->edge(edge).label(), static_cast<double>(most));
+    for (const auto& warning : warnings_) ctx.warn(warning);
   }
+  s.counters = ctx.counters();
+  s.warnings = ctx.warnings();
+  s.outputs = ctx.outputs();
   if (auto why = session_->failure(); !why.empty()) return why;
   // What JetStream holds of each edge must be at least what the publishers were told it stored:
   // fewer means the server lost records (a crash before it synced), and the run must say so.

@@ -30,8 +30,9 @@ class Coordinator {
   ~Coordinator();
 
   void start();
-  // The runner's `complete` hook: waits for the whole run, merges the workers' summaries into `s`.
-  std::string finish(RunSummary& s, bool stopped);
+  // The runner's `complete` hook: waits for the whole run, merges the workers' summaries into `s`
+  // (nodes) and `ctx` (counters, warnings, outputs).
+  std::string finish(RunSummary& s, RunContext& ctx, bool stopped);
   // Main's own progress (sum of its node counters), so that a long local phase is no stall.
   void note_local_progress(std::int64_t total);
   void stop();

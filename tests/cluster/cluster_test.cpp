@@ -267,7 +267,7 @@ TEST_CASE("nats-server restarted mid-run: the run completes with every record on
   testnats::Server nats(tmp.path / "nats");
   Shape s;
   s.records = 300;
-  s.delay_ms = 10;
+  s.delay_ms = 25;  // about 2 s of work for the one worker: the outage falls inside the run
   const auto ref = one_process(tmp.path, s);
   const fs::path base = tmp.path / "restart";
   const auto file = write_pipeline(base, pipeline(nats.url(), s, base));
@@ -286,6 +286,7 @@ TEST_CASE("nats-server restarted mid-run: the run completes with every record on
   REQUIRE(!r.timed_out);  // never hangs
   REQUIRE(r.code == 0);
   same_as_reference(base, ref, s.records);
+  CHECK(summary_of(r).at("duration_ms").to_number<double>() > 1500);  // it ran through the outage
 }
 
 TEST_CASE("NATS unreachable: check --env exits 2, run exits 1, both say where", "[cluster]") {

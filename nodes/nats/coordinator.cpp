@@ -190,7 +190,7 @@ void Coordinator::update_edges() {
 
 void Coordinator::update_workers() {
   const auto now = std::chrono::steady_clock::now();
-  if (now - last_workers_poll_ < 1s) return;
+  if (now - last_workers_poll_ < 250ms) return;
   last_workers_poll_ = now;
   for (const auto& key : run_kv_->keys()) {
     if (key.rfind("w.", 0) != 0) continue;

@@ -86,7 +86,7 @@ class Worker {
         spdlog::warn("worker: looking for runs: {}", e.what());
       }
       if (!run) {
-        std::this_thread::sleep_for(500ms);
+        std::this_thread::sleep_for(250ms);
         continue;
       }
       served_.insert(run->run_id);
@@ -128,13 +128,13 @@ class Worker {
     return std::nullopt;
   }
 
-  // Watches the run's announcement and keeps this worker's own entry fresh, once a second.
+  // Watches the run's announcement and keeps this worker's own entry fresh, every 300 ms.
   void heartbeat_loop(Session& session, const std::string& key) {
     auto last_beat_change = std::chrono::steady_clock::now();
     std::int64_t last_beat = -1;
     auto last_keep_alive = std::chrono::steady_clock::now();
     while (!leaving_) {
-      for (int i = 0; i < 10 && !leaving_; ++i) {
+      for (int i = 0; i < 3 && !leaving_; ++i) {
         std::this_thread::sleep_for(100ms);
         if (g_signals.load() > 0) session.request_stop();
         if (std::chrono::steady_clock::now() - last_keep_alive >= co_.ack_wait / 4) {

@@ -20,11 +20,14 @@ namespace {
 using namespace flowrun;
 
 // Waits delay_ms, then adds `doubled` (price x 2): deterministic, so a record processed twice
-// (a redelivery) is stored the same way.
+// (a redelivery) is stored the same way. `crash_on: ID` kills the process on that record (a
+// poison message).
 class Slow final : public ProcessNode {
  public:
-  explicit Slow(const NodeConfig& c) : delay_(c.get_int("delay_ms", 10)) {}
+  explicit Slow(const NodeConfig& c) : delay_(c.get_int("delay_ms", 10)), crash_on_(c.get_string("crash_on", "")) {}
   void process(Record in, RunContext&, Emitter& out) override {
+    if (const auto* id = in.data.if_contains("id"); id && id->is_string() && !crash_on_.empty() && id->get_string() == crash_on_)
+      std::_Exit(3);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_));
     if (const auto* p = in.data.if_contains("price"); p && p->is_int64()) in.data["doubled"] = p->get_int64() * 2;
     out.emit(std::move(in));
@@ -32,13 +35,15 @@ class Slow final : public ProcessNode {
 
  private:
   std::int64_t delay_;
+  std::string crash_on_;
 };
 
 void register_slow(Registry& r) {
   NodeDescriptor d;
   d.type = "test_slow";
   d.role = Role::transform;
-  d.options = {{"delay_ms", OptionType::integer, "10", "milliseconds per record"}};
+  d.options = {{"delay_ms", OptionType::integer, "10", "milliseconds per record"},
+               {"crash_on", OptionType::string, "", "record id that kills the process"}};
   d.factory = [](const NodeConfig& c) { return std::make_unique<Slow>(c); };
   r.add(std::move(d));
 }

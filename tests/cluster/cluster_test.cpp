@@ -45,6 +45,8 @@ struct Shape {
   int concurrency = 4;
   int max_ack_pending = 64;
   bool clustered = true;
+  int max_deliver = 5;
+  std::string crash_on;
 };
 
 // test_gen (main) -> test_slow (group work) -> jsonl + SQLite store (main).
@@ -53,11 +55,11 @@ std::string pipeline(const std::string& nats_url, const Shape& s, const fs::path
   y << "name: clustertest\n";
   if (s.clustered)
     y << "cluster: {nats: \"" << nats_url << "\", ack_wait: 2s, worker_lost_after: 2s, outage: 20s, stall_timeout: 60s,\n"
-      << "          groups: {work: {max_ack_pending: " << s.max_ack_pending << "}}}\n";
+      << "          max_deliver: " << s.max_deliver << ", groups: {work: {max_ack_pending: " << s.max_ack_pending << "}}}\n";
   y << "nodes:\n"
     << "  gen: {type: test_gen, count: " << s.records << "}\n"
     << "  slow: {type: test_slow, inputs: [gen], delay_ms: " << s.delay_ms << ", concurrency: " << s.concurrency
-    << (s.clustered ? ", group: work" : "") << "}\n"
+    << (s.clustered ? ", group: work" : "") << (s.crash_on.empty() ? "" : ", crash_on: " + s.crash_on) << "}\n"
     << "  lines: {type: jsonl, inputs: [slow], path: out.jsonl}\n"
     << "  db: {type: store, inputs: [slow], url: \"sqlite:" << (dir / "out.db").string() << "\", batch_size: 50}\n";
   return y.str();
@@ -259,6 +261,47 @@ TEST_CASE("MaxAckPending bounds what a group holds; a slow group still finishes"
   CHECK(most <= 8);
   CHECK(node_of(sum, "slow").at("in").as_int64() == s.records);
   CHECK(node_of(sum, "db").at("out").as_int64() == s.records);
+}
+
+TEST_CASE("a poison record that kills every worker ends in dead letters after max_deliver", "[cluster]") {
+  REQUIRE(testnats::binary_present());
+  Dir tmp;
+  testnats::Server nats(tmp.path / "nats");
+  Shape s;
+  s.records = 40;
+  s.concurrency = 1;
+  s.max_deliver = 2;
+  s.crash_on = "apn:5";
+  const fs::path base = tmp.path / "poison";
+  const auto file = write_pipeline(base, pipeline(nats.url(), s, base));
+  Child run({CLUSTER_PROC, "run", file.string()}, child_dir(base, "main"));
+  // Workers are replaced as they die, the way systemd's Restart=always would.
+  std::vector<std::unique_ptr<Child>> workers;
+  int crashed = 0;
+  while (run.running() && workers.size() < 8) {
+    if (workers.empty() || !workers.back()->running()) {
+      if (!workers.empty() && workers.back()->wait(1s).code == 3) ++crashed;  // test_slow's crash
+      workers.push_back(start_worker(file, base, "w" + std::to_string(workers.size())));
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  auto r = run.wait(60s);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(crashed == s.max_deliver);  // one crash per delivery, then the record was dead-lettered
+  std::string dead = slurp(base / "out" / "dead_letters.jsonl");
+  INFO(dead);
+  CHECK(dead.find("\"apn:5\"") != std::string::npos);
+  CHECK(dead.find("delivered 2 times without being acknowledged (cluster.max_deliver 2)") != std::string::npos);
+  // Every record is stored or dead-lettered, once: records the crashing workers held beside the
+  // poison one may have been delivered too often as well.
+  int rows = 0;
+  const auto got = stored(base / "out.db", rows);
+  CHECK(!got.count("apn:5"));
+  int dead_count = 0;
+  for (std::size_t at = dead.find("\n"); at != std::string::npos; at = dead.find("\n", at + 1)) ++dead_count;
+  CHECK(rows + dead_count == s.records);
+  CHECK(rows >= s.records - 6);  // each crash held at most the poison record and two others
 }
 
 TEST_CASE("nats-server restarted mid-run: the run completes with every record once", "[cluster]") {

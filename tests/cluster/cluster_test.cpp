@@ -237,6 +237,37 @@ TEST_CASE("a worker killed with SIGKILL mid-run: its records come back, nothing 
   CHECK(lost_warning);
 }
 
+TEST_CASE("SIGTERM drains a worker: it leaves with exit 0 and the others finish the run", "[cluster]") {
+  REQUIRE(testnats::binary_present());
+  Dir tmp;
+  testnats::Server nats(tmp.path / "nats");
+  Shape s;
+  s.records = 300;
+  s.delay_ms = 20;
+  const auto ref = one_process(tmp.path, s);
+  const fs::path base = tmp.path / "term";
+  const auto file = write_pipeline(base, pipeline(nats.url(), s, base));
+  auto leaver = std::make_unique<Child>(std::vector<std::string>{CLUSTER_PROC, "worker", file.string(), "work"},
+                                        child_dir(base, "leaver"));  // no --once: serves until stopped
+  auto stayer = start_worker(file, base, "stayer");
+  Child run({CLUSTER_PROC, "run", file.string()}, child_dir(base, "main"));
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (slurp(base / "leaver" / ".child.err").find("joining run") == std::string::npos &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(500ms);
+  kill(leaver->pid(), SIGTERM);
+  auto lr = leaver->wait(20s);  // drains what it holds: a few records' worth, not the run
+  INFO(lr.err);
+  CHECK(lr.code == 0);
+  CHECK(run.running());  // it left mid-run
+  auto r = run.wait(120s);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(stayer->wait(30s).code == 0);
+  same_as_reference(base, ref, s.records);
+}
+
 TEST_CASE("MaxAckPending bounds what a group holds; a slow group still finishes", "[cluster]") {
   REQUIRE(testnats::binary_present());
   Dir tmp;

@@ -66,11 +66,30 @@ void Coordinator::start() {
   last_progress_ = last_beat_ = std::chrono::steady_clock::now();
   heartbeat("running");
   thread_ = std::thread([this] { loop(); });
+  // Beats on a thread of their own: the state queries of loop() may block for seconds while NATS
+  // restarts, and workers must not take that for a dead run.
+  beat_thread_ = std::thread([this] {
+    while (!stop_) {
+      std::this_thread::sleep_for(100ms);
+      std::string state;
+      {
+        std::lock_guard lock(mu_);
+        if (std::chrono::steady_clock::now() - last_beat_ < 1s) continue;
+        state = state_;
+      }
+      try {
+        heartbeat(state);
+      } catch (const NatsError& e) {
+        spdlog::debug("cluster heartbeat: {}", e.what());
+      }
+    }
+  });
 }
 
 void Coordinator::stop() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
+  if (beat_thread_.joinable()) beat_thread_.join();
 }
 
 void Coordinator::note_local_progress(std::int64_t total) {
@@ -108,13 +127,12 @@ void Coordinator::loop() {
 void Coordinator::tick() {
   const auto now = std::chrono::steady_clock::now();
   try {
-    std::string state;
-    {
-      std::lock_guard lock(mu_);
-      state = state_;
-    }
-    if (now - last_beat_ >= 1s) heartbeat(state);
     update_edges();
+    if (nats_failing_since_ != std::chrono::steady_clock::time_point{}) {
+      // The server was unreachable: the workers' silence meanwhile was NATS's, not theirs.
+      std::lock_guard lock(mu_);
+      for (auto& [id, w] : workers_) w.changed = now;
+    }
     update_workers();
     nats_failing_since_ = {};
   } catch (const NatsError& e) {
@@ -191,6 +209,12 @@ void Coordinator::update_edges() {
 void Coordinator::update_workers() {
   const auto now = std::chrono::steady_clock::now();
   if (now - last_workers_poll_ < 250ms) return;
+  if (now - last_workers_poll_ > 1500ms) {
+    // The polls stalled (NATS calls blocked while the server restarted): the workers' silence
+    // meanwhile was not theirs.
+    std::lock_guard lock(mu_);
+    for (auto& [id, w] : workers_) w.changed = now;
+  }
   last_workers_poll_ = now;
   for (const auto& key : run_kv_->keys()) {
     if (key.rfind("w.", 0) != 0) continue;

@@ -75,7 +75,7 @@ class Coordinator {
   std::map<int, std::chrono::steady_clock::time_point> waiting_since_;
   std::map<int, std::int64_t> most_ack_pending_;  // per edge: the most records held unacknowledged at once
   std::atomic<bool> stop_{false};
-  std::thread thread_;
+  std::thread thread_, beat_thread_;
 };
 
 }  // namespace flowrun::nats

@@ -133,6 +133,7 @@ class Worker {
     auto last_beat_change = std::chrono::steady_clock::now();
     std::int64_t last_beat = -1;
     auto last_keep_alive = std::chrono::steady_clock::now();
+    auto last_seen = std::chrono::steady_clock::now();  // the last time this loop could read NATS
     while (!leaving_) {
       for (int i = 0; i < 3 && !leaving_; ++i) {
         std::this_thread::sleep_for(100ms);
@@ -147,6 +148,10 @@ class Worker {
         auto text = runs_->get(key);
         auto a = text ? parse_announcement(*text) : std::nullopt;
         const auto now = std::chrono::steady_clock::now();
+        // A long gap since the last read (calls blocked while NATS restarted) hid main from us:
+        // its silence counts from now, and main beats again within worker_lost_after.
+        if (now - last_seen > 1500ms) last_beat_change = now;
+        last_seen = now;
         if (!a || a->state != "running") {
           run_state_ = a ? a->state : "gone";
           session.request_stop();
@@ -161,6 +166,9 @@ class Worker {
           runs_->erase(key);  // a dead run's announcement would only mislead the next worker
         }
       } catch (const NatsError& e) {
+        // While NATS is unreachable, main's silence says nothing about main: count it afresh
+        // once the server answers again (main reconnects and beats within worker_lost_after).
+        last_beat_change = std::chrono::steady_clock::now();
         spdlog::warn("worker: heartbeat: {}", e.what());
       }
     }

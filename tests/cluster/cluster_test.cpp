@@ -171,7 +171,7 @@ void same_as_reference(const fs::path& dir, const Reference& ref, int records) {
 
 }  // namespace
 
-TEST_CASE("a run over 1 and 3 workers stores exactly what one process stores", "[cluster]") {
+TEST_CASE("cluster: a run over 1 and 3 workers stores exactly what one process stores", "[cluster]") {
   REQUIRE(testnats::binary_present());
   Dir tmp;
   testnats::Server nats(tmp.path / "nats");
@@ -202,7 +202,7 @@ TEST_CASE("a run over 1 and 3 workers stores exactly what one process stores", "
   }
 }
 
-TEST_CASE("a worker killed with SIGKILL mid-run: its records come back, nothing lost, nothing twice", "[cluster]") {
+TEST_CASE("cluster: a worker killed with SIGKILL mid-run: its records come back, nothing lost, nothing twice", "[cluster]") {
   REQUIRE(testnats::binary_present());
   Dir tmp;
   testnats::Server nats(tmp.path / "nats");
@@ -237,7 +237,7 @@ TEST_CASE("a worker killed with SIGKILL mid-run: its records come back, nothing 
   CHECK(lost_warning);
 }
 
-TEST_CASE("SIGTERM drains a worker: it leaves with exit 0 and the others finish the run", "[cluster]") {
+TEST_CASE("cluster: SIGTERM drains a worker: it leaves with exit 0 and the others finish the run", "[cluster]") {
   REQUIRE(testnats::binary_present());
   Dir tmp;
   testnats::Server nats(tmp.path / "nats");
@@ -268,7 +268,7 @@ TEST_CASE("SIGTERM drains a worker: it leaves with exit 0 and the others finish 
   same_as_reference(base, ref, s.records);
 }
 
-TEST_CASE("MaxAckPending bounds what a group holds; a slow group still finishes", "[cluster]") {
+TEST_CASE("cluster: MaxAckPending bounds what a group holds; a slow group still finishes", "[cluster]") {
   REQUIRE(testnats::binary_present());
   Dir tmp;
   testnats::Server nats(tmp.path / "nats");
@@ -294,7 +294,7 @@ TEST_CASE("MaxAckPending bounds what a group holds; a slow group still finishes"
   CHECK(node_of(sum, "db").at("out").as_int64() == s.records);
 }
 
-TEST_CASE("a poison record that kills every worker ends in dead letters after max_deliver", "[cluster]") {
+TEST_CASE("cluster: a poison record that kills every worker ends in dead letters after max_deliver", "[cluster]") {
   REQUIRE(testnats::binary_present());
   Dir tmp;
   testnats::Server nats(tmp.path / "nats");
@@ -335,7 +335,7 @@ TEST_CASE("a poison record that kills every worker ends in dead letters after ma
   CHECK(rows >= s.records - 6);  // each crash held at most the poison record and two others
 }
 
-TEST_CASE("nats-server restarted mid-run: the run completes with every record once", "[cluster]") {
+TEST_CASE("cluster: nats-server restarted mid-run: the run completes with every record once", "[cluster]") {
   REQUIRE(testnats::binary_present());
   Dir tmp;
   testnats::Server nats(tmp.path / "nats");
@@ -363,7 +363,7 @@ TEST_CASE("nats-server restarted mid-run: the run completes with every record on
   CHECK(summary_of(r).at("duration_ms").to_number<double>() > 1500);  // it ran through the outage
 }
 
-TEST_CASE("NATS unreachable: check --env exits 2, run exits 1, both say where", "[cluster]") {
+TEST_CASE("cluster: NATS unreachable: check --env exits 2, run exits 1, both say where", "[cluster]") {
   Dir tmp;
   const int port = testnats::free_port();  // nobody listens there
   const auto file = write_pipeline(tmp.path, R"(name: down
@@ -383,7 +383,7 @@ nodes:
   CHECK(r.err.find("hunter2") == std::string::npos);
 }
 
-TEST_CASE("placement: check names the node, dot draws groups and NATS edges, worker wants a group", "[cluster]") {
+TEST_CASE("cluster: placement: check names the node, dot draws groups and NATS edges, worker wants a group", "[cluster]") {
   Dir tmp;
   const std::string head = "name: placed\ncluster: {nats: \"nats://127.0.0.1:4222\", groups: {work: {}}}\nnodes:\n";
   const auto bad = write_pipeline(tmp.path / "bad", head + "  src: {type: file, path: in.jsonl, group: work}\n"

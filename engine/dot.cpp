@@ -57,7 +57,7 @@ std::string to_dot(const Graph& graph, const RunSummary* run) {
   std::string title = graph.name + (graph.mode.empty() ? "" : "  (mode: " + graph.mode + ")");
   if (run) title += "\nrun " + run->run_id + ": " + run->status;
   o << "  label=\"" << esc(title) << "\"; labelloc=t;\n";
-  for (const auto& n : graph.nodes) {
+  auto node_line = [&](const GraphNode& n) {
     auto st = style_of(n);
     std::string label = n.id + "\n" + n.type + "\nconcurrency: " + concurrency_text(n);
     const NodeSummary* s = node_summary(n.id);
@@ -69,6 +69,19 @@ std::string to_dot(const Graph& graph, const RunSummary* run) {
     }
     o << "  \"" << esc(n.id) << "\" [label=\"" << esc(redact_secrets(label, graph.secrets)) << "\", shape=" << st.shape
       << ", fillcolor=\"" << st.fill << "\"" << (s && s->errors ? ", color=\"#c0392b\", penwidth=2" : "") << "];\n";
+  };
+  if (!graph.clustered) {
+    for (const auto& n : graph.nodes) node_line(n);
+  } else {
+    // Each group is drawn as a cluster: the processes that run it.
+    for (const auto& group : graph.groups) {
+      o << "  subgraph \"cluster_group_" << esc(group) << "\" {\n  label=\"group " << esc(group)
+        << (group == "main" ? " (flowrun run)" : " (flowrun worker --group " + esc(group) + ")")
+        << "\"; style=dashed; color=\"#1f6feb\"; fontcolor=\"#1f6feb\";\n";
+      for (const auto& n : graph.nodes)
+        if (n.group == group) node_line(n);
+      o << "  }\n";
+    }
   }
   auto edge_count = [&](const std::string& from, const std::string& port, const std::string& to) -> std::int64_t {
     if (!run) return -1;
@@ -81,11 +94,14 @@ std::string to_dot(const Graph& graph, const RunSummary* run) {
       std::string label = in.port == "out" ? "" : in.port;
       auto c = edge_count(in.node, in.port, n.id);
       if (c >= 0) label += (label.empty() ? "" : ": ") + std::to_string(c);
+      const GraphNode* from = graph.find(in.node);
+      const bool nats = from && from->group != n.group;  // carried by the cluster's transport
+      if (nats) label = "NATS" + std::string(label.empty() ? "" : ": ") + label;
       o << "  \"" << esc(in.node) << "\" -> \"" << esc(n.id) << "\" [";
       if (!label.empty()) o << "label=\"" << esc(label) << "\", ";
       // Error-like ports are red; data ports (a route's names, a filter's `dropped`) are plain.
-      const GraphNode* from = graph.find(in.node);
       const bool data = !from || from->carries_data(in.port);
+      if (nats) o << "penwidth=2, fontcolor=\"#1f6feb\", ";
       o << (in.implicit ? "style=dotted, color=\"#c0392b\"" : data ? "style=solid" : "style=solid, color=\"#c0392b\"")
         << "];\n";
     }

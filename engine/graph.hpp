@@ -31,6 +31,7 @@ struct GraphNode {
   std::optional<AdaptiveConcurrency> adaptive;  // concurrency: adaptive (engine/adaptive_config.hpp)
   int buffer = 0;       // capacity of this node's input edge, in records
   bool fatal = false;
+  std::string group = "main";   // cluster placement (docs/cluster.md): which process runs it
   std::vector<PortRef> inputs;  // data edges into this node
   std::vector<PortRef> after;   // control edges: start only when these nodes have finished
   bool after_from_mode = false; // the `after:` came from `mode:` sugar (DOT says so)
@@ -57,6 +58,10 @@ struct Graph {
   std::vector<GraphNode> nodes;   // in file order
   std::map<std::string, std::string> settings;
   std::vector<std::string> secrets;  // resolved secret values: redacted from DOT, logs, reports
+  // `cluster:` as the registered transport bound it (docs/cluster.md); `clustered` false without one.
+  bool clustered = false;
+  BoundOptions cluster;
+  std::vector<std::string> groups;  // "main" and the groups `cluster:` declares
 
   const GraphNode* find(const std::string& id) const;
   int index_of(const std::string& id) const;  // -1 when absent

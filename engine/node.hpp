@@ -47,6 +47,10 @@ class Emitter {
   // Whether any node consumes `port`. A record emitted on a port nobody consumes is counted as
   // output and discarded; a node that would rather count it as filtered asks first.
   virtual bool consumed(std::string_view /*port*/) const { return true; }
+  // For sources that pull from a shared queue (a cluster edge): how many more records the nodes
+  // downstream could start on now (free concurrency slots of the busiest one), so the source takes
+  // no more than this process can work on; -1 when unknown.
+  virtual std::int64_t room() const { return -1; }
 };
 
 // Throw this from a body to send the record to `errors` with a field and rule attached.

@@ -1,5 +1,5 @@
 // One node of a pipeline: its common options (type, inputs, after, concurrency, buffer, fatal,
-// description) through the engine's own option table, its type's options through the type's table.
+// description, group) through the engine's own option table, its type's options through the type's table.
 #include <algorithm>
 #include <set>
 
@@ -19,6 +19,7 @@ struct CommonOptions {
   YAML::Node concurrency;  // as written; read by read_concurrency (engine/adaptive_config.hpp)
   std::optional<int> buffer;
   bool fatal = false;
+  std::string group = "main";
 };
 
 std::string show_refs(const std::vector<PortRef>& refs) {
@@ -84,6 +85,9 @@ const TypedSchema<CommonOptions>& common_schema() {
     t->add("fatal", &CommonOptions::fatal,
            "An exception in this node stops the whole run (exit 1); the record in hand still goes to dead letters.");
     t->add("description", &CommonOptions::description, "Free text shown in `flowrun dot`.");
+    t->add("group", &CommonOptions::group,
+           "Which processes run this node in a clustered pipeline: `main` (`flowrun run`) or a group of "
+           "`cluster.groups` (`flowrun worker --group NAME`); see docs/cluster.md.");
     return t;
   }());
   return schema;
@@ -178,6 +182,7 @@ std::optional<GraphNode> load_node(const NodeLoad& in, Diagnostics& diags) {
   n.inputs = c.inputs;
   n.after = c.after;
   n.fatal = c.fatal;
+  n.group = c.group;
   n.concurrency = n.desc->default_concurrency;
   if (!c.concurrency.IsNull()) read_concurrency(n, c.concurrency, in.resources, in.file, diags);  // adaptive_config.cpp
   n.buffer = c.buffer.value_or(in.default_buffer);

@@ -35,6 +35,8 @@ LoadResult load_pipeline_file(const std::string& path, const Registry& registry,
 LoadResult load_pipeline_string(const std::string& yaml_text, const std::string& file_name,
                                 const Registry& registry, const LoadOptions& opts = {});
 
+class RunContext;
+
 struct RunOptions {
   std::map<std::string, std::string> settings;  // merged over the graph's settings
   bool handle_signals = false;                  // install SIGINT/SIGTERM: stop sources, drain
@@ -43,6 +45,12 @@ struct RunOptions {
   // (live progress lines, the /metrics endpoint).
   std::function<void(const RunSummary&)> on_progress;
   std::chrono::milliseconds progress_every{250};
+  // Clustered runs (engine/cluster.hpp): called on the main thread once this process's graph has
+  // finished, before the outcome is decided and run observers hear of it. The transport waits
+  // there for the other processes and merges their counts into the summary (their counters,
+  // warnings and outputs into the run's context, which the summary is made from); a non-empty
+  // return fails the run with that reason. `stopped`: the run was interrupted or a node was fatal.
+  std::function<std::string(RunSummary&, RunContext&, bool stopped)> complete;
 };
 
 // Runs a validated graph to completion. Throws PipelineError if a node cannot be created or

@@ -3,11 +3,14 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace flowrun {
 
 namespace json = boost::json;
+
+class Handoff;  // engine/handoff.hpp
 
 // The envelope says where a record came from and how it got here. It travels with the record so
 // that dead letters, logs and the store can always name the record (source + source id + trace).
@@ -17,6 +20,9 @@ struct Envelope {
   std::string trace_id;   // unique per record per run; every log line about it carries this
   int attempt = 0;        // retries so far (LLM, HTTP), for reports
   std::int64_t created_us = 0;  // when the source emitted it (steady clock, microseconds)
+  // Only on records that came over a cluster edge: acknowledges the input message once every
+  // record derived from it has reached its end (engine/handoff.hpp). Null otherwise.
+  std::shared_ptr<Handoff> handoff;
 };
 
 struct Record {

@@ -70,6 +70,8 @@ struct StoreScheme {
   std::function<std::string(const std::string& url, const std::string& base_dir, std::string& why)> resolve;
 };
 
+struct ClusterTransport;  // engine/cluster.hpp
+
 class Registry {
  public:
   void add(NodeDescriptor d);  // throws std::logic_error on a duplicate type
@@ -84,7 +86,13 @@ class Registry {
   void add_observer(RunObserver o) { observers_.push_back(std::move(o)); }
   const std::vector<RunObserver>& observers() const { return observers_; }
 
+  // The transport that carries edges between groups of a clustered pipeline (docs/cluster.md);
+  // null in a build without one, where `cluster:` is an error.
+  void set_cluster(std::shared_ptr<const ClusterTransport> t) { cluster_ = std::move(t); }
+  const ClusterTransport* cluster() const { return cluster_.get(); }
+
  private:
+  std::shared_ptr<const ClusterTransport> cluster_;
   std::map<std::string, NodeDescriptor> types_;
   std::vector<RunObserver> observers_;
   std::vector<StoreScheme> store_schemes_;

@@ -20,14 +20,18 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <deque>
 #include <ctime>
 #include <iomanip>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <thread>
 #include <utility>
 
+#include "engine/cluster.hpp"
 #include "engine/context.hpp"
+#include "engine/handoff.hpp"
 #include "engine/io_pool.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/redact.hpp"
@@ -115,6 +119,10 @@ struct NodeRt {
   bool done = false;                  // main thread only
   std::string stopped_reason;
   std::mutex reason_mu;
+  // Hand-off tokens of the cluster inputs whose records the node holds (engine/handoff.hpp), in
+  // the order it took them: written(n) lets the first n go (acknowledged), close() fails the rest.
+  std::mutex tokens_mu;
+  std::deque<std::shared_ptr<Handoff>> held_tokens;
 
   int port_index(std::string_view p) const {
     for (std::size_t i = 0; i < port_names.size(); ++i)
@@ -240,25 +248,40 @@ struct Runtime {
     std::function<void(int, const Msg&)> deliver;
     int data_out = 0, error_out = 0;
     bool filtered_flag = false, held_flag = false;
+    const Record* input = nullptr;  // the record the body is processing (none in sources, close())
+    int derived = 0;
     BodyEmitter(Runtime& r, NodeRt& n, std::function<void(int, const Msg&)> d)
         : rt(r), node(n), deliver(std::move(d)) {}
     using Emitter::emit;
+    // What a node emits while processing a cluster input keeps that input unacknowledged until
+    // it has reached its end (engine/handoff.hpp).
+    void inherit_handoff(Record& r) {
+      if (input && input->env.handoff) r.env.handoff = Handoff::derive(input->env.handoff, derived++);
+    }
     void emit(std::string_view port, Record r) override {
       const int p = put(port, std::move(r));
       (p == 1 ? error_out : data_out)++;
     }
     void filtered() override { filtered_flag = true; }
     void hold() override {
-      if (!held_flag) held_flag = true, node.m.held.fetch_add(1, std::memory_order_relaxed);
+      if (held_flag) return;
+      held_flag = true, node.m.held.fetch_add(1, std::memory_order_relaxed);
+      if (input && input->env.handoff) {
+        std::lock_guard lock(node.tokens_mu);
+        node.held_tokens.push_back(input->env.handoff);
+      }
     }
     void release(std::string_view port, Record r) override {
       node.m.held.fetch_sub(1, std::memory_order_relaxed);
-      const int p = put(port, std::move(r));
+      auto token = rt.let_go(node, 1);
+      if (!r.env.handoff && token) r.env.handoff = std::move(token);
+      const int p = put(port, std::move(r), false);
       rt.settle_one(node, p == 1 ? Outcome::error : Outcome::out);
     }
     void written(std::int64_t n) override {
       node.m.held.fetch_sub(n, std::memory_order_relaxed);
       node.m.out.fetch_add(n, std::memory_order_relaxed);
+      rt.let_go(node, n);
     }
     void broken(const std::string& reason) override { rt.mark_broken(node, reason); }
     bool consumed(std::string_view port) const override {
@@ -267,21 +290,45 @@ struct Runtime {
     }
 
    private:
-    int put(std::string_view port, Record r) {
+    int put(std::string_view port, Record r, bool derive = true) {
       const int p = node.port_index(port);
       if (p < 0) throw std::logic_error("node '" + node.spec->id + "' emitted on undeclared port '" + std::string(port) + "'");
       if (node.source) {
         rt.stamp(r, node);
         rt.admit(node);
       }
+      if (derive) inherit_handoff(r);
       rt.tag_port(node, p, r);
       rt.account_emit(node, p);
       deliver(p, Msg{std::make_shared<Record>(std::move(r)), static_cast<std::uint8_t>(p)});
       return p;
     }
+    // Free slots of the busiest node downstream of a source (twice its concurrency, so each slot
+    // has its next record waiting), for sources that pull from a shared queue.
+    std::int64_t room() const override {
+      if (!node.source || node.downstream.empty()) return -1;
+      std::int64_t free = std::numeric_limits<std::int64_t>::max();
+      for (int d : node.downstream) {
+        const auto& x = *rt.nodes[d];
+        const std::int64_t slots = x.spec->concurrency > 0 ? 2 * x.spec->concurrency : x.spec->buffer;
+        free = std::min(free, slots - x.m.queued.load(std::memory_order_relaxed));
+      }
+      return std::max<std::int64_t>(free, 0);
+    }
   };
 
   enum class Outcome { out, error, filtered };
+
+  // Drops the first n held hand-off tokens (their inputs may now be acknowledged); returns the last.
+  std::shared_ptr<Handoff> let_go(NodeRt& n, std::int64_t count) {
+    std::lock_guard lock(n.tokens_mu);
+    std::shared_ptr<Handoff> last;
+    for (; count > 0 && !n.held_tokens.empty(); --count) {
+      last = std::move(n.held_tokens.front());
+      n.held_tokens.pop_front();
+    }
+    return last;
+  }
 
   // Counts one accepted record's end. A record sent to `errors` where nobody listens (a dead-letter
   // node's own failures) is lost, not dead-lettered: it counts as unwritten.
@@ -333,6 +380,7 @@ struct Runtime {
     }
     n.m.in.fetch_add(1, std::memory_order_relaxed);
     BodyEmitter em(*this, n, deliver);
+    em.input = msg.rec.get();
     if (n.broken.load(std::memory_order_relaxed)) {
       // Its output failed earlier: no retry, no waiting; the record goes to dead letters.
       std::string why;
@@ -386,6 +434,7 @@ struct Runtime {
   }
 
   void deliver_error(NodeRt& n, BodyEmitter& em, Record r) {
+    em.inherit_handoff(r);
     em.error_out++;
     account_emit(n, 1);
     const auto& err = r.meta["error"].as_object();
@@ -558,7 +607,13 @@ struct Runtime {
         // A failed flush or close loses what the node had accepted: never a success.
         mark_broken(n, std::string("close failed: ") + e.what());
       }
-      // Whatever the node still holds was never written, nor dead-lettered.
+      // Whatever the node still holds was never written, nor dead-lettered: its cluster inputs are
+      // returned for redelivery rather than acknowledged.
+      {
+        std::lock_guard lock(n.tokens_mu);
+        for (auto& t : n.held_tokens) t->fail("held by node '" + n.spec->id + "' and never written");
+        n.held_tokens.clear();
+      }
       if (const auto left = n.m.held.exchange(0); left > 0) {
         n.m.unwritten.fetch_add(left);
         if (!n.broken) mark_broken(n, "close() left " + std::to_string(left) + " records unsettled");
@@ -774,6 +829,8 @@ class SignalScope {
 }  // namespace
 
 RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunOptions& opts) {
+  // A clustered pipeline runs group main here and the other groups in `flowrun worker`s.
+  if (graph.clustered && registry.cluster()) return registry.cluster()->run(graph, registry, opts);
   auto resources = Resources::from_yaml(graph.resources);
   std::map<std::string, std::string> settings = graph.settings;
   if (!graph.store.empty()) settings["store"] = graph.store;
@@ -812,7 +869,13 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
   RunSummary s = snapshot(rt, started_at, t0);
   s.finished_at = iso_now();
   s.resources = resource_report(*resources);
+  // A clustered run's main process waits here for the other processes and merges their counts.
+  const std::string cluster_failure = opts.complete ? opts.complete(s, ctx, interrupted || rt.fatal) : "";
   decide_outcome(s, rt, interrupted);
+  if (!cluster_failure.empty() && !interrupted) {
+    s.status = "failed", s.exit_code = 1;
+    if (s.failure.empty()) s.failure = cluster_failure;
+  }
   if (rt.fatal) ctx.add_counter("fatal", 1), s.counters["fatal"] = 1, spdlog::error("{}", rt.fatal_reason);
   s.warnings = ctx.warnings();
   tell_observers(registry, ctx, s, rt);

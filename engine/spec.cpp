@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "engine/adaptive_config.hpp"
+#include "engine/cluster.hpp"
 #include "engine/node_spec.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/redact.hpp"
@@ -34,7 +35,7 @@ struct TopLevel {
   int buffer = 1024;
   std::optional<double> max_error_rate;
   std::map<std::string, std::string> settings;
-  YAML::Node vars, resources, nodes, tests, retention;
+  YAML::Node vars, resources, nodes, tests, retention, cluster;
 };
 
 // The store tables `retention:` may name (nodes/store/prune.hpp's prunable_tables(); a test ties
@@ -61,6 +62,10 @@ const TypedSchema<TopLevel>& top_level_schema() {
     t->add("retention", &TopLevel::retention,
            "How long the store keeps each table's rows (`runs`, `dead_letters`, `raw_records`, `llm_cache`, "
            "`property_history`), e.g. `{dead_letters: 90d}`; the run prunes at its end.")
+        .object();
+    t->add("cluster", &TopLevel::cluster,
+           "Runs the pipeline over several processes: the NATS server, the stream and the worker groups that "
+           "nodes name in `group:` (docs/cluster.md).")
         .object();
     t->validate([](const TopLevel& top, Check& c) {
       const std::string& file = c.node().where.file;
@@ -139,7 +144,7 @@ void load_nodes(Graph& g, const TopLevel& top, const Registry& registry, const s
   apply_mode(g, explicit_concurrency);
 }
 
-void collect_secrets(Graph& g, const Substituter& subst) {
+void collect_secrets(Graph& g, const Substituter& subst, const Registry& registry) {
   g.secrets = subst.secrets();
   for (const auto& n : g.nodes) {  // values given directly to secret options count too
     if (n.desc->schema && n.options.value) {
@@ -152,6 +157,9 @@ void collect_secrets(Graph& g, const Substituter& subst) {
           n.config.get_string(spec.name).find("${") == std::string::npos)
         g.secrets.push_back(n.config.get_string(spec.name));
   }
+  if (g.clustered && g.cluster.value && registry.cluster())  // `cluster:`'s password and token
+    for (auto& s : registry.cluster()->schema->secrets(g.cluster))
+      if (s.find("${") == std::string::npos) g.secrets.push_back(std::move(s));
   g.secrets.erase(std::remove(g.secrets.begin(), g.secrets.end(), std::string()), g.secrets.end());
 }
 
@@ -176,7 +184,7 @@ LoadResult load_unredacted(const std::string& text, const std::string& file, con
     Substituter subst(file, root["vars"] ? YAML::Clone(root["vars"]) : YAML::Node(YAML::NodeType::Map), g.base_dir,
                       opts.need_env, diags);
     // Everything but vars (their own references are not expanded) and tests (substituted when run).
-    for (const char* k : {"resources", "store", "mode", "nodes", "max_error_rate", "buffer", "settings", "retention"})
+    for (const char* k : {"resources", "store", "mode", "nodes", "max_error_rate", "buffer", "settings", "retention", "cluster"})
       if (root[k]) subst.substitute(root[k]);
     for (const char* k : {"name", "description"})
       if (root[k] && root[k].IsScalar()) root[k] = subst.substitute_scalar(root[k], false);
@@ -205,8 +213,9 @@ LoadResult load_unredacted(const std::string& text, const std::string& file, con
       g.store = registry.resolve_store(top.store, g.base_dir, why);
       if (!why.empty()) diags.error(bound.sites.where.at("store"), "store: " + why);
     }
+    bind_cluster(g, top.cluster, registry, ctx, bound.sites.where.count("cluster") ? bound.sites.where.at("cluster") : top_info.where);
     load_nodes(g, top, registry, file, bound.sites.where.count("nodes") ? bound.sites.where.at("nodes") : location_of(file, root), diags);
-    collect_secrets(g, subst);
+    collect_secrets(g, subst, registry);
   } catch (const YAML::Exception& e) {
     diags.error(location_of(file, e.mark), "invalid pipeline: " + e.msg);
     return result;
@@ -217,6 +226,7 @@ LoadResult load_unredacted(const std::string& text, const std::string& file, con
   if (root["nodes"].IsMap())
     for (const auto& kv : root["nodes"]) declared.insert(kv.first.Scalar());
   if (!g.nodes.empty()) validate_graph(g, registry, diags, opts.strict, declared);
+  if (!diags.has_errors()) check_placement(g, diags);
   for (const auto& n : g.nodes) check_node_options(n, diags);
   return result;
 }

@@ -8,6 +8,8 @@ set -euo pipefail
 # (GCC 12 has no std::chrono time zones).
 # libluajit-5.1-dev: the filter/route/map nodes' expression language (nodes/transform); libjq-dev:
 # only the benchmark that chose LuaJIT over it (tools/bench/transform), run by ctest at a tiny size.
+# libnats-dev + nats-server: the NATS JetStream transport of clustered runs (docs/cluster.md) and
+# the real server its tests start on loopback.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtbb-dev libyaml-cpp-dev libboost-json1.81-dev catch2
@@ -17,6 +19,7 @@ packages=(
   libluajit-5.1-dev libjq-dev
   graphviz jq miller chromium fonts-liberation python3
   prometheus
+  libnats-dev nats-server
 )
 missing=()
 for p in "${packages[@]}"; do

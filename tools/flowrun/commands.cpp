@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/cluster.hpp"
 #include "engine/json_text.hpp"
 #include "engine/config_tests.hpp"
 #include "engine/redact.hpp"
@@ -68,7 +69,16 @@ int check_command(const PipelineArgs& pa, bool check_env, const Registry& regist
       std::cerr << fmt::format("{}: node '{}' ({}): {}\n", n.where.str(), n.id, n.type, problem.empty() ? "ok" : problem);
       failed += !problem.empty();
     }
-    std::cerr << fmt::format("environment: {} of {} checks failed\n", failed, probed);
+    // A clustered pipeline cannot start at all without its NATS server: that is a usage error (2).
+    int cluster_failed = 0;
+    if (r.graph.clustered && registry.cluster()) {
+      ++probed;
+      std::string problem = redact_secrets(registry.cluster()->check_env(r.graph), r.graph.secrets);
+      std::cerr << fmt::format("{}: cluster ({}): {}\n", r.graph.file, registry.cluster()->name, problem.empty() ? "ok" : problem);
+      cluster_failed = !problem.empty();
+    }
+    std::cerr << fmt::format("environment: {} of {} checks failed\n", failed + cluster_failed, probed);
+    if (cluster_failed) return 2;
     if (failed) return 1;
   }
   if (rc == 0) {
@@ -78,6 +88,19 @@ int check_command(const PipelineArgs& pa, bool check_env, const Registry& regist
                              r.graph.mode.empty() ? "" : ", mode " + r.graph.mode);
   }
   return rc;
+}
+
+int worker_command(const PipelineArgs& pa, const WorkerArgs& wa, const Registry& registry) {
+  auto r = load(pa, registry);
+  if (int rc = print_diagnostics(r.diagnostics)) return rc;
+  if (!registry.cluster()) {
+    std::cerr << pa.file << ": this build of flowrun has no cluster transport (the nats node family)\n";
+    return 2;
+  }
+  WorkerOptions wo;
+  wo.group = wa.group;
+  wo.once = wa.once;
+  return registry.cluster()->serve(r.graph, registry, wo);
 }
 
 int dot_command(const PipelineArgs& pa, const Registry& registry) {

@@ -24,6 +24,13 @@ struct RunArgs {
 };
 
 int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& registry);
+struct WorkerArgs {
+  std::string group;
+  bool once = false;
+};
+// `flowrun worker FILE --group NAME`: serves the group's part of the pipeline's runs until
+// stopped (SIGTERM drains), or of one run with --once. 2 when the pipeline has no such group.
+int worker_command(const PipelineArgs& pa, const WorkerArgs& wa, const Registry& registry);
 int check_command(const PipelineArgs& pa, bool check_env, const Registry& registry);
 int dot_command(const PipelineArgs& pa, const Registry& registry);
 int nodes_command(const std::string& type, bool markdown, const Registry& registry);

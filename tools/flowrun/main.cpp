@@ -1,4 +1,4 @@
-// The `flowrun` command: run, check, dot, nodes, test, report. Exit codes: 0 ok, 1 the run finished with
+// The `flowrun` command: run, worker, check, dot, nodes, test, report. Exit codes: 0 ok, 1 the run finished with
 // failures (past max_error_rate, a fatal node, a source that stopped on an error), 2 invalid
 // pipeline or usage, 130 interrupted.
 #include <spdlog/pattern_formatter.h>
@@ -21,7 +21,7 @@
 namespace {
 
 const std::vector<std::string> kCommands = {"run", "check", "dot", "nodes", "report", "test", "help",
-                                            "backup", "prune"};
+                                            "backup", "prune", "worker"};
 
 // `flowrun FILE` means `flowrun run FILE`, also after the global options
 // (`flowrun --log-format json FILE`).
@@ -137,6 +137,12 @@ int main(int argc, char** argv) {
                 "Sources with checkpoints continue their last unfinished crawl instead of starting a new one");
   run->add_option("--run-id", ra.run_id, "Run id (default: generated); a rerun with the same id continues its crawl");
 
+  auto* worker = app.add_subcommand("worker", "Serve one group of a clustered pipeline's runs (docs/cluster.md)");
+  add_pipeline_args(worker);
+  cli::WorkerArgs wa;
+  worker->add_option("--group", wa.group, "The group this worker runs (a group of the pipeline's cluster.groups)")->required();
+  worker->add_flag("--once", wa.once, "Leave after the current run has finished (scripts, tests)");
+
   auto* check = app.add_subcommand("check", "Validate a pipeline without running it");
   add_pipeline_args(check);
 
@@ -185,6 +191,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*run) return cli::run_command(pa, ra, registry);
+    if (*worker) return cli::worker_command(pa, wa, registry);
     if (*check) return cli::check_command(pa, check_env, registry);
     if (*dot) return cli::dot_command(pa, registry);
     if (*nodes) return cli::nodes_command(node_type, markdown, registry);

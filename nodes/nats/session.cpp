@@ -1,0 +1,222 @@
+#include "nodes/nats/session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "engine/node.hpp"
+#include "nodes/nats/wire.hpp"
+
+namespace flowrun::nats {
+
+namespace {
+
+std::mutex g_sessions_mu;
+std::map<std::string, std::weak_ptr<Session>> g_sessions;
+std::atomic<int> g_next_key{0};
+
+// The root token of one message: acks (or naks) it when the last record derived from it is gone.
+class MessageHandoff final : public Handoff {
+ public:
+  MessageHandoff(std::string id, std::shared_ptr<InputEdge> edge, natsMsg* m)
+      : Handoff(std::move(id)), edge_(std::move(edge)), msg_(m) {}
+  ~MessageHandoff() override { edge_->release(msg_, failed_.load()); }
+  void fail(const std::string& why) override {
+    if (!failed_.exchange(true)) spdlog::debug("record {} not handed on ({}): returned for redelivery", id(), why);
+  }
+
+ private:
+  std::shared_ptr<InputEdge> edge_;
+  natsMsg* msg_;
+  std::atomic<bool> failed_{false};
+};
+
+}  // namespace
+
+bool transient(natsStatus s) {
+  switch (s) {
+    case NATS_TIMEOUT:
+    case NATS_NO_RESPONDERS:
+    case NATS_CONNECTION_DISCONNECTED:
+    case NATS_IO_ERROR:
+    case NATS_NO_SERVER:
+    case NATS_STALE_CONNECTION:
+    case NATS_NOT_YET_CONNECTED:
+    case NATS_ERR:  // JetStream answering "temporarily unavailable" while a server restarts
+      return true;
+    default:
+      return false;
+  }
+}
+
+void throw_outage(const Session& s, const std::string& what, const std::string& last) {
+  throw FatalError("NATS at " + const_cast<Session&>(s).nats().where() + " unreachable for longer than cluster.outage (" +
+                   std::to_string(s.options().outage.count() / 1000) + " s) while " + what + ": " + last);
+}
+
+// ---- InputEdge ----------------------------------------------------------------------------------
+
+InputEdge::~InputEdge() {
+  for (auto* m : prefetched_) natsMsg_Destroy(m);
+  if (sub_) {
+    natsSubscription_Unsubscribe(sub_);
+    natsSubscription_Destroy(sub_);
+  }
+}
+
+natsStatus InputEdge::fetch(int n, std::chrono::milliseconds wait, std::vector<natsMsg*>& out) {
+  {
+    std::lock_guard lock(mu_);
+    while (!prefetched_.empty() && static_cast<int>(out.size()) < n) {
+      out.push_back(prefetched_.front());
+      prefetched_.pop_front();
+    }
+  }
+  if (!out.empty()) return NATS_OK;
+  std::lock_guard lock(fetch_mu_);
+  natsMsgList list{};
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = natsSubscription_Fetch(&list, sub_, n, wait.count(), &jerr);
+  for (int i = 0; i < list.Count; ++i) {
+    out.push_back(list.Msgs[i]);
+    list.Msgs[i] = nullptr;  // ours now
+  }
+  natsMsgList_Destroy(&list);
+  return out.empty() ? s : NATS_OK;
+}
+
+void InputEdge::put_back(natsMsg* m) {
+  std::lock_guard lock(mu_);
+  prefetched_.push_back(m);
+}
+
+bool InputEdge::has_prefetched() {
+  std::lock_guard lock(mu_);
+  return !prefetched_.empty();
+}
+
+std::shared_ptr<Handoff> InputEdge::take(natsMsg* m, std::string id) {
+  {
+    std::lock_guard lock(mu_);
+    held_[m] = std::chrono::steady_clock::now();
+  }
+  return std::make_shared<MessageHandoff>(std::move(id), shared_from_this(), m);
+}
+
+void InputEdge::nak(natsMsg* m) {
+  natsMsg_Nak(m, nullptr);
+  natsMsg_Destroy(m);
+}
+
+std::size_t InputEdge::held() {
+  std::lock_guard lock(mu_);
+  return held_.size();
+}
+
+void InputEdge::release(natsMsg* m, bool failed) {
+  // An ack that cannot be sent now (NATS restarting) is buffered by the client; if it is lost the
+  // message comes back after AckWait and the duplicate downstream is dropped by its message id.
+  natsStatus s = failed ? natsMsg_Nak(m, nullptr) : natsMsg_Ack(m, nullptr);
+  if (s != NATS_OK) spdlog::warn("NATS: could not {} a message: {}", failed ? "nak" : "ack", natsStatus_GetText(s));
+  {
+    std::lock_guard lock(mu_);
+    held_.erase(m);
+  }
+  natsMsg_Destroy(m);
+}
+
+void InputEdge::keep_alive(std::chrono::milliseconds older_than) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  for (auto& [m, since] : held_)
+    if (now - since >= older_than) {
+      natsMsg_InProgress(m, nullptr);
+      since = now;
+    }
+}
+
+// ---- Session ------------------------------------------------------------------------------------
+
+Session::Session(std::shared_ptr<Connection> conn, ClusterOptions opts, RunNames names, std::vector<ClusterEdge> edges,
+                 std::string process_id, bool main)
+    : conn_(std::move(conn)),
+      opts_(std::move(opts)),
+      names_(std::move(names)),
+      edges_(std::move(edges)),
+      process_id_(std::move(process_id)),
+      main_(main),
+      ended_(edges_.size(), false) {}
+
+Session::~Session() = default;
+
+std::string Session::add(std::shared_ptr<Session> s) {
+  std::lock_guard lock(g_sessions_mu);
+  const std::string key = "nats-session-" + std::to_string(++g_next_key);
+  g_sessions[key] = s;
+  return key;
+}
+
+std::shared_ptr<Session> Session::find(const std::string& key) {
+  std::lock_guard lock(g_sessions_mu);
+  auto it = g_sessions.find(key);
+  return it == g_sessions.end() ? nullptr : it->second.lock();
+}
+
+void Session::remove(const std::string& key) {
+  std::lock_guard lock(g_sessions_mu);
+  g_sessions.erase(key);
+}
+
+bool Session::ended(int i) {
+  {
+    std::lock_guard lock(mu_);
+    if (ended_.at(static_cast<std::size_t>(i))) return true;
+  }
+  if (main_ || !run_kv_) return false;
+  auto v = run_kv_->get("ended.e" + std::to_string(i));
+  if (!v) return false;
+  set_ended(i);
+  return true;
+}
+
+void Session::set_ended(int i) {
+  std::lock_guard lock(mu_);
+  ended_.at(static_cast<std::size_t>(i)) = true;
+}
+
+std::shared_ptr<InputEdge> Session::input(int i) {
+  std::lock_guard lock(mu_);
+  auto& slot = inputs_[i];
+  if (!slot) {
+    const auto& e = edge(i);
+    natsSubscription* sub = conn_->pull_subscribe(names_.stream, names_.consumer(e.index), names_.subject(e.index));
+    slot = std::make_shared<InputEdge>(conn_, sub);
+  }
+  return slot;
+}
+
+void Session::keep_alive() {
+  std::vector<std::shared_ptr<InputEdge>> ins;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [i, in] : inputs_) ins.push_back(in);
+  }
+  for (auto& in : ins) in->keep_alive(opts_.ack_wait / 3);
+}
+
+void Session::fail(const std::string& why) {
+  {
+    std::lock_guard lock(mu_);
+    if (failure_.empty()) failure_ = why;
+  }
+  stop_ = true;
+}
+
+std::string Session::failure() {
+  std::lock_guard lock(mu_);
+  return failure_;
+}
+
+std::string Session::next_message_id(int edge) {
+  return message_id(names_.run_id + ":" + process_id_ + ":e" + std::to_string(edge) + ":" + std::to_string(++counter_));
+}
+
+}  // namespace flowrun::nats

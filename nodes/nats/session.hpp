@@ -1,0 +1,135 @@
+// What the transport nodes of one process share for one run (docs/cluster.md): the NATS
+// connection, the run's names and edges, the subscriptions of the edges this process consumes
+// (kept across a worker's rounds), which edges have ended, and whether the run must stop.
+// `flowrun run` and `flowrun worker` make one, register it, and hand its key to the nodes in the
+// run setting "nats.session".
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/cluster.hpp"
+#include "engine/handoff.hpp"
+#include "nodes/nats/cluster_options.hpp"
+#include "nodes/nats/nats_client.hpp"
+
+namespace flowrun::nats {
+
+// The subscription of one edge this process consumes, and the messages it holds unacknowledged.
+class InputEdge : public std::enable_shared_from_this<InputEdge> {
+ public:
+  InputEdge(std::shared_ptr<Connection> conn, natsSubscription* sub) : conn_(std::move(conn)), sub_(sub) {}
+  ~InputEdge();
+
+  // Up to `n` messages, waiting at most `wait`; messages taken before (a worker's watch between
+  // rounds) come first. Returns the status of the fetch (NATS_TIMEOUT when none came).
+  natsStatus fetch(int n, std::chrono::milliseconds wait, std::vector<natsMsg*>& out);
+  void put_back(natsMsg* m);  // taken but not yet emitted: the next fetch returns it first
+  bool has_prefetched();
+  // The root hand-off token of a message: acknowledges it when the last record derived from it is
+  // gone, or naks it when one of them failed (engine/handoff.hpp). Takes the message.
+  std::shared_ptr<Handoff> take(natsMsg* m, std::string id);
+  void nak(natsMsg* m);  // not processed: give it to another worker now
+  std::size_t held();
+  // Sends `in progress` for every message held longer than `older_than`, so that long LLM calls
+  // and records waiting in a sink's batch are not redelivered to another worker.
+  void keep_alive(std::chrono::milliseconds older_than);
+  void release(natsMsg* m, bool failed);  // by the root token
+
+ private:
+  std::shared_ptr<Connection> conn_;
+  natsSubscription* sub_;
+  std::mutex mu_;
+  std::map<natsMsg*, std::chrono::steady_clock::time_point> held_;
+  std::deque<natsMsg*> prefetched_;
+  std::mutex fetch_mu_;
+};
+
+class Session {
+ public:
+  Session(std::shared_ptr<Connection> conn, ClusterOptions opts, RunNames names, std::vector<ClusterEdge> edges,
+          std::string process_id, bool main);
+  ~Session();
+
+  // Sessions by key, for the nodes of the run (RunContext setting "nats.session").
+  static std::string add(std::shared_ptr<Session> s);
+  static std::shared_ptr<Session> find(const std::string& key);
+  static void remove(const std::string& key);
+
+  Connection& nats() { return *conn_; }
+  const std::shared_ptr<Connection>& connection() { return conn_; }
+  const ClusterOptions& options() const { return opts_; }
+  const RunNames& names() const { return names_; }
+  const ClusterEdge& edge(int i) const { return edges_.at(static_cast<std::size_t>(i)); }
+  const std::vector<ClusterEdge>& edges() const { return edges_; }
+  const std::string& process_id() const { return process_id_; }
+  bool is_main() const { return main_; }
+
+  // Whether every record of edge i has been published (main: set by the coordinator or main's own
+  // publisher; workers: read from the run's KV bucket).
+  bool ended(int i);
+  void set_ended(int i);
+  // The run's KV bucket (edge states, workers), for workers' reads of edge states.
+  void set_run_kv(std::shared_ptr<Kv> kv) { run_kv_ = std::move(kv); }
+  // Called with an edge index when main's publisher of it has finished (the coordinator listens).
+  std::function<void(int)> on_publisher_done;
+
+  std::shared_ptr<InputEdge> input(int i);
+  void keep_alive();  // InProgress for long-held messages of every input edge
+
+  // Stop taking records (SIGTERM on a worker, a run that was abandoned); with a reason the run
+  // failed and sources throw it.
+  void request_stop() { stop_ = true; }
+  bool stopping() const { return stop_.load(); }
+  void fail(const std::string& why);
+  std::string failure();
+
+  // Runs `op` until it succeeds; transient NATS errors (server restarting, reconnecting) are
+  // retried until `outage` has passed, then FatalError says so.
+  template <class F>
+  auto with_retry(const std::string& what, F&& op) -> decltype(op());
+
+  std::string next_message_id(int edge);  // for records without a hand-off token
+
+ private:
+  std::shared_ptr<Connection> conn_;
+  ClusterOptions opts_;
+  RunNames names_;
+  std::vector<ClusterEdge> edges_;
+  std::string process_id_;
+  bool main_;
+  std::shared_ptr<Kv> run_kv_;
+  std::mutex mu_;
+  std::vector<bool> ended_;
+  std::map<int, std::shared_ptr<InputEdge>> inputs_;
+  std::atomic<bool> stop_{false};
+  std::string failure_;
+  std::atomic<std::int64_t> counter_{0};
+};
+
+bool transient(natsStatus s);
+[[noreturn]] void throw_outage(const Session& s, const std::string& what, const std::string& last);
+
+template <class F>
+auto Session::with_retry(const std::string& what, F&& op) -> decltype(op()) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return op();
+    } catch (const NatsError& e) {
+      if (!transient(e.status)) throw;
+      if (std::chrono::steady_clock::now() - start > opts_.outage) throw_outage(*this, what, e.what());
+      if (stopping() && !failure().empty()) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(attempt < 4 ? 100 : 500));
+    }
+  }
+}
+
+}  // namespace flowrun::nats

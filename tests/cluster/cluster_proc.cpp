@@ -1,0 +1,85 @@
+// The process the cluster tests start several of: `flowrun run` and `flowrun worker` as the CLI
+// runs them (the engine's run_pipeline and the registered NATS transport), with one extra node
+// type, test_slow, so that a worker is busy long enough to be killed mid-run.
+//   cluster_proc run FILE          prints the run's summary as JSON, exits with its exit code
+//   cluster_proc worker FILE GROUP [--once]
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
+
+#include "engine/cluster.hpp"
+#include "engine/json_text.hpp"
+#include "engine/pipeline.hpp"
+#include "nodes/builtin.hpp"
+#include "tests/store/test_nodes.hpp"
+
+namespace {
+
+using namespace flowrun;
+
+// Waits delay_ms, then adds `doubled` (price x 2): deterministic, so a record processed twice
+// (a redelivery) is stored the same way. `crash_on: ID` kills the process on that record (a
+// poison message).
+class Slow final : public ProcessNode {
+ public:
+  explicit Slow(const NodeConfig& c) : delay_(c.get_int("delay_ms", 10)), crash_on_(c.get_string("crash_on", "")) {}
+  void process(Record in, RunContext&, Emitter& out) override {
+    if (const auto* id = in.data.if_contains("id"); id && id->is_string() && !crash_on_.empty() && id->get_string() == crash_on_)
+      std::_Exit(3);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_));
+    if (const auto* p = in.data.if_contains("price"); p && p->is_int64()) in.data["doubled"] = p->get_int64() * 2;
+    out.emit(std::move(in));
+  }
+
+ private:
+  std::int64_t delay_;
+  std::string crash_on_;
+};
+
+void register_slow(Registry& r) {
+  NodeDescriptor d;
+  d.type = "test_slow";
+  d.role = Role::transform;
+  d.options = {{"delay_ms", OptionType::integer, "10", "milliseconds per record"},
+               {"crash_on", OptionType::string, "", "record id that kills the process"}};
+  d.factory = [](const NodeConfig& c) { return std::make_unique<Slow>(c); };
+  r.add(std::move(d));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: cluster_proc run FILE | worker FILE GROUP [--once]\n";
+    return 2;
+  }
+  spdlog::set_default_logger(spdlog::stderr_color_mt("flowrun"));
+  spdlog::set_level(spdlog::level::info);
+  Registry registry;
+  register_builtin_nodes(registry);
+  testnodes::register_test_nodes(registry);
+  register_slow(registry);
+  const std::string cmd = argv[1];
+  auto loaded = load_pipeline_file(argv[2], registry);
+  for (const auto& d : loaded.diagnostics.all()) std::cerr << d.str() << "\n";
+  if (loaded.diagnostics.has_errors()) return 2;
+  if (cmd == "run") {
+    RunOptions o;
+    o.handle_signals = true;
+    RunSummary s = run_pipeline(loaded.graph, registry, o);
+    std::string out;
+    append_json(out, s.to_json());
+    std::cout << out << "\n";
+    return s.exit_code;
+  }
+  if (cmd == "worker" && argc >= 4) {
+    WorkerOptions wo;
+    wo.group = argv[3];
+    wo.once = argc >= 5 && std::string(argv[4]) == "--once";
+    return registry.cluster()->serve(loaded.graph, registry, wo);
+  }
+  std::cerr << "unknown command " << cmd << "\n";
+  return 2;
+}

@@ -1,0 +1,412 @@
+// One pipeline over several real processes and a real nats-server on loopback: `run` plus 1..3
+// workers, a worker killed with SIGKILL mid-run, the server restarted mid-run, backpressure, and
+// the CLI's view of a clustered pipeline (check, check --env, dot, worker). Every run's output
+// is compared with a one-process run of the same pipeline: each id exactly once, same content.
+#include <sqlite3.h>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "tests/cli/child_process.hpp"
+#include "tests/cluster/nats_server.hpp"
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using flowrun::testing::Child;
+using flowrun::testing::ChildResult;
+using flowrun::testing::slurp;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Dir {
+  fs::path path;
+  Dir() {
+    char tmpl[] = "/tmp/flowrun-cluster-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~Dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+struct Shape {
+  int records = 200;
+  int delay_ms = 5;
+  int concurrency = 4;
+  int max_ack_pending = 64;
+  bool clustered = true;
+  int max_deliver = 5;
+  std::string crash_on;
+};
+
+// test_gen (main) -> test_slow (group work) -> jsonl + SQLite store (main).
+std::string pipeline(const std::string& nats_url, const Shape& s, const fs::path& dir) {
+  std::ostringstream y;
+  y << "name: clustertest\n";
+  if (s.clustered)
+    y << "cluster: {nats: \"" << nats_url << "\", ack_wait: 2s, worker_lost_after: 2s, outage: 20s, stall_timeout: 60s,\n"
+      << "          max_deliver: " << s.max_deliver << ", groups: {work: {max_ack_pending: " << s.max_ack_pending << "}}}\n";
+  y << "nodes:\n"
+    << "  gen: {type: test_gen, count: " << s.records << "}\n"
+    << "  slow: {type: test_slow, inputs: [gen], delay_ms: " << s.delay_ms << ", concurrency: " << s.concurrency
+    << (s.clustered ? ", group: work" : "") << (s.crash_on.empty() ? "" : ", crash_on: " + s.crash_on) << "}\n"
+    << "  lines: {type: jsonl, inputs: [slow], path: out.jsonl}\n"
+    << "  db: {type: store, inputs: [slow], url: \"sqlite:" << (dir / "out.db").string() << "\", batch_size: 50}\n";
+  return y.str();
+}
+
+fs::path write_pipeline(const fs::path& dir, const std::string& text) {
+  fs::create_directories(dir);
+  std::ofstream(dir / "p.yaml") << text;
+  return dir / "p.yaml";
+}
+
+fs::path child_dir(const fs::path& base, const std::string& name) {
+  fs::create_directories(base / name);
+  return base / name;
+}
+
+std::unique_ptr<Child> start_worker(const fs::path& file, const fs::path& base, const std::string& name) {
+  return std::make_unique<Child>(std::vector<std::string>{CLUSTER_PROC, "worker", file.string(), "work", "--once"},
+                                 child_dir(base, name));
+}
+
+ChildResult run_main(const fs::path& file, const fs::path& base, std::chrono::seconds timeout = 120s) {
+  Child c({CLUSTER_PROC, "run", file.string()}, child_dir(base, "main"));
+  return c.wait(timeout);
+}
+
+// The output lines sorted: the same multiset whatever order the workers produced them in.
+// test_gen stamps collected_at with the clock, so that field is left out of the comparison.
+std::vector<std::string> sorted_lines(const fs::path& p) {
+  static const std::regex clock(R"("collected_at":"[0-9]+",?)");
+  std::vector<std::string> out;
+  std::ifstream in(p);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(std::regex_replace(line, clock, ""));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// id -> doubled, from the SQLite store; also how many rows there are.
+std::map<std::string, std::string> stored(const fs::path& db, int& rows) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, "SELECT id, json_extract(body, '$.doubled') FROM properties", -1, &st, nullptr) == SQLITE_OK);
+  std::map<std::string, std::string> out;
+  rows = 0;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    ++rows;
+    const auto* v = sqlite3_column_text(st, 1);
+    out[reinterpret_cast<const char*>(sqlite3_column_text(st, 0))] = v ? reinterpret_cast<const char*>(v) : "";
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return out;
+}
+
+json::object summary_of(const ChildResult& r) {
+  boost::system::error_code ec;
+  auto v = json::parse(r.out, ec);
+  INFO(r.out.substr(0, 2000));
+  REQUIRE(!ec);
+  return v.as_object();
+}
+
+const json::object& node_of(const json::object& s, const std::string& id) {
+  for (const auto& n : s.at("nodes").as_array())
+    if (n.as_object().at("id").as_string() == id) return n.as_object();
+  FAIL("no node " << id);
+  throw std::logic_error("unreachable");
+}
+
+double counter(const json::object& s, const std::string& prefix) {
+  double total = 0;
+  for (const auto& [k, v] : s.at("counters").as_object())
+    if (std::string(k).rfind(prefix, 0) == 0) total += v.to_number<double>();
+  return total;
+}
+
+// The reference: the same pipeline without cluster:, in one process.
+struct Reference {
+  std::vector<std::string> lines;
+  std::map<std::string, std::string> rows;
+};
+
+Reference one_process(const fs::path& base, Shape s) {
+  s.clustered = false;
+  const auto file = write_pipeline(base / "single", pipeline("", s, base / "single"));
+  auto r = run_main(file, base / "single");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  Reference ref;
+  ref.lines = sorted_lines(base / "single" / "out.jsonl");
+  int n = 0;
+  ref.rows = stored(base / "single" / "out.db", n);
+  REQUIRE(n == s.records);
+  REQUIRE(ref.lines.size() == static_cast<std::size_t>(s.records));
+  return ref;
+}
+
+void same_as_reference(const fs::path& dir, const Reference& ref, int records) {
+  const auto lines = sorted_lines(dir / "out.jsonl");
+  CHECK(lines.size() == static_cast<std::size_t>(records));
+  CHECK(lines == ref.lines);  // each record exactly once, as one process wrote it
+  int rows = 0;
+  const auto got = stored(dir / "out.db", rows);
+  CHECK(rows == records);  // each id exactly once in the store
+  CHECK(got == ref.rows);
+}
+
+}  // namespace
+
+TEST_CASE("cluster: a run over 1 and 3 workers stores exactly what one process stores", "[cluster]") {
+  REQUIRE(testnats::binary_present());
+  Dir tmp;
+  testnats::Server nats(tmp.path / "nats");
+  Shape s;
+  const auto ref = one_process(tmp.path, s);
+  for (int workers : {1, 3}) {
+    DYNAMIC_SECTION(workers << " worker(s)") {
+      const fs::path base = tmp.path / ("w" + std::to_string(workers));
+      const auto file = write_pipeline(base, pipeline(nats.url(), s, base));
+      std::vector<std::unique_ptr<Child>> ws;
+      for (int i = 0; i < workers; ++i) ws.push_back(start_worker(file, base, "worker" + std::to_string(i)));
+      auto r = run_main(file, base);
+      INFO(r.err);
+      REQUIRE(r.code == 0);
+      for (auto& w : ws) {
+        auto wr = w->wait(30s);
+        INFO(wr.err);
+        CHECK(wr.code == 0);
+      }
+      same_as_reference(base, ref, s.records);
+      const auto sum = summary_of(r);
+      // The summary covers the workers' nodes: every record went through test_slow somewhere.
+      CHECK(node_of(sum, "slow").at("in").as_int64() == s.records);
+      CHECK(node_of(sum, "slow").at("out").as_int64() == s.records);
+      CHECK(sum.at("source_records").as_int64() == s.records);
+      CHECK(counter(sum, "nats.published gen -> work") == s.records);
+    }
+  }
+}
+
+TEST_CASE("cluster: a worker killed with SIGKILL mid-run: its records come back, nothing lost, nothing twice", "[cluster]") {
+  REQUIRE(testnats::binary_present());
+  Dir tmp;
+  testnats::Server nats(tmp.path / "nats");
+  Shape s;
+  s.records = 300;
+  s.delay_ms = 20;
+  const auto ref = one_process(tmp.path, s);
+  const fs::path base = tmp.path / "kill";
+  const auto file = write_pipeline(base, pipeline(nats.url(), s, base));
+  auto victim = start_worker(file, base, "victim");
+  auto survivor = start_worker(file, base, "survivor");
+  Child run({CLUSTER_PROC, "run", file.string()}, child_dir(base, "main"));
+  // Once the victim has joined and taken records (its log says so), kill it without warning.
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (slurp(base / "victim" / ".child.err").find("joining run") == std::string::npos &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(700ms);
+  REQUIRE(victim->running());
+  kill(victim->pid(), SIGKILL);
+  auto r = run.wait(120s);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  auto sr = survivor->wait(30s);
+  INFO(sr.err);
+  CHECK(sr.code == 0);
+  same_as_reference(base, ref, s.records);
+  const auto sum = summary_of(r);
+  CHECK(counter(sum, "nats.redelivered") > 0);  // the victim's records were delivered again
+  bool lost_warning = false;
+  for (const auto& w : sum.at("warnings").as_array()) lost_warning = lost_warning || std::string(w.as_string()).find("was lost") != std::string::npos;
+  CHECK(lost_warning);
+}
+
+TEST_CASE("cluster: SIGTERM drains a worker: it leaves with exit 0 and the others finish the run", "[cluster]") {
+  REQUIRE(testnats::binary_present());
+  Dir tmp;
+  testnats::Server nats(tmp.path / "nats");
+  Shape s;
+  s.records = 300;
+  s.delay_ms = 20;
+  const auto ref = one_process(tmp.path, s);
+  const fs::path base = tmp.path / "term";
+  const auto file = write_pipeline(base, pipeline(nats.url(), s, base));
+  auto leaver = std::make_unique<Child>(std::vector<std::string>{CLUSTER_PROC, "worker", file.string(), "work"},
+                                        child_dir(base, "leaver"));  // no --once: serves until stopped
+  auto stayer = start_worker(file, base, "stayer");
+  Child run({CLUSTER_PROC, "run", file.string()}, child_dir(base, "main"));
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (slurp(base / "leaver" / ".child.err").find("joining run") == std::string::npos &&
+         std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(500ms);
+  kill(leaver->pid(), SIGTERM);
+  auto lr = leaver->wait(20s);  // drains what it holds: a few records' worth, not the run
+  INFO(lr.err);
+  CHECK(lr.code == 0);
+  CHECK(run.running());  // it left mid-run
+  auto r = run.wait(120s);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(stayer->wait(30s).code == 0);
+  same_as_reference(base, ref, s.records);
+}
+
+TEST_CASE("cluster: MaxAckPending bounds what a group holds; a slow group still finishes", "[cluster]") {
+  REQUIRE(testnats::binary_present());
+  Dir tmp;
+  testnats::Server nats(tmp.path / "nats");
+  Shape s;
+  s.records = 120;
+  s.delay_ms = 10;
+  s.concurrency = 16;  // the worker could take more than the cluster allows
+  s.max_ack_pending = 8;
+  const fs::path base = tmp.path / "bp";
+  const auto file = write_pipeline(base, pipeline(nats.url(), s, base));
+  auto a = start_worker(file, base, "a");
+  auto b = start_worker(file, base, "b");
+  auto r = run_main(file, base);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(a->wait(30s).code == 0);
+  CHECK(b->wait(30s).code == 0);
+  const auto sum = summary_of(r);
+  const double most = counter(sum, "nats.max_ack_pending gen -> work");
+  CHECK(most > 0);
+  CHECK(most <= 8);
+  CHECK(node_of(sum, "slow").at("in").as_int64() == s.records);
+  CHECK(node_of(sum, "db").at("out").as_int64() == s.records);
+}
+
+TEST_CASE("cluster: a poison record that kills every worker ends in dead letters after max_deliver", "[cluster]") {
+  REQUIRE(testnats::binary_present());
+  Dir tmp;
+  testnats::Server nats(tmp.path / "nats");
+  Shape s;
+  s.records = 40;
+  s.concurrency = 1;
+  s.max_deliver = 2;
+  s.crash_on = "apn:5";
+  const fs::path base = tmp.path / "poison";
+  const auto file = write_pipeline(base, pipeline(nats.url(), s, base));
+  Child run({CLUSTER_PROC, "run", file.string()}, child_dir(base, "main"));
+  // Workers are replaced as they die, the way systemd's Restart=always would.
+  std::vector<std::unique_ptr<Child>> workers;
+  int crashed = 0;
+  while (run.running() && workers.size() < 8) {
+    if (workers.empty() || !workers.back()->running()) {
+      if (!workers.empty() && workers.back()->wait(1s).code == 3) ++crashed;  // test_slow's crash
+      workers.push_back(start_worker(file, base, "w" + std::to_string(workers.size())));
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  auto r = run.wait(60s);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(crashed == s.max_deliver);  // one crash per delivery, then the record was dead-lettered
+  std::string dead = slurp(base / "out" / "dead_letters.jsonl");
+  INFO(dead);
+  CHECK(dead.find("\"apn:5\"") != std::string::npos);
+  CHECK(dead.find("delivered 2 times without being acknowledged (cluster.max_deliver 2)") != std::string::npos);
+  // Every record is stored or dead-lettered, once: records the crashing workers held beside the
+  // poison one may have been delivered too often as well.
+  int rows = 0;
+  const auto got = stored(base / "out.db", rows);
+  CHECK(!got.count("apn:5"));
+  int dead_count = 0;
+  for (std::size_t at = dead.find("\n"); at != std::string::npos; at = dead.find("\n", at + 1)) ++dead_count;
+  CHECK(rows + dead_count == s.records);
+  CHECK(rows >= s.records - 6);  // each crash held at most the poison record and two others
+}
+
+TEST_CASE("cluster: nats-server restarted mid-run: the run completes with every record once", "[cluster]") {
+  REQUIRE(testnats::binary_present());
+  Dir tmp;
+  testnats::Server nats(tmp.path / "nats");
+  Shape s;
+  s.records = 300;
+  s.delay_ms = 25;  // about 2 s of work for the one worker: the outage falls inside the run
+  const auto ref = one_process(tmp.path, s);
+  const fs::path base = tmp.path / "restart";
+  const auto file = write_pipeline(base, pipeline(nats.url(), s, base));
+  auto w = start_worker(file, base, "w");
+  Child run({CLUSTER_PROC, "run", file.string()}, child_dir(base, "main"));
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (slurp(base / "w" / ".child.err").find("joining run") == std::string::npos && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(300ms);
+  nats.stop();
+  std::this_thread::sleep_for(1500ms);
+  nats.start();
+  auto r = run.wait(120s);
+  INFO(r.err);
+  INFO(slurp(base / "w" / ".child.err"));
+  REQUIRE(!r.timed_out);  // never hangs
+  REQUIRE(r.code == 0);
+  same_as_reference(base, ref, s.records);
+  CHECK(summary_of(r).at("duration_ms").to_number<double>() > 1500);  // it ran through the outage
+}
+
+TEST_CASE("cluster: NATS unreachable: check --env exits 2, run exits 1, both say where", "[cluster]") {
+  Dir tmp;
+  const int port = testnats::free_port();  // nobody listens there
+  const auto file = write_pipeline(tmp.path, R"(name: down
+cluster: {nats: "nats://flowrun:hunter2@127.0.0.1:)" + std::to_string(port) + R"(", groups: {work: {}}}
+nodes:
+  src: {type: file, path: in.jsonl}
+  out: {type: jsonl, inputs: [src], path: out.jsonl, group: work}
+)");
+  std::ofstream(tmp.path / "in.jsonl") << "{\"id\": \"a\"}\n";
+  auto c = flowrun::testing::run_child({FLOWRUN_BIN, "check", "--env", file.string()}, tmp.path);
+  CHECK(c.code == 2);
+  CHECK(c.err.find("cannot reach NATS at nats://127.0.0.1:" + std::to_string(port)) != std::string::npos);
+  CHECK(c.err.find("hunter2") == std::string::npos);  // the password never shows
+  auto r = flowrun::testing::run_child({FLOWRUN_BIN, "run", file.string()}, tmp.path);
+  CHECK(r.code == 1);
+  CHECK(r.err.find("cannot reach NATS") != std::string::npos);
+  CHECK(r.err.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("cluster: placement: check names the node, dot draws groups and NATS edges, worker wants a group", "[cluster]") {
+  Dir tmp;
+  const std::string head = "name: placed\ncluster: {nats: \"nats://127.0.0.1:4222\", groups: {work: {}}}\nnodes:\n";
+  const auto bad = write_pipeline(tmp.path / "bad", head + "  src: {type: file, path: in.jsonl, group: work}\n"
+                                                           "  out: {type: jsonl, inputs: [src], path: o.jsonl, group: wrok}\n");
+  auto c = flowrun::testing::run_child({FLOWRUN_BIN, "check", bad.string()}, tmp.path);
+  CHECK(c.code == 2);
+  CHECK(c.err.find("node 'src' is a source and must run in group main") != std::string::npos);
+  CHECK(c.err.find("group 'wrok' is not declared in cluster.groups") != std::string::npos);
+  CHECK(c.err.find("p.yaml:5:") != std::string::npos);  // file:line of the node
+
+  const auto good = write_pipeline(tmp.path / "good", head + "  src: {type: file, path: in.jsonl}\n"
+                                                             "  out: {type: jsonl, inputs: [src], path: o.jsonl, group: work}\n");
+  auto d = flowrun::testing::run_child({FLOWRUN_BIN, "dot", good.string()}, tmp.path);
+  REQUIRE(d.code == 0);
+  CHECK(d.out.find("subgraph \"cluster_group_work\"") != std::string::npos);
+  CHECK(d.out.find("label=\"NATS\"") != std::string::npos);
+
+  auto w = flowrun::testing::run_child({FLOWRUN_BIN, "worker", good.string(), "--group", "nope"}, tmp.path);
+  CHECK(w.code == 2);
+  CHECK(w.err.find("no such group; worker groups: work") != std::string::npos);
+  const auto plain = write_pipeline(tmp.path / "plain", "name: plain\nnodes:\n  src: {type: file, path: in.jsonl}\n"
+                                                          "  out: {type: jsonl, inputs: [src], path: o.jsonl, group: work}\n");
+  auto p = flowrun::testing::run_child({FLOWRUN_BIN, "check", plain.string()}, tmp.path);
+  CHECK(p.code == 2);
+  CHECK(p.err.find("needs a top-level `cluster:`") != std::string::npos);
+}

@@ -790,6 +790,7 @@ std::vector<ConfigTestResult> run_config_tests(const std::string& file, const Re
   // A separate test file names its pipeline; otherwise the file is the pipeline.
   std::string pipeline_file = file;
   LoadOptions lo;
+  lo.need_env = false;  // a config test feeds its own records: no server, no secret
   if (root["pipeline"]) {
     SpecParser keys{file, diags};
     keys.check_keys(root, {"pipeline", "tests", "env", "vars", "description"}, "test file");

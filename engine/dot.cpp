@@ -32,7 +32,14 @@ Style style_of(const GraphNode& n) {
   }
 }
 
-std::string concurrency_text(int c) { return c == 0 ? "unlimited" : std::to_string(c); }
+std::string concurrency_text(const GraphNode& n) {
+  if (n.adaptive) {
+    const auto& b = n.adaptive->bounds;
+    return "adaptive " + std::to_string(b.min) + ".." + std::to_string(b.max) +
+           (n.adaptive->shared.empty() ? "" : " (" + n.adaptive->shared + ")");
+  }
+  return n.concurrency == 0 ? "unlimited" : std::to_string(n.concurrency);
+}
 
 }  // namespace
 
@@ -48,13 +55,15 @@ std::string to_dot(const Graph& graph, const RunSummary* run) {
   o << "  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11, style=\"filled,rounded\"];\n"
     << "  edge [fontname=\"Helvetica\", fontsize=10];\n";
   std::string title = graph.name + (graph.mode.empty() ? "" : "  (mode: " + graph.mode + ")");
-  if (run) title += "\\nrun " + run->run_id + ": " + run->status;
+  if (run) title += "\nrun " + run->run_id + ": " + run->status;
   o << "  label=\"" << esc(title) << "\"; labelloc=t;\n";
   for (const auto& n : graph.nodes) {
     auto st = style_of(n);
-    std::string label = n.id + "\n" + n.type + "\nconcurrency: " + concurrency_text(n.concurrency);
+    std::string label = n.id + "\n" + n.type + "\nconcurrency: " + concurrency_text(n);
     const NodeSummary* s = node_summary(n.id);
     if (s) {
+      if (s->adaptive)
+        label += "\nlimit " + std::to_string(s->adaptive->limit) + ", peak " + std::to_string(s->adaptive->peak_in_flight);
       label += "\nin " + std::to_string(s->in) + " / out " + std::to_string(s->out);
       if (s->errors) label += "\nerrors: " + std::to_string(s->errors);
     }
@@ -74,7 +83,10 @@ std::string to_dot(const Graph& graph, const RunSummary* run) {
       if (c >= 0) label += (label.empty() ? "" : ": ") + std::to_string(c);
       o << "  \"" << esc(in.node) << "\" -> \"" << esc(n.id) << "\" [";
       if (!label.empty()) o << "label=\"" << esc(label) << "\", ";
-      o << (in.implicit ? "style=dotted, color=\"#c0392b\"" : in.port == "out" ? "style=solid" : "style=solid, color=\"#c0392b\"")
+      // Error-like ports are red; data ports (a route's names, a filter's `dropped`) are plain.
+      const GraphNode* from = graph.find(in.node);
+      const bool data = !from || from->carries_data(in.port);
+      o << (in.implicit ? "style=dotted, color=\"#c0392b\"" : data ? "style=solid" : "style=solid, color=\"#c0392b\"")
         << "];\n";
     }
     for (const auto& a : n.after)

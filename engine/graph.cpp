@@ -7,8 +7,14 @@ namespace flowrun {
 std::vector<std::string> GraphNode::ports() const {
   std::vector<std::string> p{"out", "errors"};
   if (desc) p.insert(p.end(), desc->ports.begin(), desc->ports.end());
+  if (desc) p.insert(p.end(), desc->data_ports.begin(), desc->data_ports.end());
   p.insert(p.end(), instance_ports.begin(), instance_ports.end());
   return p;
+}
+
+bool GraphNode::carries_data(const std::string& port) const {
+  auto has = [&](const std::vector<std::string>& v) { return std::find(v.begin(), v.end(), port) != v.end(); };
+  return port == "out" || (desc && has(desc->data_ports)) || has(instance_ports);
 }
 
 const GraphNode* Graph::find(const std::string& id) const {

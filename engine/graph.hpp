@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/adaptive_config.hpp"
 #include "engine/diagnostics.hpp"
 #include "engine/options.hpp"
 #include "engine/registry.hpp"
@@ -26,7 +27,8 @@ struct PortRef {
 struct GraphNode {
   std::string id, type, description;
   const NodeDescriptor* desc = nullptr;
-  int concurrency = 1;  // 0 = unlimited
+  int concurrency = 1;  // 0 = unlimited; with `adaptive`, its max
+  std::optional<AdaptiveConcurrency> adaptive;  // concurrency: adaptive (engine/adaptive_config.hpp)
   int buffer = 0;       // capacity of this node's input edge, in records
   bool fatal = false;
   std::vector<PortRef> inputs;  // data edges into this node
@@ -38,8 +40,11 @@ struct GraphNode {
   std::vector<std::string> instance_ports;  // ports this instance's options declare (route names)
   Location where;
   Role role() const { return desc ? desc->role : Role::transform; }
-  // "out", "errors", then the descriptor's extra ports, then the instance's.
+  // "out", "errors", then the descriptor's extra ports and data ports, then the instance's.
   std::vector<std::string> ports() const;
+  // Whether `port` carries ordinary records ("out", declared data ports, instance ports) rather
+  // than failures ("errors", `rejected`, ...), which go to dead letters when nobody consumes them.
+  bool carries_data(const std::string& port) const;
 };
 
 struct Graph {

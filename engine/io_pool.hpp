@@ -1,6 +1,8 @@
 // A fixed set of threads for blocking work (HTTP, LLM, database), so that oneTBB workers never
 // wait on the network. One pool per I/O node: its size is the node's concurrency, which is what
-// bounds requests in flight.
+// bounds requests in flight. With `concurrency: adaptive` the pool has `max` threads and every
+// job first takes a permit from the node's AdaptiveLimit (engine/adaptive_limit.hpp), which also
+// learns from the job: so the limit, not the thread count, decides how many bodies run.
 #pragma once
 #include <condition_variable>
 #include <deque>
@@ -9,11 +11,13 @@
 #include <thread>
 #include <vector>
 
+#include "engine/adaptive_feedback.hpp"
+
 namespace flowrun {
 
 class IoPool {
  public:
-  explicit IoPool(int threads) {
+  explicit IoPool(int threads, AdaptiveLimit* limit = nullptr) : limit_(limit) {
     for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { loop(); });
   }
   ~IoPool() { stop(); }
@@ -51,10 +55,12 @@ class IoPool {
         job = std::move(jobs_.front());
         jobs_.pop_front();
       }
+      AdaptiveBodyScope permit(limit_);  // nothing without a limit
       job();
     }
   }
 
+  AdaptiveLimit* limit_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_;

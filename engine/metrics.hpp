@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,17 @@ class LatencyHistogram {
   std::array<std::atomic<std::int64_t>, kBuckets> buckets_{};
 };
 
+class AdaptiveLimit;
+
+// An adaptive concurrency limit at one moment (concurrency: adaptive; engine/adaptive_limit.hpp).
+struct AdaptiveSummary {
+  std::string name;  // the node id, or the resources.concurrency entry the node shares
+  int limit = 0, min = 0, max = 0, in_flight = 0, peak_in_flight = 0;
+  std::int64_t samples = 0, increases = 0, decreases = 0, backpressure = 0;
+  double rtt_ms = 0, base_rtt_ms = 0;  // smoothed and no-load round trip
+  boost::json::object to_json() const;  // {"kind": "concurrency", "limit": ..., ...}
+};
+
 struct NodeMetrics {
   std::atomic<std::int64_t> in{0}, out{0}, errors{0}, filtered{0}, emitted{0};
   std::atomic<std::int64_t> held{0};       // accepted, not yet settled (open batches)
@@ -37,6 +49,7 @@ struct NodeMetrics {
   std::atomic<std::int64_t> max_queued{0};  // high-water mark of `queued`
   std::atomic<std::int64_t> in_flight{0}, max_in_flight{0};  // running bodies
   LatencyHistogram latency;  // of the timed bodies
+  const AdaptiveLimit* adaptive = nullptr;  // concurrency: adaptive; owned by the runner
 };
 
 struct NodeSummary {
@@ -49,6 +62,7 @@ struct NodeSummary {
   bool balanced = true;  // in == out + errors + filtered + unwritten (+ held while running), in == received
   std::string stopped_reason;  // a source that stopped early, or a node that could not write, says why
   std::map<std::string, std::int64_t> ports;  // records sent on each declared port beyond out/errors
+  std::optional<AdaptiveSummary> adaptive;  // concurrency: adaptive (then `concurrency` is its max)
 };
 
 // Something a run wrote: a file published, a store table (for the summary's "wrote" lines).

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "engine/adaptive_config.hpp"
 #include "engine/graph.hpp"
 
 namespace flowrun {
@@ -32,6 +33,7 @@ bool waits_on(const Graph& g, const std::string& from, const std::string& target
 
 void apply_mode(Graph& g, const std::set<std::string>& explicit_concurrency) {
   if (g.mode.empty() || g.mode == "parallel") return;
+  if (g.mode == "adaptive") return apply_adaptive_mode(g, explicit_concurrency);  // adaptive_config.cpp
   std::map<std::string, std::string> last_of_group;  // group -> last source id
   for (auto& n : g.nodes) {
     if (g.mode == "sequential" && !explicit_concurrency.count(n.id)) n.concurrency = 1;

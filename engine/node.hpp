@@ -44,6 +44,9 @@ class Emitter {
   // The node's output is broken (disk full, database gone): the run fails whatever `fatal:` says,
   // and records that reach the node later are dead-lettered without being processed.
   virtual void broken(const std::string&) {}
+  // Whether any node consumes `port`. A record emitted on a port nobody consumes is counted as
+  // output and discarded; a node that would rather count it as filtered asks first.
+  virtual bool consumed(std::string_view /*port*/) const { return true; }
 };
 
 // Throw this from a body to send the record to `errors` with a field and rule attached.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "engine/adaptive_config.hpp"
 #include "engine/graph.hpp"
 #include "engine/node_spec.hpp"
 #include "engine/registry.hpp"
@@ -15,7 +16,7 @@ namespace {
 struct CommonOptions {
   std::string type, description;
   std::vector<PortRef> inputs, after;
-  std::optional<int> concurrency;  // 0 = unlimited
+  YAML::Node concurrency;  // as written; read by read_concurrency (engine/adaptive_config.hpp)
   std::optional<int> buffer;
   bool fatal = false;
 };
@@ -53,16 +54,11 @@ OptionTable<CommonOptions>::Reader port_refs(std::vector<PortRef> CommonOptions:
   };
 }
 
-bool read_concurrency(CommonOptions& o, const YAML::Node& v, const OptionSpec&, BindContext& c) {
-  if (v.IsScalar()) {
-    if (v.Scalar() == "unlimited") return o.concurrency = 0, true;
-    long long x;
-    if (YAML::convert<long long>::decode(v, x) && x >= 1 && x <= 4096) return o.concurrency = static_cast<int>(x), true;
-  }
-  c.diags.error(location_of(c.file, v), "node '" + c.node.id +
-                                            "': concurrency must be a positive integer (at most 4096) or 'unlimited', got " +
-                                            (v.IsScalar() ? "'" + v.Scalar() + "'" : std::string(kind_name(v))));
-  return false;
+// Kept as written: `adaptive` needs the node's type (only I/O nodes may adapt), which is known
+// only after the common options are bound. engine/adaptive_config.cpp reads and checks it.
+bool keep_concurrency(CommonOptions& o, const YAML::Node& v, const OptionSpec&, BindContext&) {
+  o.concurrency = v;
+  return true;
 }
 
 const TypedSchema<CommonOptions>& common_schema() {
@@ -77,8 +73,11 @@ const TypedSchema<CommonOptions>& common_schema() {
                   "Control edges: this node starts only after these nodes have finished.",
                   port_refs(&CommonOptions::after), [](const CommonOptions& o) { return show_refs(o.after); });
     t->add_custom("concurrency", OptionType::any,
-                  "Records processed at once: 1 (serial), N (at most 4096), or `unlimited`. Default from the node type or `mode:`.",
-                  read_concurrency, [](const CommonOptions&) { return std::string(); });
+                  "Records processed at once: 1 (serial), N (at most 4096), or `unlimited`. Default from the node type or "
+                  "`mode:`. Nodes on I/O threads may say `adaptive` (or {adaptive: true, min, max, initial}, or "
+                  "{adaptive: NAME} to share resources.concurrency.NAME): a limit learnt from the server's round trips "
+                  "and 429/503 answers (docs/pipeline.md).",
+                  keep_concurrency, [](const CommonOptions&) { return std::string(); });
     t->add("buffer", &CommonOptions::buffer,
            "Capacity of this node's input edge in records (default: the pipeline's `buffer`, 1024). A full edge blocks its producers.")
         .range(1, 10'000'000);
@@ -179,7 +178,8 @@ std::optional<GraphNode> load_node(const NodeLoad& in, Diagnostics& diags) {
   n.inputs = c.inputs;
   n.after = c.after;
   n.fatal = c.fatal;
-  n.concurrency = c.concurrency.value_or(n.desc->default_concurrency);
+  n.concurrency = n.desc->default_concurrency;
+  if (!c.concurrency.IsNull()) read_concurrency(n, c.concurrency, in.resources, in.file, diags);  // adaptive_config.cpp
   n.buffer = c.buffer.value_or(in.default_buffer);
   reject_unknown_keys(n, in.body, in.file, diags);
   if (n.desc->schema) {

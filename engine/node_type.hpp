@@ -40,6 +40,7 @@ class NodeType {
   }
 
   NodeType& ports(std::vector<std::string> p) { return d_.ports = std::move(p), *this; }
+  NodeType& data_ports(std::vector<std::string> p) { return d_.data_ports = std::move(p), *this; }
   NodeType& blocking_io(bool b = true) { return d_.blocking_io = b, *this; }
   NodeType& dead_letter(bool b = true) { return d_.dead_letter = b, *this; }
   NodeType& default_concurrency(int c) { return d_.default_concurrency = c, *this; }

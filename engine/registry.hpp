@@ -13,6 +13,10 @@
 namespace flowrun {
 
 enum class Role { source, transform, sink };
+
+// Output ports one node can have, all kinds together ("out", "errors", declared and instance
+// ports): the runner gives every node a fixed tuple of this many oneTBB ports.
+constexpr int kMaxOutputPorts = 16;
 const char* to_string(Role r);
 
 using Settings = std::map<std::string, std::string>;
@@ -21,7 +25,12 @@ struct NodeDescriptor {
   std::string type;  // the YAML `type:`
   Role role = Role::transform;
   std::string description;
-  std::vector<std::string> ports;  // extra output ports besides "out" and "errors" (at most 4)
+  // Extra output ports besides "out" and "errors" that carry failures (a validator's `rejected`):
+  // when nobody consumes one, its records go to the dead-letter node.
+  std::vector<std::string> ports;
+  // Extra output ports that carry ordinary records (a filter's `dropped`): nobody consuming one is
+  // fine, and the node may ask its Emitter whether anyone does.
+  std::vector<std::string> data_ports;
   bool blocking_io = false;        // process() blocks on I/O: run it on the node's own I/O threads
   bool dead_letter = false;        // receives error ports nobody consumes
   int default_concurrency = 1;

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "engine/adaptive_limit.hpp"
 #include "engine/options.hpp"
 
 namespace flowrun {
@@ -194,7 +195,17 @@ std::unique_ptr<Resources> Resources::from_yaml(const YAML::Node& res) {
       out->add_budget(std::make_unique<Budget>(name, limit, v["price_per_1k"] ? v["price_per_1k"].as<double>() : 0));
     }
   }
+  if (const auto& cl = res["concurrency"])  // checked with file:line:column by check_concurrency_resources
+    for (const auto& kv : cl) {
+      const std::string name = kv.first.as<std::string>();
+      out->concurrency_[name] = std::make_shared<AdaptiveLimit>(name, adaptive_bounds_of(kv.second));
+    }
   return out;
+}
+
+std::shared_ptr<AdaptiveLimit> Resources::concurrency_limit(const std::string& n) {
+  auto it = concurrency_.find(n);
+  return it == concurrency_.end() ? nullptr : it->second;
 }
 
 RateLimiter* Resources::rate_limit(const std::string& n) {

@@ -1,6 +1,7 @@
 // Named, shared resources declared under `resources:` and referenced by nodes: rate limits,
-// circuit breakers and budgets. oneTBB has no resource_limiter, so these are ours; all are
-// thread-safe and shared by every node that names them.
+// circuit breakers, budgets and adaptive concurrency limits (engine/adaptive_limit.hpp). oneTBB
+// has no resource_limiter, so these are ours; all are thread-safe and shared by every node that
+// names them.
 #pragma once
 #include <yaml-cpp/yaml.h>
 
@@ -16,6 +17,8 @@
 #include <string>
 
 namespace flowrun {
+
+class AdaptiveLimit;
 
 using Clock = std::chrono::steady_clock;
 
@@ -110,6 +113,8 @@ class Resources {
   RateLimiter* rate_limit(const std::string& name);  // nullptr when not declared
   CircuitBreaker* breaker(const std::string& name);
   Budget* budget(const std::string& name);
+  // A resources.concurrency entry: one adaptive limit shared by every node that names it.
+  std::shared_ptr<AdaptiveLimit> concurrency_limit(const std::string& name);
 
   bool has_rate_limit(const std::string& n) const { return rate_limits_.count(n) > 0; }
   bool has_breaker(const std::string& n) const { return breakers_.count(n) > 0; }
@@ -118,6 +123,7 @@ class Resources {
   const std::map<std::string, std::unique_ptr<RateLimiter>>& rate_limits() const { return rate_limits_; }
   const std::map<std::string, std::unique_ptr<CircuitBreaker>>& breakers() const { return breakers_; }
   const std::map<std::string, std::unique_ptr<Budget>>& budgets() const { return budgets_; }
+  const std::map<std::string, std::shared_ptr<AdaptiveLimit>>& concurrency_limits() const { return concurrency_; }
 
   void add_rate_limit(std::unique_ptr<RateLimiter> r);
   void add_breaker(std::unique_ptr<CircuitBreaker> b);
@@ -127,6 +133,7 @@ class Resources {
   std::map<std::string, std::unique_ptr<RateLimiter>> rate_limits_;
   std::map<std::string, std::unique_ptr<CircuitBreaker>> breakers_;
   std::map<std::string, std::unique_ptr<Budget>> budgets_;
+  std::map<std::string, std::shared_ptr<AdaptiveLimit>> concurrency_;
 };
 
 }  // namespace flowrun

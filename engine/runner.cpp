@@ -65,8 +65,11 @@ Taken take(const Msg& m) {
   if (b->owners.fetch_sub(1, std::memory_order_acq_rel) == 1) t.spare = b;  // the others took theirs meanwhile
   return t;
 }
-constexpr int kMaxPorts = 6;  // out, errors, and up to 4 declared ports
-using Ports = std::tuple<Msg, Msg, Msg, Msg, Msg, Msg>;
+// kMaxOutputPorts oneTBB ports per node (out, errors, declared and instance ports such as a
+// route's names). An unused port is an empty successor list: it costs memory, not time per record.
+template <std::size_t... I>
+auto msg_tuple(std::index_sequence<I...>) -> std::tuple<decltype((void)I, Msg())...>;
+using Ports = decltype(msg_tuple(std::make_index_sequence<kMaxOutputPorts>()));
 using MultiNode = flow::multifunction_node<Msg, Ports>;
 using AsyncNode = flow::async_node<Msg, Msg>;
 using OutPorts = MultiNode::output_ports_type;
@@ -119,6 +122,7 @@ struct NodeRt {
   std::unique_ptr<MultiNode> ports_node;  // owns the output ports
   std::unique_ptr<AsyncNode> async;       // I/O nodes: the body
   std::unique_ptr<IoPool> pool;
+  std::shared_ptr<AdaptiveLimit> adaptive;  // concurrency: adaptive (own or shared); else null
   flow::receiver<Msg>* input = nullptr;
 
   // `after:` gate for non-source nodes: records that arrive early wait here (they are still
@@ -147,17 +151,18 @@ struct NodeRt {
 };
 
 // Delivers one message on output port `port` of a multifunction node's ports.
+template <class PortsT, std::size_t... I>
+void put_port_at(PortsT& ports, int port, const Msg& msg, std::index_sequence<I...>) {
+  (void)((I == static_cast<std::size_t>(port) && (std::get<I>(ports).try_put(msg), true)) || ...);
+}
 template <class PortsT>
 void put_port(PortsT& ports, int port, const Msg& msg) {
-  switch (port) {
-    case 0: std::get<0>(ports).try_put(msg); break;
-    case 1: std::get<1>(ports).try_put(msg); break;
-    case 2: std::get<2>(ports).try_put(msg); break;
-    case 3: std::get<3>(ports).try_put(msg); break;
-    case 4: std::get<4>(ports).try_put(msg); break;
-    case 5: std::get<5>(ports).try_put(msg); break;
-    default: break;
-  }
+  put_port_at(ports, port, msg, std::make_index_sequence<kMaxOutputPorts>());
+}
+
+template <std::size_t... I>
+void edge_from_port(MultiNode& from, int port, flow::receiver<Msg>& to, std::index_sequence<I...>) {
+  (void)((I == static_cast<std::size_t>(port) && (flow::make_edge(flow::output_port<I>(from), to), true)) || ...);
 }
 
 struct Runtime {
@@ -298,6 +303,10 @@ struct Runtime {
       node.m.out.fetch_add(n, std::memory_order_relaxed);
     }
     void broken(const std::string& reason) override { rt.mark_broken(node, reason); }
+    bool consumed(std::string_view port) const override {
+      const int p = node.port_index(port);
+      return p >= 0 && !node.consumers[p].empty();
+    }
 
     // Puts an accounted record into the graph, unless nobody listens on that port.
     void carry(int p, Record r) {
@@ -466,6 +475,9 @@ struct Runtime {
       n->index = i;
       n->spec = &graph.nodes[i];
       n->port_names = n->spec->ports();
+      if (n->port_names.size() > static_cast<std::size_t>(kMaxOutputPorts))  // `check` rejects it first
+        throw std::logic_error("node '" + n->spec->id + "' has " + std::to_string(n->port_names.size()) +
+                               " output ports; at most " + std::to_string(kMaxOutputPorts) + " are supported");
       n->consumers.resize(n->port_names.size());
       n->port_counts = std::make_unique<std::atomic<std::int64_t>[]>(n->port_names.size());
       const NodeDescriptor* d = n->spec->desc ? n->spec->desc : registry.find(n->spec->type);
@@ -483,6 +495,8 @@ struct Runtime {
       if (d->role != Role::source && !n->process)
         diags.error(n->spec->where, "node type '" + d->type + "' made no ProcessNode");
       n->io = d->blocking_io;
+      n->adaptive = adaptive_limit_for(*n->spec, ctx.resources());
+      n->m.adaptive = n->adaptive.get();
       nodes.push_back(std::move(n));
     }
     if (diags.has_errors()) throw PipelineError(diags);
@@ -515,7 +529,7 @@ struct Runtime {
         n->ports_node = std::make_unique<MultiNode>(g, flow::serial, [](const Msg&, OutPorts&) {});
       } else if (n->io) {
         int threads = n->spec->concurrency == 0 ? 256 : n->spec->concurrency;
-        n->pool = std::make_unique<IoPool>(threads);
+        n->pool = std::make_unique<IoPool>(threads, n->adaptive.get());
         n->ports_node = std::make_unique<MultiNode>(
             g, n->spec->concurrency == 1 ? flow::serial : flow::unlimited,
             [](const Msg& m, OutPorts& ports) { put_port(ports, m.port, m); });
@@ -545,15 +559,7 @@ struct Runtime {
   }
 
   void connect(NodeRt& from, int port, NodeRt& to) {
-    auto& mf = *from.ports_node;
-    switch (port) {
-      case 0: flow::make_edge(flow::output_port<0>(mf), *to.input); break;
-      case 1: flow::make_edge(flow::output_port<1>(mf), *to.input); break;
-      case 2: flow::make_edge(flow::output_port<2>(mf), *to.input); break;
-      case 3: flow::make_edge(flow::output_port<3>(mf), *to.input); break;
-      case 4: flow::make_edge(flow::output_port<4>(mf), *to.input); break;
-      case 5: flow::make_edge(flow::output_port<5>(mf), *to.input); break;
-    }
+    edge_from_port(*from.ports_node, port, *to.input, std::make_index_sequence<kMaxOutputPorts>());
   }
 
   // ---- running ------------------------------------------------------------------------------
@@ -576,6 +582,7 @@ struct Runtime {
     const auto t0 = now_us();
     if (!ctx.stopping()) {
       try {
+        AdaptiveSourceScope paced(n.adaptive.get());  // the source's own requests take permits
         n.source->run(ctx, em);
       } catch (const std::exception& e) {
         std::lock_guard lock(n.reason_mu);
@@ -704,6 +711,7 @@ boost::json::object resource_report(const Resources& resources) {
                              {"trips", b->trips()},
                              {"rejected", b->rejected()}};
   }
+  for (const auto& [name, l] : resources.concurrency_limits()) out[name] = l->snapshot().to_json();
   for (const auto& [name, b] : resources.budgets())
     out[name] = json::object{{"kind", "budget"}, {"limit", b->limit()}, {"spent", b->spent()}, {"remaining", b->remaining()}, {"cost", b->cost()}};
   return out;

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "engine/adaptive_config.hpp"
 #include "engine/node_spec.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/redact.hpp"
@@ -46,7 +47,7 @@ const TypedSchema<TopLevel>& top_level_schema() {
     t->add("name", &TopLevel::name, "Shown in summaries, DOT and the run ledger (default: the file name).");
     t->add("description", &TopLevel::description, "Free text shown in `flowrun dot`.");
     t->add("mode", &TopLevel::mode, "Sugar that only sets `after:` and `concurrency:` defaults (docs/pipeline.md).")
-        .choices({"sequential", "parallel", "mixed"});
+        .choices({"sequential", "parallel", "mixed", "adaptive"});
     t->add("buffer", &TopLevel::buffer, "Default capacity, in records, of every node's input edge.").range(1, 10'000'000);
     t->add("max_error_rate", &TopLevel::max_error_rate,
            "0..1: fail the run (exit 1) when dead letters / source records exceed it; unset: dead letters never fail the run.")
@@ -54,7 +55,7 @@ const TypedSchema<TopLevel>& top_level_schema() {
     t->add("store", &TopLevel::store, "The store URL (sqlite:PATH or postgresql://...), the run setting `store`.");
     t->add("vars", &TopLevel::vars, "Values for ${vars.name}; `--var name=a,b` overrides.").object();
     t->add("settings", &TopLevel::settings, "Free-form strings for nodes (`ctx.setting(key)`).");
-    t->add("resources", &TopLevel::resources, "Named rate limits, circuit breakers and budgets.").object();
+    t->add("resources", &TopLevel::resources, "Named rate limits, circuit breakers, budgets and shared adaptive concurrency limits.").object();
     t->add("nodes", &TopLevel::nodes, "The map of node id to node.").object();
     t->add("tests", &TopLevel::tests, "Config unit tests, run by `flowrun test`.");
     t->add("retention", &TopLevel::retention,
@@ -104,11 +105,13 @@ void check_resources(const YAML::Node& resources, const std::string& file, Diagn
   if (!resources.IsMap()) return;
   for (const auto& kv : resources) {
     const std::string k = kv.first.Scalar();
-    if (k != "rate_limits" && k != "breakers" && k != "budgets")
-      diags.error(location_of(file, kv.first), "unknown resource kind '" + k + "'" + did_you_mean(k, {"rate_limits", "breakers", "budgets"}));
+    if (k != "rate_limits" && k != "breakers" && k != "budgets" && k != "concurrency")
+      diags.error(location_of(file, kv.first), "unknown resource kind '" + k + "'" +
+                                                   did_you_mean(k, {"rate_limits", "breakers", "budgets", "concurrency"}));
     else if (!kv.second.IsMap())
       diags.error(location_of(file, kv.second), "resources." + k + " must be a map of named entries");
   }
+  check_concurrency_resources(resources, file, diags);  // adaptive_config.cpp
   try {
     Resources::from_yaml(resources);
   } catch (const std::exception& e) {

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "engine/adaptive_limit.hpp"
 #include "engine/json_text.hpp"
 #include "engine/graph.hpp"
 #include "engine/metrics.hpp"
@@ -50,6 +51,7 @@ RunSummary summarize(const Graph& graph, const std::vector<const NodeMetrics*>& 
     n.buffer = g.buffer;
     n.concurrency = g.concurrency;
     n.stopped_reason = reasons[i];
+    if (m.adaptive) n.adaptive = m.adaptive->snapshot();
     const auto ports = g.ports();
     for (std::size_t p = 2; p < ports.size() && p < port_counts[i].size(); ++p) n.ports[ports[p]] = port_counts[i][p];
     n.balanced = g.role() == Role::source ||
@@ -74,10 +76,17 @@ RunSummary summarize(const Graph& graph, const std::vector<const NodeMetrics*>& 
   return s;
 }
 
+boost::json::object AdaptiveSummary::to_json() const {
+  return boost::json::object{{"kind", "concurrency"}, {"name", name}, {"limit", limit}, {"min", min}, {"max", max},
+                             {"in_flight", in_flight}, {"peak_in_flight", peak_in_flight}, {"samples", samples},
+                             {"increases", increases}, {"decreases", decreases}, {"backpressure", backpressure},
+                             {"rtt_ms", rtt_ms}, {"base_rtt_ms", base_rtt_ms}};
+}
+
 boost::json::object RunSummary::to_json() const {
   namespace json = boost::json;
   json::array ns;
-  for (const auto& n : nodes)
+  for (const auto& n : nodes) {
     ns.push_back(json::object{{"id", n.id}, {"type", n.type}, {"role", n.role}, {"in", n.in}, {"out", n.out},
                               {"errors", n.errors}, {"filtered", n.filtered}, {"unwritten", n.unwritten}, {"emitted", n.emitted},
                               {"received", n.received}, {"busy_ms", n.busy_ms}, {"p50_ms", n.p50_ms},
@@ -88,6 +97,8 @@ boost::json::object RunSummary::to_json() const {
                                 for (const auto& [port, count] : n.ports) po[port] = count;
                                 return po;
                               }()}});
+    if (n.adaptive) ns.back().as_object()["adaptive"] = n.adaptive->to_json();
+  }
   json::array es;
   for (const auto& e : edges)
     es.push_back(json::object{{"from", e.from}, {"port", e.port}, {"to", e.to}, {"control", e.control}, {"count", e.count}});
@@ -140,6 +151,12 @@ std::string RunSummary::to_table() const {
                      n.p95_ms, std::to_string(n.max_queued) + "/" + std::to_string(n.buffer),
                      any_ports ? "  " + ports_text(n) : "", n.balanced ? "" : "  UNBALANCED");
     if (!n.stopped_reason.empty()) t += "    " + std::string(n.role == "source" ? "stopped: " : "failed: ") + n.stopped_reason + "\n";
+    if (n.adaptive)
+      t += fmt::format("    adaptive concurrency{}: limit {} ({}..{}), peak {} in flight, round trip {:.1f} ms (no load {:.1f}), "
+                       "{} up / {} down, {} back-pressure\n",
+                       n.adaptive->name == n.id ? "" : " (shared " + n.adaptive->name + ")", n.adaptive->limit,
+                       n.adaptive->min, n.adaptive->max, n.adaptive->peak_in_flight, n.adaptive->rtt_ms,
+                       n.adaptive->base_rtt_ms, n.adaptive->increases, n.adaptive->decreases, n.adaptive->backpressure);
   }
   for (const auto& [k, v] : counters) t += fmt::format("  {} = {}\n", k, format_number(v));
   for (const auto& kv : resources) t += fmt::format("  resource {}: {}\n", std::string(kv.key()), to_json_text(kv.value()));
@@ -247,6 +264,10 @@ std::string to_prometheus(const RunSummary& s) {
   for (const auto& n : s.nodes) w.sample("flowrun_node_busy_seconds_total", node_labels(n), n.busy_ms / 1000);
   w.family("flowrun_node_queue_max", "gauge", "Most records waiting in or running inside the node at once.");
   for (const auto& n : s.nodes) w.sample("flowrun_node_queue_max", node_labels(n), static_cast<double>(n.max_queued));
+  w.family("flowrun_node_concurrency_limit", "gauge",
+           "Current adaptive concurrency limit of the node (concurrency: adaptive), else its fixed concurrency (0 = unlimited).");
+  for (const auto& n : s.nodes)
+    w.sample("flowrun_node_concurrency_limit", node_labels(n), n.adaptive ? n.adaptive->limit : n.concurrency);
   w.family("flowrun_node_queue_capacity", "gauge", "Capacity of the node's input edge.");
   for (const auto& n : s.nodes) w.sample("flowrun_node_queue_capacity", node_labels(n), static_cast<double>(n.buffer));
 

@@ -111,13 +111,23 @@ void validate_graph(Graph& g, const Registry& registry, Diagnostics& diags, bool
   for (int i = 0; i < count; ++i) {
     const auto& n = g.nodes[i];
     if (n.desc && n.desc->dead_letter) continue;
-    for (const auto& port : n.ports())
-      if (port != "out" && g.consumers(i, port).empty()) unrouted.emplace_back(i, port);
-    if (n.role() != Role::sink && g.consumers(i, "out").empty()) {
+    bool data_consumed = false;
+    for (const auto& port : n.ports()) {
+      const bool consumed = !g.consumers(i, port).empty();
+      if (!n.carries_data(port) && !consumed) unrouted.emplace_back(i, port);
+      data_consumed = data_consumed || (consumed && n.carries_data(port));
+    }
+    if (n.role() != Role::sink && !data_consumed) {
       Location at = n.where;
       if (strict) diags.error(at, "output of node '" + n.id + "' is not consumed by any node (--strict)");
       else diags.warning(at, "output of node '" + n.id + "' is not consumed by any node; its records are counted and discarded");
     }
+    for (const auto& port : n.instance_ports)  // a route's named outputs
+      if (data_consumed && g.consumers(i, port).empty()) {
+        const std::string what = "output port '" + port + "' of node '" + n.id + "' is not consumed by any node";
+        if (strict) diags.error(n.where, what + " (--strict)");
+        else diags.warning(n.where, what + "; its records are counted as filtered");
+      }
   }
   auto dl = g.dead_letter_nodes();
   if (!unrouted.empty() && dl.empty()) {

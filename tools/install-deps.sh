@@ -6,12 +6,15 @@ set -euo pipefail
 # the dashboards test runs every Grafana query in a real Prometheus against flowrun's metrics.
 # libhowardhinnant-date-dev + tzdata: the report writes dates in the reader's IANA time zone
 # (GCC 12 has no std::chrono time zones).
+# libluajit-5.1-dev: the filter/route/map nodes' expression language (nodes/transform); libjq-dev:
+# only the benchmark that chose LuaJIT over it (tools/bench/transform), run by ctest at a tiny size.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtbb-dev libyaml-cpp-dev libboost-json1.81-dev catch2
   libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3 libxml2-dev libpq-dev postgresql
   libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev zlib1g-dev
   libhowardhinnant-date-dev tzdata
+  libluajit-5.1-dev libjq-dev
   graphviz jq miller chromium fonts-liberation python3
   prometheus
 )

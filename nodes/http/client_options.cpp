@@ -1,9 +1,9 @@
 // The option table every HTTP node shares, and its translation into ClientOptions.
-#include <cstdlib>
 #include <stdexcept>
 
 #include "engine/context.hpp"
 #include "engine/resources.hpp"
+#include "nodes/http/client_table.hpp"
 #include "nodes/http/http_client.hpp"
 
 namespace flowrun::http {
@@ -61,24 +61,7 @@ ClientOptions client_options_from(const NodeConfig& cfg, RunContext& ctx) {
   o.proxies = cfg.get_list("proxies");
   o.proxy_max_failures = static_cast<int>(cfg.get_int("proxy_max_failures", o.proxy_max_failures));
   o.proxy_cooldown = cfg.get_duration("proxy_cooldown", o.proxy_cooldown);
-  std::string map = ctx.setting("http.map");
-  if (map.empty())
-    if (const char* env = std::getenv("FLOWRUN_HTTP_MAP")) map = env;
-  for (std::size_t i = 0; i < map.size();) {
-    auto j = map.find(',', i);
-    if (j == std::string::npos) j = map.size();
-    auto item = map.substr(i, j - i);
-    auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw std::invalid_argument("http.map / FLOWRUN_HTTP_MAP entry '" + item + "' is not FROM=TO");
-    o.url_map.emplace_back(item.substr(0, eq), item.substr(eq + 1));
-    i = j + 1;
-  }
-  o.record_dir = ctx.setting("http.record");
-  o.replay_dir = ctx.setting("http.replay");
-  o.cancelled = [&ctx] { return ctx.stopping(); };
-  o.count = [&ctx](const std::string& name, double d) { ctx.add_counter(name, d); };
-  o.counter_prefix = cfg.id();
+  apply_run_settings(o, cfg.id(), ctx);  // client_table.cpp
   return o;
 }
 

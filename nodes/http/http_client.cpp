@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "engine/adaptive_feedback.hpp"
 #include "engine/resources.hpp"
 #include "nodes/http/cassette.hpp"
 #include "nodes/http/proxy_pool.hpp"
@@ -35,6 +36,21 @@ void global_init() {
   // curl_global_init is not thread-safe; do it once, before any handle exists.
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// What a failed transfer says to an adaptive concurrency limit (engine/adaptive_limit.hpp): a
+// timeout or a refused / reset connection is back-pressure; a cancelled or malformed one is not.
+Signal load_signal(CURLcode c) {
+  switch (c) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+      return Signal::failed;
+    default:
+      return Signal::neutral;
+  }
 }
 
 // Failures worth another try: the network or the far end hiccuped. A malformed URL or an
@@ -156,8 +172,10 @@ struct Client::Impl {
     handles.push_back(h);
   }
 
-  // Sleeps in short slices so a stopping run is not held up by a long backoff.
+  // Sleeps in short slices so a stopping run is not held up by a long backoff. A backoff or a
+  // Retry-After is ours to wait, not a request in flight: an adaptive permit is given back.
   void sleep_for(std::chrono::milliseconds d, const Request& req) {
+    AdaptiveWait ours;
     auto until = std::chrono::steady_clock::now() + d;
     while (std::chrono::steady_clock::now() < until) {
       if (cancelled()) throw TransportError("cancelled while waiting to retry " + describe(req));
@@ -296,6 +314,8 @@ struct Client::Impl {
       // at the server too.
       RateLimiter::Ticket ticket = 0;
       if (o.rate_limit) {
+        // A rate-limit wait is ours, not the server's: no permit held, no round trip counted.
+        AdaptiveWait ours(AdaptiveWait::Kind::rate_limit);
         auto waited = o.rate_limit->acquire(o.cancelled, &ticket);
         if (waited.count() > 0) count("http.rate_limit_wait_ms", static_cast<double>(waited.count()));
         if (cancelled()) {
@@ -311,7 +331,9 @@ struct Client::Impl {
       std::string err;
       CURLcode rc;
       try {
+        AdaptiveAttempt attempt;  // times this attempt for the node's adaptive limit, if it has one
         rc = perform(req, proxy, resp, err);
+        attempt.finish(rc == CURLE_OK ? signal_of_status(resp.status) : load_signal(rc));
       } catch (...) {
         if (ticket) o.rate_limit->release(ticket);
         throw;

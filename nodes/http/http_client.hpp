@@ -1,6 +1,7 @@
 // The one HTTP layer every network node uses: libcurl, gzip, timeouts, keep-alive reuse, retries
-// with backoff and Retry-After, shared rate limits, proxy rotation, redaction of secrets, and
-// record/replay cassettes. Calls block: call them from process()/run() of nodes that run on I/O
+// with backoff and Retry-After, shared rate limits, proxy rotation, redaction of secrets,
+// record/replay cassettes, and the feedback of every attempt to the calling node's adaptive
+// concurrency limit (engine/adaptive_limit.hpp; nothing to do for the caller). Calls block: call them from process()/run() of nodes that run on I/O
 // threads (sources, or descriptors with blocking_io = true).
 #pragma once
 #include <chrono>

@@ -5,8 +5,9 @@
 
 #include <mutex>
 
-#include "engine/json_text.hpp"
 #include "engine/context.hpp"
+#include "engine/json_text.hpp"
+#include "engine/node_type.hpp"
 #include "nodes/llm/llm_endpoint.hpp"
 #include "nodes/llm/prompt_template.hpp"
 #include "nodes/store/llm_cache.hpp"
@@ -16,7 +17,8 @@ namespace json = boost::json;
 
 namespace {
 
-const char* kEmbedFields = "[address.street, address.city, property_type, beds, baths, sqft, description]";
+const std::vector<std::string> kEmbedFields = {"address.street", "address.city", "property_type", "beds",
+                                               "baths", "sqft", "description"};
 
 struct Pending {
   Record rec;
@@ -25,24 +27,19 @@ struct Pending {
 
 class Embedder final : public ProcessNode {
  public:
-  explicit Embedder(const NodeConfig& cfg) : cfg_(cfg), s_(read_endpoint_settings(cfg)) {
-    if (s_.fields.empty())
-      for (const auto& f : YAML::Load(kEmbedFields)) s_.fields.push_back(f.as<std::string>());
-    auto b = cfg.get_int("batch_size", 16);
-    if (b < 1 || b > 2048) throw std::invalid_argument("node '" + cfg.id() + "': batch_size must be 1..2048");
-    batch_size_ = static_cast<std::size_t>(b);
-  }
+  Embedder(const EmbedderOptions& o, const NodeInfo& node)
+      : o_(o), id_(node.id), s_(settings_of(o.endpoint, kEmbedFields)), batch_size_(static_cast<std::size_t>(o.batch_size)) {}
 
   void open(RunContext& ctx) override {
-    endpoint_ = std::make_unique<Endpoint>(cfg_, s_, ctx);
+    endpoint_ = std::make_unique<Endpoint>(o_.endpoint, s_, id_, ctx);
     if (!s_.breaker.empty() && !(breaker_ = ctx.resources().breaker(s_.breaker)))
-      throw std::invalid_argument("node '" + cfg_.id() + "': breaker '" + s_.breaker + "' is not declared");
+      throw std::invalid_argument("node '" + id_ + "': breaker '" + s_.breaker + "' is not declared");
     if (!s_.budget.empty() && !(budget_ = ctx.resources().budget(s_.budget)))
-      throw std::invalid_argument("node '" + cfg_.id() + "': budget '" + s_.budget + "' is not declared");
+      throw std::invalid_argument("node '" + id_ + "': budget '" + s_.budget + "' is not declared");
     if (s_.cache) cache_ = store::open_llm_cache(ctx);
     unavailable_ = endpoint_->probe();
     if (!unavailable_.empty())
-      spdlog::warn("embedder '{}': {}; records will {}", cfg_.id(), unavailable_, to_string(s_.on_unavailable));
+      spdlog::warn("embedder '{}': {}; records will {}", id_, unavailable_, to_string(s_.on_unavailable));
   }
 
   void process(Record in, RunContext& ctx, Emitter& out) override {
@@ -62,6 +59,7 @@ class Embedder final : public ProcessNode {
       }
       ctx.add_counter("llm.cache_misses", 1);
     }
+    out.hold();  // the record waits for its batch, and leaves with it (release)
     std::vector<Pending> batch;
     {
       std::lock_guard lock(mu_);
@@ -82,11 +80,13 @@ class Embedder final : public ProcessNode {
   }
 
  private:
+  // A cache hit leaves at once (emit); a batched record was held and leaves with its batch (release).
   void store(Record rec, json::array vec, bool cache_hit, Emitter& out) {
     rec.data["embedding"] = std::move(vec);
     rec.data["embedding_model"] = s_.model;
     rec.meta["embedding_meta"] = json::object{{"model", s_.model}, {"cache_hit", cache_hit}, {"status", "done"}};
-    out.emit(std::move(rec));
+    if (cache_hit) out.emit(std::move(rec));
+    else out.release("out", std::move(rec));
   }
 
   void send(std::vector<Pending> batch, RunContext& ctx, Emitter& out) {
@@ -132,7 +132,7 @@ class Embedder final : public ProcessNode {
           try {
             cache_->put(batch[i].key, s_.model, to_json_text(vec), s_.cache_ttl);
           } catch (const std::exception& e) {
-            spdlog::warn("embedder '{}': could not write the cache: {}", cfg_.id(), e.what());
+            spdlog::warn("embedder '{}': could not write the cache: {}", id_, e.what());
           }
         }
         store(std::move(rec), std::move(vec), false, out);
@@ -142,17 +142,18 @@ class Embedder final : public ProcessNode {
       json::object meta{{"model", s_.model}, {"status", "pending"}, {"reason", problem}};
       rec.meta["embedding_meta"] = meta;
       if (s_.on_unavailable == OnUnavailable::dead_letter) {
-        rec.meta["error"] = json::object{{"node", cfg_.id()}, {"field", "embedding"}, {"rule", "embed_unavailable"},
-                                         {"message", problem}};
-        out.emit("errors", std::move(rec));
+        rec.meta["error"] = json::object{{"node", id_}, {"port", "errors"}, {"field", "embedding"},
+                                         {"rule", "embed_unavailable"}, {"message", problem}};
+        out.release("errors", std::move(rec));
       } else {
         rec.data["embedding_meta"] = std::move(meta);
-        out.emit(std::move(rec));
+        out.release("out", std::move(rec));
       }
     }
   }
 
-  NodeConfig cfg_;
+  EmbedderOptions o_;
+  std::string id_;
   EndpointSettings s_;
   std::size_t batch_size_ = 16;
   std::unique_ptr<Endpoint> endpoint_;
@@ -164,26 +165,28 @@ class Embedder final : public ProcessNode {
   std::vector<Pending> pending_;
 };
 
-}  // namespace
-
-std::vector<OptionSpec> embedder_option_specs() {
-  std::vector<OptionSpec> specs = {
-      {"batch_size", OptionType::integer, "16", "records per embedding request (the last batch is sent at the end)"},
-  };
-  auto common = endpoint_option_specs("");
-  for (auto& s : common) {
-    if (s.name == "model") s.default_value = "nomic-embed-text:latest";
-    if (s.name == "fields") s.doc = std::string("record fields embedded together; default ") + kEmbedFields;
-    if (s.name == "on_unavailable") {
-      s.doc = "when the server is down, the breaker open or the budget spent: pass_through (emit without a vector, "
-              "marked pending) or dead_letter";
-      s.choices = {"pass_through", "dead_letter"};
-    }
-  }
-  specs.insert(specs.end(), common.begin(), common.end());
-  return specs;
+std::string list_text(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return "[" + s + "]";
 }
 
-std::unique_ptr<ProcessNode> make_embedder(const NodeConfig& cfg) { return std::make_unique<Embedder>(cfg); }
+}  // namespace
+
+NodeDescriptor embedder_type() {
+  using O = EmbedderOptions;
+  NodeType<O> t("embedder", Role::transform,
+                "Adds an embedding vector of a record's text fields (Ollama /api/embed or OpenAI /v1/embeddings), batched");
+  t.option("batch_size", &O::batch_size, "records per embedding request (the last batch is sent at the end)").range(1, 2048);
+  t.include(&O::endpoint,
+            endpoint_table("record fields embedded together; default " + list_text(kEmbedFields),
+                           {"pass_through", "dead_letter"},
+                           "when the server is down, the breaker open or the budget spent: pass_through (emit without "
+                           "a vector, marked pending) or dead_letter"));
+  t.blocking_io().default_concurrency(1);
+  t.create([](const O& o, const NodeInfo& n) -> std::unique_ptr<Node> { return std::make_unique<Embedder>(o, n); });
+  t.check_env([](const O& o, const NodeInfo& n, const Settings& s) { return probe_endpoint(o.endpoint, n, s); });
+  return t.descriptor();
+}
 
 }  // namespace flowrun::llm

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "engine/context.hpp"
+#include "engine/resources.hpp"
 
 namespace flowrun::llm {
 
@@ -24,57 +25,52 @@ const char* to_string(OnUnavailable u) {
   return "?";
 }
 
-std::vector<OptionSpec> endpoint_option_specs(const std::string& default_fields_yaml) {
-  using T = OptionType;
-  std::vector<OptionSpec> specs = {
-      {"provider", T::string, "ollama", "server protocol: ollama (/api/*) or openai (/v1/*: llama-server, vLLM, LM Studio)",
-       false, {"ollama", "openai"}},
-      {"base_url", T::string, "", "server URL; default http://localhost:11434 (ollama) or http://localhost:8080 (openai)"},
-      {"model", T::string, "llama3.2:latest", "model name as the server lists it"},
-      {"api_key", T::secret, "", "bearer key for openai-compatible servers; use ${env.X}"},
-      {"breaker", T::breaker, "", "name of a resources.breakers entry shared with other LLM nodes"},
-      {"budget", T::budget, "", "name of a resources.budgets entry; tokens are spent from it"},
-      {"on_unavailable", T::string, "pass_through",
-       "when the server is down, the breaker open or the budget spent: pass_through (emit, marked "
-       "pending), dead_letter (to errors) or rules (regex fallback)",
-       false, {"pass_through", "dead_letter", "rules"}},
-      {"cache", T::boolean, "true", "reuse replies from the store's llm_cache"},
-      {"cache_ttl", T::duration, "30d", "how long a cached reply stays valid"},
-      {"fields", T::string_list, default_fields_yaml, "record fields (dotted paths) that go into the prompt"},
-      {"max_field_chars", T::integer, "1500", "each field is cut to this many characters (HTML stripped)"},
-  };
-  for (auto spec : http::client_option_specs()) {
-    // A local model answers slowly under load, and retrying a stuck generation is expensive.
-    if (spec.name == "timeout") spec.default_value = "120s";
-    if (spec.name == "retries") spec.default_value = "2";
-    specs.push_back(std::move(spec));
-  }
-  return specs;
+OptionTable<EndpointOptions> endpoint_table(const std::string& fields_doc,
+                                            const std::vector<std::string>& on_unavailable_choices,
+                                            const std::string& on_unavailable_doc) {
+  using E = EndpointOptions;
+  OptionTable<E> t;
+  t.add("provider", &E::provider, "server protocol: ollama (/api/*) or openai (/v1/*: llama-server, vLLM, LM Studio)")
+      .choices({"ollama", "openai"});
+  t.add("base_url", &E::base_url, "server URL; default http://localhost:11434 (ollama) or http://localhost:8080 (openai)");
+  t.add("model", &E::model, "model name as the server lists it");
+  t.add("api_key", &E::api_key, "bearer key for openai-compatible servers; use ${env.X}").secret();
+  t.add("breaker", &E::breaker, "name of a resources.breakers entry shared with other LLM nodes").breaker();
+  t.add("budget", &E::budget, "name of a resources.budgets entry; tokens are spent from it").budget();
+  t.add("on_unavailable", &E::on_unavailable, on_unavailable_doc).choices(on_unavailable_choices);
+  t.add("cache", &E::cache, "reuse replies from the store's llm_cache");
+  t.add("cache_ttl", &E::cache_ttl, "how long a cached reply stays valid");
+  t.add("fields", &E::fields, fields_doc);
+  t.add("max_field_chars", &E::max_field_chars, "each field is cut to this many characters (HTML stripped)")
+      .range(16, 1'000'000);
+  t.include(&E::http, http::client_table());
+  t.validate([](const E& o, Check& check) {
+    if (!o.base_url.empty() && o.base_url.rfind("http://", 0) != 0 && o.base_url.rfind("https://", 0) != 0)
+      check.error("base_url", "must start with http:// or https://, got '" + o.base_url + "'");
+  });
+  return t;
 }
 
-EndpointSettings read_endpoint_settings(const NodeConfig& cfg) {
+EndpointSettings settings_of(const EndpointOptions& o, const std::vector<std::string>& default_fields) {
   EndpointSettings s;
-  s.provider = parse_provider(cfg.get_string("provider", "ollama"));
-  s.base_url = cfg.get_string("base_url", "");
-  if (s.base_url.empty()) s.base_url = default_base_url(s.provider);
+  s.provider = parse_provider(o.provider);
+  s.base_url = o.base_url.empty() ? default_base_url(s.provider) : o.base_url;
   while (!s.base_url.empty() && s.base_url.back() == '/') s.base_url.pop_back();
-  s.model = cfg.get_string("model", "llama3.2:latest");
-  s.api_key = cfg.get_string("api_key", "");
-  s.breaker = cfg.get_string("breaker", "");
-  s.budget = cfg.get_string("budget", "");
-  s.on_unavailable = parse_on_unavailable(cfg.get_string("on_unavailable", "pass_through"));
-  s.cache = cfg.get_bool("cache", true);
-  s.cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(
-      cfg.get_duration("cache_ttl", std::chrono::hours(24 * 30)));
-  s.fields = cfg.get_list("fields");
-  auto max_chars = cfg.get_int("max_field_chars", 1500);
-  if (max_chars < 16) throw std::invalid_argument("node '" + cfg.id() + "': max_field_chars must be >= 16");
-  s.max_field_chars = static_cast<std::size_t>(max_chars);
+  s.model = o.model;
+  s.api_key = o.api_key;
+  s.breaker = o.breaker;
+  s.budget = o.budget;
+  s.on_unavailable = parse_on_unavailable(o.on_unavailable);
+  s.cache = o.cache;
+  s.cache_ttl = std::chrono::duration_cast<std::chrono::seconds>(o.cache_ttl);
+  s.fields = o.fields.empty() ? default_fields : o.fields;
+  s.max_field_chars = static_cast<std::size_t>(o.max_field_chars);
   return s;
 }
 
-Endpoint::Endpoint(const NodeConfig& cfg, const EndpointSettings& s, RunContext& ctx) : s_(s) {
-  http::ClientOptions o = http::client_options_from(cfg, ctx);
+Endpoint::Endpoint(const EndpointOptions& opts, const EndpointSettings& s, const std::string& node_id, RunContext& ctx)
+    : s_(s) {
+  http::ClientOptions o = http::client_options(opts.http, node_id, ctx);
   if (!s.api_key.empty()) o.secrets.push_back(s.api_key);
   // The probe must answer fast: a missing server is reported once, not after minutes of retries.
   http::ClientOptions p = o;
@@ -139,6 +135,19 @@ std::string Endpoint::probe() {
   } catch (const ProtocolError& e) {
     return fmt::format("{} at {} sent an unreadable model list: {}", kind, s_.base_url, e.what());
   }
+}
+
+std::string probe_endpoint(const EndpointOptions& o, const NodeInfo& node, const Settings& settings) {
+  // A check asks the real server: no cassettes, and the run's rate limits are not built here.
+  Settings live = settings;
+  live.erase("http.record");
+  live.erase("http.replay");
+  auto resources = Resources::from_yaml(YAML::Node(YAML::NodeType::Map));
+  RunContext ctx("check-env", "check-env", *resources, live);
+  EndpointOptions quick = o;
+  quick.http.rate_limit.clear();
+  Endpoint endpoint(quick, settings_of(quick, {}), node.id, ctx);
+  return endpoint.probe();
 }
 
 }  // namespace flowrun::llm

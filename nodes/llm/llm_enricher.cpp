@@ -3,17 +3,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <fstream>
-#include <sstream>
-
-#include "engine/json_text.hpp"
 #include "engine/context.hpp"
-#include "nodes/llm/defaults.hpp"
+#include "engine/json_text.hpp"
+#include "engine/node_type.hpp"
 #include "nodes/llm/json_schema.hpp"
-#include "nodes/llm/llm_endpoint.hpp"
 #include "nodes/llm/prompt_template.hpp"
 #include "nodes/llm/rules_fallback.hpp"
+#include "nodes/llm/task_files.hpp"
 #include "nodes/store/llm_cache.hpp"
 
 namespace flowrun::llm {
@@ -30,25 +26,15 @@ constexpr const char* kSystemPrompt =
 
 // listing_type and rent are null (so absent from the prompt) except on rentals, where they tell
 // the model that the amount is a monthly rent and not a sale price.
-const char* kEnrichFields =
-    "[address, property_type, listing_type, price, rent, beds, baths, sqft, lot_sqft, year_built, price_per_sqft, "
-    "description]";
-const char* kExtractFields = "[title, text, html, description]";
+const std::vector<std::string> kEnrichFields = {"address", "property_type", "listing_type", "price", "rent",
+                                               "beds", "baths", "sqft", "lot_sqft", "year_built",
+                                               "price_per_sqft", "description"};
+const std::vector<std::string> kExtractFields = {"title", "text", "html", "description"};
 
-std::string read_file(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::invalid_argument(fmt::format("cannot read {} file {}", what, path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-json::value parse_schema(const std::string& text, const std::string& where) {
-  json::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object())
-    throw std::invalid_argument(fmt::format("schema {} is not a JSON object{}", where, ec ? ": " + ec.message() : ""));
-  return v;
+std::string list_text(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return "[" + s + "]";
 }
 
 // Thrown inside process() when the model cannot be asked for this record; the caller applies
@@ -59,46 +45,34 @@ struct Unavailable {
 
 class LlmEnricher final : public ProcessNode {
  public:
-  explicit LlmEnricher(const NodeConfig& cfg) : cfg_(cfg), s_(read_endpoint_settings(cfg)) {
-    task_ = cfg.get_string("task", "enrich");
-    if (task_ != "enrich" && task_ != "extract")
-      throw std::invalid_argument("node '" + cfg.id() + "': task must be enrich or extract");
-    if (s_.fields.empty()) {
-      auto node = YAML::Load(task_ == "enrich" ? kEnrichFields : kExtractFields);
-      for (const auto& f : node) s_.fields.push_back(f.as<std::string>());
-    }
-    std::string prompt_path = cfg.get_path("prompt", "");
-    tmpl_ = prompt_path.empty() ? PromptTemplate(task_ == "enrich" ? defaults::enrich_prompt : defaults::extract_prompt)
-                                : PromptTemplate(read_file(prompt_path, "prompt"));
-    std::string schema_path = cfg.get_path("schema", "");
-    schema_ = schema_path.empty()
-                  ? parse_schema(task_ == "enrich" ? defaults::enrich_schema : defaults::extract_schema, "(built-in)")
-                  : parse_schema(read_file(schema_path, "schema"), schema_path);
-    temperature_ = cfg.get_number("temperature", 0.1);
-    if (cfg.has("seed")) seed_ = cfg.get_int("seed", 42);
-    if (auto n = cfg.get_int("num_ctx", 0); n > 0) num_ctx_ = n;
-    if (auto n = cfg.get_int("max_tokens", 512); n > 0) max_tokens_ = n;
-    price_per_1k_ = cfg.get_number("price_per_1k", 0);
-    stream_ = cfg.get_bool("stream", false);
+  LlmEnricher(const EnricherOptions& o, const NodeInfo& node)
+      : o_(o), id_(node.id), s_(settings_of(o.endpoint, o.task == "enrich" ? kEnrichFields : kExtractFields)),
+        task_(o.task) {
+    TaskFiles files = load_task_files(o.task, o.prompt, o.schema, node.base_dir);  // checked at load
+    tmpl_ = std::move(files.prompt);
+    schema_ = std::move(files.schema);
+    if (o.num_ctx > 0) num_ctx_ = o.num_ctx;
+    if (o.max_tokens > 0) max_tokens_ = o.max_tokens;
+    seed_ = o.seed;
     // Everything that changes the answer for the same input goes into the key's first half.
     prompt_key_ = hash_hex(s_.model + "\n" + kSystemPrompt + "\n" + tmpl_.text() + "\n" + to_json_text(schema_) +
-                           "\n" + fmt::format("{}", temperature_));
+                           "\n" + fmt::format("{}", o.temperature));
   }
 
   void open(RunContext& ctx) override {
-    endpoint_ = std::make_unique<Endpoint>(cfg_, s_, ctx);
+    endpoint_ = std::make_unique<Endpoint>(o_.endpoint, s_, id_, ctx);
     if (!s_.breaker.empty()) {
       breaker_ = ctx.resources().breaker(s_.breaker);
-      if (!breaker_) throw std::invalid_argument("node '" + cfg_.id() + "': breaker '" + s_.breaker + "' is not declared under resources.breakers");
+      if (!breaker_) throw std::invalid_argument("node '" + id_ + "': breaker '" + s_.breaker + "' is not declared under resources.breakers");
     }
     if (!s_.budget.empty()) {
       budget_ = ctx.resources().budget(s_.budget);
-      if (!budget_) throw std::invalid_argument("node '" + cfg_.id() + "': budget '" + s_.budget + "' is not declared under resources.budgets");
+      if (!budget_) throw std::invalid_argument("node '" + id_ + "': budget '" + s_.budget + "' is not declared under resources.budgets");
     }
     if (s_.cache) cache_ = store::open_llm_cache(ctx);
     unavailable_ = endpoint_->probe();
     if (!unavailable_.empty())
-      spdlog::warn("llm_enricher '{}': {}; records will {}", cfg_.id(), unavailable_, to_string(s_.on_unavailable));
+      spdlog::warn("llm_enricher '{}': {}; records will {}", id_, unavailable_, to_string(s_.on_unavailable));
   }
 
   void process(Record in, RunContext& ctx, Emitter& out) override {
@@ -145,7 +119,7 @@ class LlmEnricher final : public ProcessNode {
         try {
           cache_->put(key, s_.model, to_json_text(stored), s_.cache_ttl);
         } catch (const std::exception& e) {
-          spdlog::warn("llm_enricher '{}': could not write the LLM cache: {}", cfg_.id(), e.what());
+          spdlog::warn("llm_enricher '{}': could not write the LLM cache: {}", id_, e.what());
         }
       }
       finish(std::move(in), std::move(result), std::move(meta), out);
@@ -176,11 +150,11 @@ class LlmEnricher final : public ProcessNode {
     req.system = kSystemPrompt;
     req.user = prompt;
     req.schema = schema_;
-    req.temperature = temperature_;
+    req.temperature = o_.temperature;
     req.seed = seed_;
     req.num_ctx = num_ctx_;
     req.max_tokens = max_tokens_;
-    req.stream = stream_;
+    req.stream = o_.stream;
     const std::string body = build_chat_body(s_.provider, req);
 
     std::string last_problem, last_reply;
@@ -249,7 +223,7 @@ class LlmEnricher final : public ProcessNode {
     const auto tokens = reply.prompt_tokens + reply.completion_tokens;
     meta["tokens_prompt"] = meta["tokens_prompt"].as_int64() + reply.prompt_tokens;
     meta["tokens_completion"] = meta["tokens_completion"].as_int64() + reply.completion_tokens;
-    const double cost = static_cast<double>(tokens) / 1000.0 * price_per_1k_;
+    const double cost = static_cast<double>(tokens) / 1000.0 * o_.price_per_1k;
     meta["cost"] = meta["cost"].as_double() + cost;
     if (budget_) budget_->spend(static_cast<double>(tokens));
     ctx.add_counter("llm.tokens", static_cast<double>(tokens));
@@ -292,15 +266,13 @@ class LlmEnricher final : public ProcessNode {
     }
   }
 
-  NodeConfig cfg_;
+  EnricherOptions o_;
+  std::string id_;
   EndpointSettings s_;
   std::string task_;
   PromptTemplate tmpl_;
   json::value schema_;
-  double temperature_ = 0.1;
   std::optional<std::int64_t> seed_, num_ctx_, max_tokens_;
-  double price_per_1k_ = 0;
-  bool stream_ = false;
   std::string prompt_key_;
 
   std::unique_ptr<Endpoint> endpoint_;
@@ -310,32 +282,52 @@ class LlmEnricher final : public ProcessNode {
   std::string unavailable_;  // set once in open(); read-only while records flow
 };
 
-}  // namespace
-
-std::vector<OptionSpec> enricher_option_specs() {
-  using T = OptionType;
-  std::vector<OptionSpec> specs = {
-      {"task", T::string, "enrich",
-       "enrich (description, key_features, investment) or extract (address, price, beds, baths, sqft from text)",
-       false, {"enrich", "extract"}},
-      {"prompt", T::path, "", "prompt template with {{field}} placeholders and {{input}}; default pipelines/prompts/<task>.txt (built in)"},
-      {"schema", T::path, "", "JSON schema of the reply; default pipelines/schemas/{enrichment,extraction}.schema.json (built in)"},
-      {"temperature", T::number, "0.1", "sampling temperature"},
-      {"seed", T::integer, "42", "sampling seed, for repeatable answers"},
-      {"num_ctx", T::integer, "0", "context window to ask Ollama for (0 = the server's default)"},
-      {"max_tokens", T::integer, "512", "most tokens one reply may generate"},
-      {"price_per_1k", T::number, "0", "cost per 1000 tokens (prompt + completion) for the cost columns"},
-      {"stream", T::boolean, "false", "ask for a streamed reply (NDJSON / SSE), read to its end"},
-  };
-  auto common = endpoint_option_specs("");
-  specs.insert(specs.end(), common.begin(), common.end());
-  for (auto& s : specs)
-    if (s.name == "fields")
-      s.doc = "record fields (dotted paths) that go into the prompt; default for enrich: " + std::string(kEnrichFields) +
-              ", for extract: " + kExtractFields;
-  return specs;
+// Both files must parse in `flowrun check`, not first when the run starts.
+void check_task_files(const EnricherOptions& o, Check& check) {
+  try {
+    load_task_files(o.task, o.prompt, o.schema, check.node().base_dir);
+  } catch (const TaskFileError& e) {
+    const std::string msg = "node '" + check.node().id + "': " + e.option + ": " + e.what();
+    if (e.where.line > 0) check.error_at(e.where, msg);
+    else check.error(e.option, e.what());
+  }
 }
 
-std::unique_ptr<ProcessNode> make_llm_enricher(const NodeConfig& cfg) { return std::make_unique<LlmEnricher>(cfg); }
+}  // namespace
+
+NodeDescriptor llm_enricher_type() {
+  using O = EnricherOptions;
+  NodeType<O> t("llm_enricher", Role::transform,
+                "Asks a local LLM (Ollama or OpenAI-compatible) for schema-checked JSON per record (task enrich or "
+                "extract); cached in the store, budgeted, behind a circuit breaker, with a fallback when the LLM is down");
+  t.option("task", &O::task,
+           "enrich (description, key_features, investment) or extract (address, price, beds, baths, sqft from text)")
+      .choices({"enrich", "extract"});
+  t.option("prompt", &O::prompt,
+           "prompt template with {{field}} placeholders and {{input}}: a shipped name (prompts/NAME.txt) or a path; "
+           "default: the task's (enrich, extract)")
+      .data_file("prompts", ".txt");
+  t.option("schema", &O::schema,
+           "JSON schema of the reply: a shipped name (schemas/NAME.schema.json) or a path; default: the task's "
+           "(enrichment, extraction)")
+      .data_file("schemas", ".schema.json");
+  t.option("temperature", &O::temperature, "sampling temperature").range(0, 2);
+  t.option("seed", &O::seed, "sampling seed, for repeatable answers");
+  t.option("num_ctx", &O::num_ctx, "context window to ask Ollama for (0 = the server's default)").at_least(0);
+  t.option("max_tokens", &O::max_tokens, "most tokens one reply may generate").range(16, 1'000'000);
+  t.option("price_per_1k", &O::price_per_1k, "cost per 1000 tokens (prompt + completion) for the cost columns").at_least(0);
+  t.option("stream", &O::stream, "ask for a streamed reply (NDJSON / SSE), read to its end");
+  t.include(&O::endpoint,
+            endpoint_table("record fields (dotted paths) that go into the prompt; default for enrich: " +
+                               list_text(kEnrichFields) + ", for extract: " + list_text(kExtractFields),
+                           {"pass_through", "dead_letter", "rules"},
+                           "when the server is down, the breaker open or the budget spent: pass_through (emit, marked "
+                           "pending), dead_letter (to errors) or rules (regex fallback)"));
+  t.validate(check_task_files);
+  t.blocking_io().default_concurrency(2);
+  t.create([](const O& o, const NodeInfo& n) -> std::unique_ptr<Node> { return std::make_unique<LlmEnricher>(o, n); });
+  t.check_env([](const O& o, const NodeInfo& n, const Settings& s) { return probe_endpoint(o.endpoint, n, s); });
+  return t.descriptor();
+}
 
 }  // namespace flowrun::llm

@@ -4,14 +4,26 @@
 // values into the record's own fields, so a listing that tells the model "set price to 1"
 // changes nothing but the enrichment.
 #pragma once
-#include <memory>
+#include <cstdint>
+#include <string>
 
-#include "engine/node.hpp"
-#include "engine/options.hpp"
+#include "engine/registry.hpp"
+#include "nodes/llm/llm_endpoint.hpp"
 
 namespace flowrun::llm {
 
-std::vector<OptionSpec> enricher_option_specs();
-std::unique_ptr<ProcessNode> make_llm_enricher(const NodeConfig& cfg);
+struct EnricherOptions {
+  std::string task = "enrich";
+  std::string prompt, schema;  // "" = the task's shipped prompt / schema
+  double temperature = 0.1;
+  std::int64_t seed = 42;
+  int num_ctx = 0;
+  int max_tokens = 512;
+  double price_per_1k = 0;
+  bool stream = false;
+  EndpointOptions endpoint;
+};
+
+NodeDescriptor llm_enricher_type();
 
 }  // namespace flowrun::llm

@@ -112,35 +112,9 @@ bool put_fields(const json::object& raw, const Mapping& m, json::object& out, js
   return monthly_price;
 }
 
-}  // namespace
-
-std::string utc_now_iso() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::string address_key(const json::object& a) {
-  // Street + unit identify a dwelling; ZIP (or the city when the ZIP is unknown) keeps two
-  // "100 N Main St" in different towns apart.
-  std::string place = str_of(a.at("zip"));
-  if (place.empty()) place = to_lower(str_of(a.at("city")));
-  return stable_hash(to_lower(str_of(a.at("street"))) + "|" + to_lower(str_of(a.at("unit"))) + "|" + place);
-}
-
-json::object to_canonical(const json::object& raw, const Mapping& m, const SourceInfo& src) {
-  json::object prov;
-
-  // Address first: a record without one cannot be normalised.
-  Extracted line = extract(raw, *m.line, m);
-  if (line.value.is_null() || str_of(line.value).empty())
-    throw RecordError("address", "parseable",
-                      "address is empty (raw field " + m.line->from.front().text + ")");
-  Address a;
+// The address object from the line and the separate columns (city, ZIP ...), with provenance.
+// Throws RecordError when the line is not a street address.
+json::object address_of(const json::object& raw, const Mapping& m, const Extracted& line, Address& a, json::object& prov) {
   try {
     a = parse_address(str_of(line.value));
   } catch (const AddressError& e) {
@@ -179,6 +153,40 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
   part(m.city, "city");
   part(m.state, "state");
   part(m.zip, "zip");
+  return addr;
+}
+
+}  // namespace
+
+std::string utc_now_iso() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string address_key(const json::object& a) {
+  // Street + unit identify a dwelling; ZIP (or the city when the ZIP is unknown) keeps two
+  // "100 N Main St" in different towns apart.
+  std::string place = str_of(a.at("zip"));
+  if (place.empty()) place = to_lower(str_of(a.at("city")));
+  return stable_hash(to_lower(str_of(a.at("street"))) + "|" + to_lower(str_of(a.at("unit"))) + "|" + place);
+}
+
+json::object to_canonical(const json::object& raw, const Mapping& m, const SourceInfo& src) {
+  json::object prov;
+
+  // Address first. A record without one is kept only when its id does not depend on it (an
+  // assessor parcel with its APN, a listing with its MLS number): then the address is null.
+  Extracted line = extract(raw, *m.line, m);
+  const bool no_address = line.value.is_null() || str_of(line.value).empty();
+  const std::string empty_reason = "address is empty (raw field " + m.line->from.front().text + ")";
+  Address a;
+  json::object addr;
+  if (!no_address) addr = address_of(raw, m, line, a, prov);
 
   json::object out;
   out["id"] = nullptr;
@@ -188,7 +196,7 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
   out["apn"] = nullptr;
   out["mls_id"] = nullptr;
   out["listing_source"] = nullptr;
-  out["address"] = std::move(addr);
+  out["address"] = no_address ? json::value(nullptr) : json::value(std::move(addr));
   out["listing_type"] = nullptr;
   for (const char* k : {"property_type", "price", "rent", "assessed_value", "full_cash_value", "tax_year",
                         "beds", "baths", "bath_fixtures", "sqft", "lot_sqft", "year_built",
@@ -250,7 +258,7 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
       std::string board = str_of(out["listing_source"]);
       if (board.empty()) board = src.source;
       out["id"] = "mls:" + to_lower(board) + ":" + str_of(out["mls_id"]);
-    } else if (rule == "address") {
+    } else if (rule == "address" && !no_address) {
       out["id"] = "addr:" + address_key(out["address"].get_object());
     } else {
       continue;
@@ -258,6 +266,8 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
     prov["id"] = rule;
     break;
   }
+  if (no_address && out["id"].is_null()) throw RecordError("address", "parseable", empty_reason);
+  if (no_address) a.warnings.push_back(empty_reason + ": kept by its " + str_of(prov["id"]) + ", address null");
 
   out["attributes"] = std::move(attrs);
   out["provenance"] = std::move(prov);

@@ -117,7 +117,10 @@ json::value apply_text(Parser p, const std::string& s, const FieldSpec& spec, co
       return v ? json::value(static_cast<std::int64_t>(*v)) : json::value(nullptr);
     }
     case Parser::boolean: {
+      // A number in a string reads as the number does ("382", a pool's area: true).
       auto v = parse_bool(s);
+      if (!v)
+        if (auto n = parse_number(s)) v = *n != 0;
       return v ? json::value(*v) : json::value(nullptr);
     }
     case Parser::apn: {

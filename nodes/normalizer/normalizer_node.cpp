@@ -2,13 +2,14 @@
 // Mapping choice (docs/normalizing.md): `mapping:` = one mapping for every record; `mappings:` =
 // a map of source node id -> mapping, or a list of mappings chosen per record by the record's
 // `_kind` field or by each mapping's `detect:` keys (for mixed files).
-#include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <tuple>
 
 #include "engine/context.hpp"
 #include "engine/node.hpp"
-#include "engine/registry.hpp"
+#include "engine/node_type.hpp"
 #include "nodes/normalizer/canonical.hpp"
 #include "nodes/normalizer/mapping.hpp"
 #include "nodes/normalizer/register.hpp"
@@ -16,45 +17,44 @@
 namespace flowrun {
 namespace {
 
-namespace fs = std::filesystem;
 using norm::Mapping;
 
-// "maricopa" -> <pipeline dir>/mappings/maricopa.yaml or ./pipelines/mappings/maricopa.yaml;
-// anything else is a path (relative: from the working directory).
-std::string find_mapping(const std::string& base_dir, const std::string& name) {
-  std::vector<std::string> tries = {resolve_path(base_dir, name)};
-  if (fs::path(name).extension().empty()) {
-    tries.push_back(resolve_path(base_dir, "mappings/" + name + ".yaml"));
-    tries.push_back(resolve_path(base_dir, "pipelines/mappings/" + name + ".yaml"));
-    tries.push_back("pipelines/mappings/" + name + ".yaml");
-  }
-  for (const auto& t : tries)
-    if (fs::is_regular_file(t)) return t;
-  return tries.front();
+// `mapping:` and `mappings:` hold found file paths: the loader looks names up in
+// <pipeline dir>/mappings/ and then the shipped mappings (engine/data_files.hpp).
+struct NormalizerOptions {
+  std::string mapping;
+  std::map<std::string, std::string> by_source;  // `mappings:` as a map: source node id -> file
+  std::vector<std::string> listed;               // `mappings:` as a list (or one name)
+  bool keep_raw = false;
+};
+
+// `mappings:` is a map or a list of mapping names: each is found like `mapping:`'s value.
+bool read_mappings(NormalizerOptions& o, const YAML::Node& v, const OptionSpec& s, BindContext& c) {
+  OptionSpec file = s;
+  file.type = OptionType::data_file;
+  file.data_kind = "mappings";
+  file.data_ext = ".yaml";
+  if (v.IsMap()) return option_detail::read(o.by_source, v, file, c);
+  return option_detail::read(o.listed, v, file, c);
+}
+
+std::string show_mappings(const NormalizerOptions& o) {
+  return o.by_source.empty() ? option_detail::show(o.listed) : option_detail::show(o.by_source);
 }
 
 class NormalizerNode : public ProcessNode {
  public:
-  explicit NormalizerNode(const NodeConfig& cfg) : keep_raw_(cfg.get_bool("keep_raw", false)) {
-    bool one = cfg.has("mapping"), many = cfg.has("mappings");
-    if (one == many)
-      throw std::invalid_argument("node '" + cfg.id() + "': set exactly one of `mapping` and `mappings`");
-    auto load = [&](const std::string& name) {
-      mappings_.push_back(std::make_shared<Mapping>(norm::load_mapping_file(find_mapping(cfg.base_dir(), name))));
+  NormalizerNode(const NormalizerOptions& o, const NodeInfo& n) : id_(n.id), keep_raw_(o.keep_raw) {
+    auto load = [&](const std::string& file) {
+      mappings_.push_back(std::make_shared<Mapping>(norm::load_mapping_file(file)));
       return mappings_.back();
     };
-    if (one) {
-      single_ = load(cfg.get_string("mapping"));
+    if (!o.mapping.empty()) {
+      single_ = load(o.mapping);
       return;
     }
-    YAML::Node m = cfg.get_node("mappings");
-    if (m.IsMap()) {
-      for (const auto& kv : m) by_source_[kv.first.Scalar()] = load(kv.second.Scalar());
-    } else if (m.IsSequence()) {
-      for (const auto& item : m) load(item.Scalar());
-    } else {
-      load(m.Scalar());
-    }
+    for (const auto& [source, file] : o.by_source) by_source_[source] = load(file);
+    for (const auto& file : o.listed) load(file);
     for (const auto& mp : mappings_) by_kind_[mp->kind] = mp;
   }
 
@@ -71,12 +71,44 @@ class NormalizerNode : public ProcessNode {
       if (!all.is_array()) all = json::array();
       for (const auto& x : w->value().get_array()) all.as_array().push_back(x);
     }
+    count_unknown_type(canon, m);
     if (keep_raw_) canon["raw"] = std::move(in.data);
     in.data = std::move(canon);
     out.emit(std::move(in));
   }
 
+  // One warning per unknown type, with how many records had it: a new assessor vocabulary word
+  // shows in the summary once, not once per parcel.
+  void close(RunContext& ctx, Emitter&) override {
+    std::lock_guard lock(unknown_mu_);
+    for (const auto& [key, n] : unknown_types_) {
+      ctx.add_counter("normalizer.unknown_property_type", static_cast<double>(n));
+      ctx.warn("normalizer '" + id_ + "': " + std::to_string(n) + " record(s) with unknown property type '" + key.raw +
+               "' (mapping " + key.kind + "), stored as '" + key.became + "'; add it to `property_types:`");
+    }
+    unknown_types_.clear();
+  }
+
  private:
+  struct TypeKey {
+    std::string kind, raw, became;  // the mapping's kind, the raw type word, the type it became
+    bool operator<(const TypeKey& o) const { return std::tie(kind, raw, became) < std::tie(o.kind, o.raw, o.became); }
+  };
+
+  // to_canonical keeps an unmapped type word in attributes.property_type_raw.
+  void count_unknown_type(const json::object& canon, const Mapping& m) {
+    const auto* attrs = canon.if_contains("attributes");
+    const auto* raw = attrs && attrs->is_object() ? attrs->get_object().if_contains("property_type_raw") : nullptr;
+    if (!raw || !raw->is_string()) return;
+    const auto* type = canon.if_contains("property_type");
+    std::string became = type && type->is_string() ? std::string(type->get_string()) : "null";
+    std::lock_guard lock(unknown_mu_);
+    ++unknown_types_[TypeKey{m.kind, std::string(raw->get_string()), std::move(became)}];
+  }
+
+  std::mutex unknown_mu_;
+  std::map<TypeKey, std::int64_t> unknown_types_;
+
   const Mapping& pick(const Record& r) const {
     if (single_) return *single_;
     if (auto it = by_source_.find(r.env.source); it != by_source_.end()) return *it->second;
@@ -92,33 +124,54 @@ class NormalizerNode : public ProcessNode {
                           "; route by source id, set `_kind`, or add `detect:` to the mapping)");
   }
 
+  std::string id_;
   bool keep_raw_;
   std::shared_ptr<Mapping> single_;
   std::vector<std::shared_ptr<Mapping>> mappings_;
   std::map<std::string, std::shared_ptr<Mapping>> by_source_, by_kind_;
 };
 
+// Loads every named mapping so that `flowrun check` reports one that does not parse, at the
+// option that names it (the message carries the mapping's own file:line:column).
+void check_mappings(const NormalizerOptions& o, Check& check) {
+  const bool one = check.given("mapping"), many = check.given("mappings");
+  if (one == many) {
+    check.error(one ? "mappings" : "mapping", "set exactly one of `mapping` and `mappings`");
+    return;
+  }
+  auto parses = [&](const std::string& option, const std::string& file) {
+    if (file.empty()) return;  // not found: the loader has said so
+    try {
+      norm::load_mapping_file(file);
+    } catch (const std::exception& e) {
+      check.error(option, e.what());
+    }
+  };
+  parses("mapping", o.mapping);
+  for (const auto& [source, file] : o.by_source) parses("mappings", file);
+  for (const auto& file : o.listed) parses("mappings", file);
+}
+
 }  // namespace
 
 void register_normalizer_nodes(Registry& registry) {
-  NodeDescriptor d;
-  d.type = "normalizer";
-  d.role = Role::transform;
-  d.description =
+  NodeType<NormalizerOptions> t(
+      "normalizer", Role::transform,
       "Maps raw source records (assessor rows, CSV/HTML listings) to the canonical property record "
-      "using YAML mappings (pipelines/mappings/); unparseable addresses go to `errors`.";
-  d.options = {
-      {"mapping", OptionType::string, "",
-       "one mapping for every record: a name (maricopa, redfin_csv, html_listing) or a YAML path "
-       "relative to the working directory"},
-      {"mappings", OptionType::any, "",
-       "instead of `mapping`: a map of source node id -> mapping, or a list of mappings chosen per "
-       "record by its `_kind` field or the mapping's `detect:` keys"},
-      {"keep_raw", OptionType::boolean, "false", "also keep the raw record under `raw`"},
-  };
-  d.default_concurrency = 1;
-  d.factory = [](const NodeConfig& cfg) -> std::unique_ptr<Node> { return std::make_unique<NormalizerNode>(cfg); };
-  registry.add(std::move(d));
+      "using YAML mappings (pipelines/mappings/); unparseable addresses go to `errors`.");
+  t.option("mapping", &NormalizerOptions::mapping,
+           "One mapping for every record: a name (maricopa, redfin_csv, html_listing), looked up in "
+           "<pipeline dir>/mappings/ and then the shipped mappings, or a YAML path relative to the pipeline.")
+      .data_file("mappings", ".yaml");
+  t.custom_option("mappings", OptionType::any,
+                  "Instead of `mapping`: a map of source node id -> mapping, or a list of mappings chosen per "
+                  "record by its `_kind` field or the mapping's `detect:` keys; names are found like `mapping`'s.",
+                  read_mappings, show_mappings);
+  t.option("keep_raw", &NormalizerOptions::keep_raw, "Also keep the raw record under `raw`.");
+  t.validate(check_mappings);
+  t.default_concurrency(1);
+  t.create([](const NormalizerOptions& o, const NodeInfo& n) { return std::make_unique<NormalizerNode>(o, n); });
+  registry.add(t.descriptor());
 }
 
 }  // namespace flowrun

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "engine/options.hpp"
+
 namespace flowrun::report {
 
 namespace {
@@ -124,6 +126,15 @@ std::string resolve_timezone(const std::string& name) {
     throw std::invalid_argument("unknown time zone '" + tz + "' (use an IANA name such as America/Phoenix)");
   }
   return tz;
+}
+
+void check_timezone(const std::string& name, Check& check) {
+  if (name.empty()) return;  // $TZ or UTC, read when the node starts
+  try {
+    resolve_timezone(name);
+  } catch (const std::invalid_argument& e) {
+    check.error("timezone", e.what());
+  }
 }
 
 std::string local_time(const std::string& iso, const std::string& tz) {

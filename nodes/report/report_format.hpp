@@ -6,6 +6,10 @@
 #include <optional>
 #include <string>
 
+namespace flowrun {
+class Check;
+}
+
 namespace flowrun::report {
 
 // `$1,234,567` (rounded to the dollar); `-$12,500` for a negative amount; "" for nullopt.
@@ -23,6 +27,8 @@ std::optional<std::chrono::sys_seconds> parse_utc(const std::string& iso);
 // The time zone the report is read in: `name` (IANA, e.g. America/Phoenix) or, when empty, the
 // TZ environment variable, else UTC. Throws std::invalid_argument for an unknown name.
 std::string resolve_timezone(const std::string& name);
+// For a node's `validate` hook: a given `timezone` option that names no zone is a `check` error.
+void check_timezone(const std::string& name, Check& check);
 // `Dec 2, 2026, 5:18 PM MST` in `tz` (an IANA name or "UTC"); the input as given when unparsable.
 std::string local_time(const std::string& iso, const std::string& tz);
 // `Dec 2, 2026` in `tz`.

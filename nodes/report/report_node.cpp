@@ -3,7 +3,7 @@
 // written fails the run; the previous report stays as it was.
 #include "engine/context.hpp"
 #include "engine/metrics.hpp"
-#include "engine/registry.hpp"
+#include "engine/node_type.hpp"
 #include "nodes/report/register.hpp"
 #include "nodes/report/report.hpp"
 #include "nodes/report/report_format.hpp"
@@ -12,15 +12,23 @@ namespace flowrun {
 
 namespace {
 
+struct ReportSinkOptions {
+  std::string path;
+  std::string format;  // "" = from the file extension
+  std::string url;     // "" = the pipeline's `store:`
+  int period_days = 1;
+  std::string timezone;  // "" = $TZ, else UTC
+};
+
 class ReportSink final : public ProcessNode {
  public:
-  explicit ReportSink(const NodeConfig& cfg)
-      : path_(cfg.get_path("path")),
-        format_(cfg.get_string("format").empty() ? report::format_from_extension(path_) : cfg.get_string("format")),
-        url_opt_(cfg.get_string("url")),
-        id_(cfg.id()) {
-    opts_.period_days = static_cast<int>(cfg.get_int("period_days", 1));
-    opts_.timezone = report::resolve_timezone(cfg.get_string("timezone"));
+  ReportSink(const ReportSinkOptions& o, const NodeInfo& n)
+      : path_(o.path),
+        format_(o.format.empty() ? report::format_from_extension(o.path) : o.format),
+        url_opt_(o.url),
+        id_(n.id) {
+    opts_.period_days = o.period_days;
+    opts_.timezone = report::resolve_timezone(o.timezone);
   }
 
   void open(RunContext& ctx) override { store_url(ctx); }
@@ -49,25 +57,25 @@ class ReportSink final : public ProcessNode {
 }  // namespace
 
 void register_report_nodes(Registry& registry) {
-  NodeDescriptor d;
-  d.type = "report";
-  d.role = Role::sink;
-  d.description =
+  NodeType<ReportSinkOptions> t(
+      "report", Role::sink,
       "Writes the run's report from the store once the run has been recorded: headline, new listings "
       "and price changes, market by ZIP with charts, data quality, last runs, the graph (docs/report.md). "
-      "A report that cannot be written fails the run; the previous file is kept.";
-  d.options = {
-      {"path", OptionType::path, "", "Output file (a relative path resolves like every `path` option: docs/pipeline.md).", true, {}},
-      {"format", OptionType::string, "", "json, csv or html (default: from the file extension, else html).",
-       false, {"json", "csv", "html"}},
-      {"url", OptionType::string, "", "Store URL (default: the pipeline's `store:`).", false, {}},
-      {"period_days", OptionType::integer, "1", "1: the run itself; 7: the week ending with the run's day.", false, {}},
-      {"timezone", OptionType::string, "",
-       "IANA time zone the dates are written in, e.g. America/Phoenix (default: $TZ, else UTC).", false, {}},
-  };
-  d.blocking_io = true;
-  d.factory = [](const NodeConfig& c) { return std::make_unique<ReportSink>(c); };
-  registry.add(std::move(d));
+      "A report that cannot be written fails the run; the previous file is kept.");
+  t.option("path", &ReportSinkOptions::path, "Output file (a relative path resolves from the pipeline's folder).")
+      .required()
+      .output_path();
+  t.option("format", &ReportSinkOptions::format, "json, csv or html (default: from the file extension, else html).")
+      .choices({"json", "csv", "html"});
+  t.option("url", &ReportSinkOptions::url, "Store URL (default: the pipeline's `store:`).");
+  t.option("period_days", &ReportSinkOptions::period_days, "1: the run itself; 7: the week ending with the run's day.")
+      .range(1, 366);
+  t.option("timezone", &ReportSinkOptions::timezone,
+           "IANA time zone the dates are written in, e.g. America/Phoenix (default: $TZ, else UTC).");
+  t.validate([](const ReportSinkOptions& o, Check& check) { report::check_timezone(o.timezone, check); });
+  t.blocking_io();
+  t.create([](const ReportSinkOptions& o, const NodeInfo& n) { return std::make_unique<ReportSink>(o, n); });
+  registry.add(t.descriptor());
 }
 
 }  // namespace flowrun

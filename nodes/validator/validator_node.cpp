@@ -6,28 +6,17 @@
 
 #include "engine/context.hpp"
 #include "engine/node.hpp"
-#include "engine/registry.hpp"
+#include "engine/node_type.hpp"
 #include "nodes/validator/register.hpp"
 #include "nodes/validator/rules.hpp"
 
 namespace flowrun {
 namespace {
 
-namespace fs = std::filesystem;
-
-// "property" -> <pipeline dir>/rules/property.yaml or ./pipelines/rules/property.yaml; anything
-// else is a path (relative: from the working directory).
-std::string find_rules(const std::string& base_dir, const std::string& name) {
-  std::vector<std::string> tries = {resolve_path(base_dir, name)};
-  if (fs::path(name).extension().empty()) {
-    tries.push_back(resolve_path(base_dir, "rules/" + name + ".yaml"));
-    tries.push_back(resolve_path(base_dir, "pipelines/rules/" + name + ".yaml"));
-    tries.push_back("pipelines/rules/" + name + ".yaml");
-  }
-  for (const auto& t : tries)
-    if (fs::is_regular_file(t)) return t;
-  return tries.front();
-}
+struct ValidatorOptions {
+  std::string rules = "property";  // found by the loader: <pipeline dir>/rules/, then the shipped rules
+  bool strict = false;
+};
 
 json::array to_array(const std::vector<quality::Failure>& fs) {
   json::array out;
@@ -38,9 +27,7 @@ json::array to_array(const std::vector<quality::Failure>& fs) {
 
 class ValidatorNode : public ProcessNode {
  public:
-  explicit ValidatorNode(const NodeConfig& cfg)
-      : rules_(quality::load_rules_file(find_rules(cfg.base_dir(), cfg.get_string("rules", "property")))),
-        strict_(cfg.get_bool("strict", false)) {}
+  explicit ValidatorNode(const ValidatorOptions& o) : rules_(quality::load_rules_file(o.rules)), strict_(o.strict) {}
 
   void process(Record in, RunContext& ctx, Emitter& out) override {
     quality::Outcome o = quality::evaluate(rules_, in.data);
@@ -87,24 +74,33 @@ class ValidatorNode : public ProcessNode {
   bool strict_;
 };
 
+// The rule set must parse for `flowrun check` to pass; its own errors carry file:line:column.
+void check_rules(const ValidatorOptions& o, Check& check) {
+  if (!std::filesystem::is_regular_file(o.rules)) return;  // not found: the loader has said so
+  try {
+    quality::load_rules_file(o.rules);
+  } catch (const std::exception& e) {
+    check.error("rules", e.what());
+  }
+}
+
 }  // namespace
 
 void register_validator_nodes(Registry& registry) {
-  NodeDescriptor d;
-  d.type = "validator";
-  d.role = Role::transform;
-  d.description =
+  NodeType<ValidatorOptions> t(
+      "validator", Role::transform,
       "Checks canonical records against YAML rules (required per source kind, ranges, enums, regex, "
       "cross-field and LLM-field checks); valid -> out with quality_score and warnings, invalid -> "
-      "rejected with every failed rule.";
-  d.options = {
-      {"rules", OptionType::string, "property",
-       "rule set: a name under pipelines/rules/ (property) or a YAML path (relative to the working directory)"},
-      {"strict", OptionType::boolean, "false", "treat warnings as errors (reject on any failed rule)"},
-  };
-  d.ports = {"rejected"};
-  d.factory = [](const NodeConfig& cfg) -> std::unique_ptr<Node> { return std::make_unique<ValidatorNode>(cfg); };
-  registry.add(std::move(d));
+      "rejected with every failed rule.");
+  t.option("rules", &ValidatorOptions::rules,
+           "Rule set: a name (property), looked up in <pipeline dir>/rules/ and then the shipped rules, or a "
+           "YAML path relative to the pipeline.")
+      .data_file("rules", ".yaml");
+  t.option("strict", &ValidatorOptions::strict, "Treat warnings as errors (reject on any failed rule).");
+  t.validate(check_rules);
+  t.ports({"rejected"});
+  t.create([](const ValidatorOptions& o, const NodeInfo&) { return std::make_unique<ValidatorNode>(o); });
+  registry.add(t.descriptor());
 }
 
 }  // namespace flowrun

@@ -114,7 +114,7 @@ TEST_CASE("check of bad files exits 2 with file:line:column on stderr", "[cli][c
   };
   for (const auto& c : std::vector<Case>{
            {"unknown_type.yaml", ":3:19: error: node 'parcels': unknown node type 'fil' (did you mean 'file'?)"},
-           {"concurrency_many.yaml", ":4:73: error: node 'out': concurrency must be a positive integer (at most 4096) or 'unlimited', got 'many'"},
+           {"concurrency_many.yaml", ":4:73: error: node 'out': concurrency must be a positive integer (at most 4096), 'unlimited', 'adaptive' or {adaptive: true|NAME, min, max, initial}, got 'many'"},
            {"cycle.yaml", ":3:3: error: cycle through after: (control) edges, so no node in it could ever start: a -> b -> a"},
            {"syntax.yaml", ":4:6: error: invalid YAML: end of map flow not found"},
        }) {

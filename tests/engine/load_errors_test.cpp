@@ -192,7 +192,7 @@ TEST_CASE("a wrong value type: concurrency: many", "[load]") {
   CHECK(only_error(R"(nodes:
   a: {type: counter}
   s: {type: capture, inputs: [a], concurrency: many}
-)") == "t.yaml:3:48: error: node 's': concurrency must be a positive integer (at most 4096) or 'unlimited', got 'many'");
+)") == "t.yaml:3:48: error: node 's': concurrency must be a positive integer (at most 4096), 'unlimited', 'adaptive' or {adaptive: true|NAME, min, max, initial}, got 'many'");
 }
 
 TEST_CASE("a wrong value type for a typed option", "[load]") {

@@ -102,7 +102,7 @@ TEST_CASE("mode sugar never turns an explicit after: into a cycle", "[modes]") {
 TEST_CASE("an unknown mode is an error at its position", "[modes]") {
   auto r = load(pipeline("paralel"));
   REQUIRE(r.diagnostics.error_count() == 1);
-  CHECK(r.diagnostics.all()[0].str() == "t.yaml:1:7: error: 'mode' must be one of sequential, parallel, mixed, got 'paralel' (did you mean 'parallel'?)");
+  CHECK(r.diagnostics.all()[0].str() == "t.yaml:1:7: error: 'mode' must be one of sequential, parallel, mixed, adaptive, got 'paralel' (did you mean 'parallel'?)");
 }
 
 TEST_CASE("${vars.x} holding a list becomes a list option; inside text it joins with commas", "[subst]") {

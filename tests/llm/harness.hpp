@@ -4,6 +4,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -56,19 +58,27 @@ inline const Registry& llm_registry() {
   return r;
 }
 
-// A node built from YAML options with the descriptor's defaults applied (as the engine does).
+// A node built from YAML options through its type's option table and checks (as the engine does).
 inline std::unique_ptr<ProcessNode> make_node(const std::string& type, const std::string& yaml_options,
-                                              const std::string& base_dir = FLOWRUN_SOURCE_DIR "/pipelines") {
+                                              const std::string& base_dir = FLOWRUN_SOURCE_DIR "/pipelines",
+                                              const std::string& resources_yaml = "{}") {
   const NodeDescriptor* d = llm_registry().find(type);
   YAML::Node opts = YAML::Load(yaml_options);
   if (!opts || opts.IsNull()) opts = YAML::Node(YAML::NodeType::Map);
-  for (const auto& spec : d->options)
-    if (!spec.default_value.empty() && !opts[spec.name]) opts[spec.name] = YAML::Load(spec.default_value);
-  NodeConfig cfg("n1", type, opts, base_dir, Location{});
-  auto node = d->factory(cfg);
+  auto node = flowrun::make_node(*d, "n1", opts, base_dir, YAML::Load(resources_yaml));
   auto* p = dynamic_cast<ProcessNode*>(node.release());
   return std::unique_ptr<ProcessNode>(p);
 }
+
+// A shipped data file's text (pipelines/KIND/NAME), for tests that need the schema itself.
+inline std::string shipped_text(const std::string& relative) {
+  std::ifstream in(std::string(FLOWRUN_SOURCE_DIR "/pipelines/") + relative, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+inline std::string enrich_schema_text() { return shipped_text("schemas/enrichment.schema.json"); }
+inline std::string extract_schema_text() { return shipped_text("schemas/extraction.schema.json"); }
 
 struct Harness {
   std::unique_ptr<Resources> resources;

@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
-#include "nodes/llm/defaults.hpp"
+#include "harness.hpp"
 #include "nodes/llm/json_schema.hpp"
 #include "nodes/llm/llm_protocol.hpp"
 #include "tools/fixtures/llm/fake_llm_server.hpp"
@@ -21,7 +21,7 @@ TEST_CASE("fake server: structured output satisfies the requested schema, determ
   ChatRequest req;
   req.model = "llama3.2";
   req.user = "3 bed home in Phoenix";
-  req.schema = json::parse(defaults::enrich_schema);
+  req.schema = json::parse(flowrun::testing::enrich_schema_text());
   for (bool stream : {false, true}) {
     req.stream = stream;
     auto r1 = c.Post("/api/chat", build_chat_body(Provider::ollama, req), "application/json");

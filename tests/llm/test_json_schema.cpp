@@ -1,13 +1,13 @@
 #include <catch2/catch.hpp>
 
-#include "nodes/llm/defaults.hpp"
+#include "harness.hpp"
 #include "nodes/llm/json_schema.hpp"
 
 using namespace flowrun::llm;
 namespace json = boost::json;
 
 namespace {
-json::value enrich_schema() { return json::parse(defaults::enrich_schema); }
+json::value enrich_schema() { return json::parse(flowrun::testing::enrich_schema_text()); }
 json::value good_enrichment() {
   return json::parse(R"({"description":"A tidy 3 bed home.","key_features":["pool","garage"],
     "investment":{"rental_estimate":1850,"cap_rate":5.2,"market_trend":"rising","recommendation":"buy"}})");
@@ -40,7 +40,7 @@ TEST_CASE("schema violations name the path and the rule") {
 }
 
 TEST_CASE("integer, nullable and length rules") {
-  auto schema = json::parse(defaults::extract_schema);
+  auto schema = json::parse(flowrun::testing::extract_schema_text());
   CHECK(check_schema(json::parse(R"({"address":null,"price":450000,"beds":3,"baths":2.5,"sqft":1850})"), schema).empty());
   CHECK(check_schema(json::parse(R"({"address":"1 Main St","price":null,"beds":3.0,"baths":null,"sqft":null})"), schema).empty());
   auto errs = check_schema(json::parse(R"({"address":"x","price":"450k","beds":2.5,"baths":-1,"sqft":10})"), schema);
@@ -54,7 +54,7 @@ TEST_CASE("integer, nullable and length rules") {
 }
 
 TEST_CASE("example_for_schema is deterministic and valid for our schemas") {
-  for (const char* text : {defaults::enrich_schema, defaults::extract_schema}) {
+  for (const std::string& text : {flowrun::testing::enrich_schema_text(), flowrun::testing::extract_schema_text()}) {
     auto schema = json::parse(text);
     for (std::uint64_t seed : {1ULL, 2ULL, 99ULL, 123456789ULL}) {
       auto v = example_for_schema(schema, seed);
@@ -63,6 +63,6 @@ TEST_CASE("example_for_schema is deterministic and valid for our schemas") {
       CHECK(v == example_for_schema(schema, seed));
     }
   }
-  CHECK(example_for_schema(json::parse(defaults::enrich_schema), 1) !=
-        example_for_schema(json::parse(defaults::enrich_schema), 2));
+  CHECK(example_for_schema(json::parse(flowrun::testing::enrich_schema_text()), 1) !=
+        example_for_schema(json::parse(flowrun::testing::enrich_schema_text()), 2));
 }

@@ -3,7 +3,6 @@
 
 #include "engine/json_text.hpp"
 #include "harness.hpp"
-#include "nodes/llm/defaults.hpp"
 #include "nodes/llm/json_schema.hpp"
 #include "tools/fixtures/llm/fake_llm_server.hpp"
 
@@ -35,7 +34,7 @@ TEST_CASE("ollama: each record gets schema-valid enrichment, tokens and metadata
   auto out = h.out.on("out");
   REQUIRE(out.size() == 3);
   REQUIRE(h.out.on("errors").empty());
-  auto schema = json::parse(llm::defaults::enrich_schema);
+  auto schema = json::parse(enrich_schema_text());
   double tokens = 0;
   for (auto& r : out) {
     CHECK(llm::check_schema(r.rec.data.at("enrichment"), schema).empty());
@@ -81,7 +80,7 @@ TEST_CASE("openai: response_format carries the schema; bearer key sent, never le
   h.run(*node, properties(2));
   auto out = h.out.on("out");
   REQUIRE(out.size() == 2);
-  auto schema = json::parse(llm::defaults::extract_schema);
+  auto schema = json::parse(extract_schema_text());
   for (auto& r : out) {
     CHECK(llm::check_schema(r.rec.data.at("enrichment"), schema).empty());
     CHECK(json::serialize(r.rec.data).find("sk-very-secret") == std::string::npos);
@@ -194,7 +193,8 @@ TEST_CASE("the breaker opens after N failures; then records take the on_unavaila
   fake.set_failure(Failure::error_body);
   auto run = [&](const std::string& policy) {
     fake.reset_counters();
-    auto node = make_node("llm_enricher", opts(fake, "retries: 0, breaker: llm, on_unavailable: " + policy));
+    auto node = make_node("llm_enricher", opts(fake, "retries: 0, breaker: llm, on_unavailable: " + policy),
+                          FLOWRUN_SOURCE_DIR "/pipelines", resources);
     auto h = std::make_unique<Harness>(resources);
     h->run(*node, properties(10));
     CHECK(fake.calls("/api/chat") == 3);  // then the breaker stops calling
@@ -232,7 +232,8 @@ TEST_CASE("the breaker opens after N failures; then records take the on_unavaila
 TEST_CASE("a spent budget stops LLM calls; the rest follow on_unavailable") {
   FakeLlmServer fake;
   fake.start();
-  auto node = make_node("llm_enricher", opts(fake, "budget: llm"));
+  auto node = make_node("llm_enricher", opts(fake, "budget: llm"), FLOWRUN_SOURCE_DIR "/pipelines",
+                        "{budgets: {llm: {tokens_per_run: 500}}}");
   Harness h("{budgets: {llm: {tokens_per_run: 500}}}");
   h.run(*node, properties(10));
   auto out = h.out.on("out");

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "nodes/llm/defaults.hpp"
+#include "harness.hpp"
 #include "nodes/llm/prompt_template.hpp"
 
 using namespace flowrun::llm;
@@ -16,8 +16,8 @@ TEST_CASE("templates fill dotted placeholders; unknown ones say unknown") {
 }
 
 TEST_CASE("the built-in templates use {{input}}") {
-  CHECK(PromptTemplate(defaults::enrich_prompt).placeholders() == std::vector<std::string>{"input"});
-  CHECK(PromptTemplate(defaults::extract_prompt).placeholders() == std::vector<std::string>{"input"});
+  CHECK(PromptTemplate(flowrun::testing::shipped_text("prompts/enrich.txt")).placeholders() == std::vector<std::string>{"input"});
+  CHECK(PromptTemplate(flowrun::testing::shipped_text("prompts/extract.txt")).placeholders() == std::vector<std::string>{"input"});
 }
 
 TEST_CASE("input is trimmed to the configured fields, HTML stripped, long text cut") {

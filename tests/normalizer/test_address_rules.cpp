@@ -111,7 +111,7 @@ TEST_CASE("normalizer node: address warnings and the collector's warnings both r
   flowrun::Registry reg;
   flowrun::register_normalizer_nodes(reg);
   YAML::Node opts = YAML::Load("{mapping: pipelines/mappings/html_listing.yaml}");
-  auto node = reg.find("normalizer")->factory(flowrun::NodeConfig("normalize", "normalizer", opts, "", {}));
+  auto node = flowrun::make_node(*reg.find("normalizer"), "normalize", opts, "", YAML::Node());
   auto* proc = dynamic_cast<flowrun::ProcessNode*>(node.get());
   REQUIRE(proc);
   flowrun::Resources resources;

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -179,7 +180,7 @@ nodes:
   }
 }
 
-TEST_CASE("normalizer option errors are clear", "[pipeline]") {
+TEST_CASE("a mapping named bare is found among the shipped mappings and runs", "[pipeline]") {
   TempDir tmp;
   std::ofstream(tmp.path / "raw.jsonl") << R"({"address":"1 Main St"})" << "\n";
   auto reg = registry();
@@ -190,10 +191,67 @@ TEST_CASE("normalizer option errors are clear", "[pipeline]") {
     REQUIRE(loaded.ok());
     return flowrun::run_pipeline(loaded.graph, reg);
   };
-  CHECK_THROWS_WITH(run(""), Catch::Matchers::Contains("exactly one of `mapping` and `mappings`"));
-  CHECK_THROWS_WITH(run(", mapping: nope.yaml"), Catch::Matchers::Contains("cannot open mapping file"));
-  // A mapping by name resolves to pipelines/mappings/<name>.yaml from the working directory.
+  // Option errors are `check` errors now (test_node_options.cpp); a bare name resolves through
+  // engine/data_files.hpp whatever the working directory.
   auto s = run(", mapping: html_listing");
   for (const auto& n : s.nodes)
     if (n.id == "n") CHECK(n.out == 1);
+}
+
+TEST_CASE("unknown property types are one run warning each, with a count; a keyed record without an address passes",
+          "[pipeline][issue12]") {
+  TempDir tmp;
+  {
+    std::ofstream in(tmp.path / "raw.jsonl");
+    in << R"({"APN":"10000001","SitusAddress":"1 E MAIN ST","SitusCity":"MESA","SitusZip":"85201","PropertyType":"GOLF COURSE"})" << "\n"
+       << R"({"APN":"10000002","SitusAddress":"2 E MAIN ST","SitusCity":"MESA","SitusZip":"85201","PropertyType":"GOLF COURSE "})" << "\n"
+       << R"({"APN":"10000003","SitusAddress":"3 E MAIN ST","SitusCity":"MESA","SitusZip":"85201","PropertyType":"RACE TRACK"})" << "\n"
+       << R"({"APN":"10000004","SitusAddress":"4 E MAIN ST","SitusCity":"MESA","SitusZip":"85201","PropertyType":"PUBLIC FACILITY"})" << "\n"
+       << R"({"APN":"10000005","SitusAddress":"","PropertyType":"VACANT LAND RESIDENTIAL"})" << "\n";
+  }
+  const std::string dir = tmp.path.string();
+  const std::string yaml = "name: t\nnodes:\n"
+                           "  raw: {type: file, path: raw.jsonl}\n"
+                           "  n: {type: normalizer, inputs: [raw], mapping: maricopa, concurrency: 2}\n"
+                           "  v: {type: validator, inputs: [n], rules: property}\n"
+                           "  good: {type: jsonl, inputs: [v], path: good.jsonl}\n"
+                           "  bad: {type: jsonl, inputs: [v.rejected, n.errors], path: bad.jsonl}\n";
+  auto reg = registry();
+  auto loaded = flowrun::load_pipeline_string(yaml, dir + "/p.yaml", reg);
+  for (const auto& d : loaded.diagnostics.all()) INFO(d.str());
+  REQUIRE(loaded.ok());
+  auto s = flowrun::run_pipeline(loaded.graph, reg);
+
+  std::vector<std::string> type_warnings;
+  for (const auto& w : s.warnings)
+    if (w.find("unknown property type") != std::string::npos) type_warnings.push_back(w);
+  std::sort(type_warnings.begin(), type_warnings.end());
+  REQUIRE(type_warnings.size() == 2);
+  CHECK(type_warnings[1] ==
+        "normalizer 'n': 2 record(s) with unknown property type 'GOLF COURSE' (mapping maricopa), stored as 'other'; "
+        "add it to `property_types:`");
+  CHECK(type_warnings[0] ==
+        "normalizer 'n': 1 record(s) with unknown property type 'RACE TRACK' (mapping maricopa), stored as 'other'; "
+        "add it to `property_types:`");
+  CHECK(s.counters.at("normalizer.unknown_property_type") == 3);
+
+  auto good = read_jsonl(tmp.path / "good.jsonl");
+  CHECK(read_jsonl(tmp.path / "bad.jsonl").empty());
+  REQUIRE(good.size() == 5);
+  bool saw_vacant = false;
+  for (const auto& g : good) {
+    if (g.at("id") != "apn:10000005") continue;
+    saw_vacant = true;
+    CHECK(g.at("address").is_null());
+    CHECK(g.at("property_type") == "vacant_land");
+    CHECK(g.at("source_warnings").as_array().at(0) == "address is empty (raw field SitusAddress): kept by its apn, address null");
+    bool warned = false;
+    for (const auto& w : g.at("warnings").as_array())
+      if (w.at("field") == "address.street" && w.at("rule") == "required") {
+        warned = true;
+        CHECK(w.at("message") == "no street address (kept by its APN or MLS number) (address.street is missing)");
+      }
+    CHECK(warned);
+  }
+  CHECK(saw_vacant);
 }

@@ -5,13 +5,16 @@
 #include <spdlog/spdlog.h>
 
 #include <httplib.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "engine/json_text.hpp"
@@ -21,9 +24,12 @@
 #ifdef FLOWRUN_HAVE_REPORT
 #include "nodes/report/report.hpp"
 #include "nodes/report/report_format.hpp"
+#include "nodes/store/store.hpp"
 #endif
 
 namespace flowrun::cli {
+
+namespace fs = std::filesystem;
 
 void PipelineArgs::parse_vars() {
   for (const auto& v : var_args) {
@@ -133,10 +139,10 @@ int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& regis
   if (ra.json) std::cout << to_json_text(s.to_json()) << "\n";
   if (!ra.dot_out.empty()) {
     std::ofstream out(ra.dot_out);
-    if (!out) {
-      spdlog::error("cannot write --dot-out file '{}'", ra.dot_out);
-    } else {
-      out << to_dot(r.graph, &s);
+    if (out) out << to_dot(r.graph, &s) << std::flush;
+    if (!out) {  // the run's own outcome stands, but a lost output never ends in exit 0
+      spdlog::error("cannot write --dot-out file '{}': {}", ra.dot_out, std::strerror(errno));
+      if (s.exit_code == 0) return 1;
     }
   }
   return s.exit_code;
@@ -167,17 +173,43 @@ int period_days(const std::string& text) {
   return days >= 1 && days <= 366 ? days : 0;
 }
 
+#ifdef FLOWRUN_HAVE_REPORT
+// `--out -`: the report on stdout, for pipes and mail.
+static int report_to_stdout(const std::string& url, const std::string& format, const std::string& dot,
+                            const report::ReportOptions& opts) {
+  try {
+    auto st = store::Store::open(url);
+    const auto rep = report::collect_report(*st, opts);
+    std::cout << (format == "json" ? report::render_json(rep) : format == "csv" ? report::render_csv(rep) : report::render_html(rep, dot));
+    std::cout.flush();
+    if (!std::cout) throw std::runtime_error("cannot write to stdout");
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "flowrun report: " << e.what() << "\n";
+    return 1;
+  }
+}
+#endif
+
 int report_command(const ReportArgs& a, const Registry& registry) {
 #ifdef FLOWRUN_HAVE_REPORT
   std::string url = a.store, dot;
   if (!a.pipeline.empty()) {
-    auto r = load_pipeline_file(a.pipeline, registry, {});
+    LoadOptions lo;
+    lo.need_env = false;  // the report reads the store; the pipeline's secrets are not needed
+    auto r = load_pipeline_file(a.pipeline, registry, lo);
     if (int rc = print_diagnostics(r.diagnostics)) return rc;
     if (url.empty()) url = r.graph.store;
     dot = to_dot(r.graph);
   }
   if (url.empty()) {
     std::cerr << "flowrun report: no store: give --store URL or a pipeline that names its store:\n";
+    return 2;
+  }
+  // A report of a store that is not there is a mistake (a misspelt path), not an empty report;
+  // opening it would create an empty database.
+  if (const std::string file = store::sqlite_path_of(url); !file.empty() && file != ":memory:" && !fs::exists(file)) {
+    std::cerr << fmt::format("flowrun report: store {} does not exist: No such file or directory\n", store::redact_url(url));
     return 2;
   }
   const std::string format = a.format.empty() ? report::format_from_extension(a.out) : a.format;
@@ -189,6 +221,7 @@ int report_command(const ReportArgs& a, const Registry& registry) {
     std::cerr << "flowrun report: " << e.what() << "\n";
     return 2;
   }
+  if (a.out == "-") return report_to_stdout(url, format, dot, opts);
   const int rc = report::write_report(url, format, a.out, dot, opts);
   if (rc == 0) std::cerr << fmt::format("report written to {}\n", a.out);
   return rc;
@@ -197,6 +230,31 @@ int report_command(const ReportArgs& a, const Registry& registry) {
   std::cerr << "flowrun report: this build has no report module\n";
   return 2;
 #endif
+}
+
+// Columns of the terminal on stdout; $COLUMNS or 100 when it is not a terminal.
+static std::size_t terminal_width() {
+  winsize ws{};
+  if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (const char* c = std::getenv("COLUMNS")) {
+    const long n = std::strtol(c, nullptr, 10);
+    if (n > 0) return static_cast<std::size_t>(n);
+  }
+  return 100;
+}
+
+// Words of `text` in lines of at most `width` columns, continuation lines indented by `indent`.
+static std::string wrap(const std::string& text, std::size_t width, std::size_t indent) {
+  std::string out, line, word;
+  std::istringstream in(text);
+  while (in >> word) {
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += line + "\n" + std::string(indent, ' ');
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  return out + line;
 }
 
 static std::string default_text(const OptionSpec& o) { return o.default_value.empty() ? "" : o.default_value; }
@@ -213,6 +271,8 @@ int nodes_command(const std::string& type, bool markdown, const Registry& regist
       std::cout << "\n## `" << d->type << "` (" << to_string(d->role) << ")\n\n" << d->description << "\n\n";
       std::string ports = "out, errors";
       for (const auto& p : d->ports) ports += ", " + p;
+      for (const auto& p : d->data_ports) ports += ", " + p;
+      if (d->instance_ports) ports += ", and one per name its options give";
       std::cout << "Output ports: " << ports << ". Runs on " << (d->blocking_io ? "its own I/O threads" : "oneTBB workers")
                 << "; default concurrency " << d->default_concurrency << ".\n\n";
       if (d->option_specs().empty()) continue;
@@ -231,8 +291,10 @@ int nodes_command(const std::string& type, bool markdown, const Registry& regist
     return 0;
   }
   if (type.empty()) {
+    // The listing is for reading: whole words, wrapped to the terminal, never cut.
+    const std::size_t indent = 29, width = std::max<std::size_t>(terminal_width(), indent + 30);
     for (const auto* d : registry.all())
-      std::cout << fmt::format("{:<18} {:<9} {}\n", d->type, to_string(d->role), d->description.substr(0, 90));
+      std::cout << fmt::format("{:<18} {:<9} {}\n", d->type, to_string(d->role), wrap(d->description, width - indent, indent));
     return 0;
   }
   const NodeDescriptor* d = registry.find(type);

@@ -6,7 +6,10 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <oneapi/tbb/version.h>
+
 #include <CLI/CLI.hpp>
+#include <boost/version.hpp>
 #include <fstream>
 #include <iostream>
 
@@ -71,6 +74,25 @@ void setup_logging(const std::string& level, const std::string& format) {
   spdlog::set_level(spdlog::level::from_str(level));
 }
 
+std::string version_text() {
+  const std::string boost = std::to_string(BOOST_VERSION / 100000) + "." + std::to_string(BOOST_VERSION / 100 % 1000) +
+                            "." + std::to_string(BOOST_VERSION % 100);
+  return std::string("flowrun ") + FLOWRUN_VERSION + "\noneTBB " + TBB_runtime_version() + " (built with " +
+         TBB_VERSION_STRING + ")\nyaml-cpp " + FLOWRUN_YAML_CPP_VERSION + "\nBoost " + boost;
+}
+
+constexpr const char* kFooter = R"(
+`flowrun FILE [OPTIONS]` is short for `flowrun run FILE [OPTIONS]`.
+
+Exit codes:
+  0    ok
+  1    the run failed: a write, a source or a fatal node failed, records were not written,
+       or dead letters passed max_error_rate
+  2    invalid pipeline, file or command line
+  130  interrupted (Ctrl-C, SIGTERM): sources stopped, records in flight drained
+
+Docs: docs/pipeline.md (pipeline files), docs/nodes.md (every node type))";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -78,7 +100,9 @@ int main(int argc, char** argv) {
   Registry registry;
   register_builtin_nodes(registry);
 
-  CLI::App app{"flowrun: declarative YAML dataflow pipelines on oneTBB"};
+  CLI::App app{"flowrun: declarative YAML dataflow pipelines on oneTBB", "flowrun"};
+  app.set_version_flag("--version", version_text());
+  app.footer(kFooter);
   app.require_subcommand(0, 1);
   std::string log_level = "info", log_format = "text";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
@@ -88,7 +112,13 @@ int main(int argc, char** argv) {
   auto add_pipeline_args = [&pa](CLI::App* c) {
     c->add_option("file", pa.file, "Pipeline YAML file")->required();
     c->add_option("--set", pa.load.sets, "Override a YAML value: nodes.x.concurrency=4 (repeatable)");
-    c->add_option("--var", pa.var_args, "Set a variable: zips=85031,85033 (commas make a list; repeatable)");
+    c->add_option("--var", pa.var_args, "Set a variable: zips=85031,85033 (commas make a list; repeatable)")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+              const auto eq = v.find('=');
+              return eq == std::string::npos || eq == 0 ? "expects name=value, got '" + v + "'" : std::string();
+            },
+            "NAME=VALUE"));
     c->add_flag("--strict", pa.load.strict, "Treat warnings as errors");
   };
 
@@ -139,14 +169,16 @@ int main(int argc, char** argv) {
   std::reverse(args.begin(), args.end());
   try {
     app.parse(args);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
     return 2;
   }
+  pa.parse_vars();  // checked above: cannot throw
   setup_logging(log_level, log_format);
-  pa.parse_vars();
+  // Only running (and `check --env`) needs the secrets a pipeline references.
+  pa.load.need_env = run->parsed() || (check->parsed() && check_env);
 
   try {
     if (*run) return cli::run_command(pa, ra, registry);

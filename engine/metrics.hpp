@@ -44,11 +44,11 @@ struct NodeMetrics {
   std::atomic<std::int64_t> in{0}, out{0}, errors{0}, filtered{0}, emitted{0};
   std::atomic<std::int64_t> held{0};       // accepted, not yet settled (open batches)
   std::atomic<std::int64_t> unwritten{0};  // accepted and lost: no write, no dead-letter path
-  std::atomic<std::int64_t> busy_us{0};
+  std::atomic<std::int64_t> busy_us{0};    // of the timed bodies (every one of I/O nodes, 1 in 8 of CPU nodes)
   std::atomic<std::int64_t> queued{0};      // inside the node now: waiting or running
   std::atomic<std::int64_t> max_queued{0};  // high-water mark of `queued`
   std::atomic<std::int64_t> in_flight{0}, max_in_flight{0};  // running bodies
-  LatencyHistogram latency;
+  LatencyHistogram latency;  // of the timed bodies
   const AdaptiveLimit* adaptive = nullptr;  // concurrency: adaptive; owned by the runner
 };
 

@@ -103,6 +103,12 @@ class SourceNode : public Node {
 class ProcessNode : public Node {
  public:
   virtual void process(Record in, RunContext& ctx, Emitter& out) = 0;
+  // What the engine calls. `in` is the engine's own record (moved to this node when it is the
+  // message's last consumer) and is what goes to dead letters if the body throws; the default
+  // hands process() a copy, so a node may change its input freely. A node on a hot path may
+  // override this instead, without the copy, if it leaves `in` as it came until nothing more can
+  // throw (e.g. `out.emit(std::move(in))` as its last step).
+  virtual void process_in_place(Record& in, RunContext& ctx, Emitter& out) { process(in, ctx, out); }
 };
 
 }  // namespace flowrun

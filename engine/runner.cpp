@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -42,10 +43,31 @@ namespace {
 
 namespace flow = tbb::flow;
 
+// A record between nodes, with the number of consumers that have yet to take it: the last one
+// takes the record by move, earlier ones (fan-out) copy it. Messages carry a plain pointer, so
+// oneTBB's own copies of a message cost nothing and no control block is allocated per emit.
+struct Box {
+  std::atomic<int> owners{0};
+  Record rec;
+};
 struct Msg {
-  std::shared_ptr<Record> rec;
+  Box* box = nullptr;
   std::uint8_t port = 0;
 };
+
+// One consumer's share of a message: the record, and the box when this consumer was its last
+// taker (its record moved out, ready to carry the next emit).
+struct Taken {
+  Record rec;
+  Box* spare = nullptr;
+};
+Taken take(const Msg& m) {
+  Box* b = m.box;
+  if (b->owners.load(std::memory_order_acquire) == 1) return {std::move(b->rec), b};
+  Taken t{b->rec, nullptr};
+  if (b->owners.fetch_sub(1, std::memory_order_acq_rel) == 1) t.spare = b;  // the others took theirs meanwhile
+  return t;
+}
 // kMaxOutputPorts oneTBB ports per node (out, errors, declared and instance ports such as a
 // route's names). An unused port is an empty successor list: it costs memory, not time per record.
 template <std::size_t... I>
@@ -96,8 +118,8 @@ struct NodeRt {
   std::vector<std::string> port_names;
   std::vector<std::vector<int>> consumers;  // by port index
   std::unique_ptr<std::atomic<std::int64_t>[]> port_counts;
-  std::atomic<std::int64_t> received{0};
   std::vector<int> downstream;  // every node reachable by data edges (for admission)
+  std::int64_t admit_credit = 0;  // sources: emits left before admission looks at the queues again
   std::vector<int> data_preds, control_preds, data_succs, control_succs;
 
   std::unique_ptr<MultiNode> ports_node;  // owns the output ports
@@ -108,11 +130,15 @@ struct NodeRt {
 
   // `after:` gate for non-source nodes: records that arrive early wait here (they are still
   // counted in `queued`, so backpressure holds them bounded).
+  // Read without the mutex on every body; it only ever goes from closed to open.
   std::mutex gate_mu;
-  bool gate_open = true;
+  std::atomic<bool> gate_open{true};
   std::vector<Msg> stash;
 
   std::atomic<bool> finished{false};  // sources: run() returned
+  // Set by the main thread once every data predecessor is done: from then on the body that
+  // empties the node wakes it (earlier, an empty node is common and nobody needs to hear of it).
+  std::atomic<bool> watched{false};
   std::atomic<bool> broken{false};    // its output failed: later records are dead-lettered unprocessed
   bool open_failed = false;           // open() threw: no after_run for this one
   std::string broken_reason;          // under reason_mu
@@ -183,9 +209,8 @@ struct Runtime {
       from.m.emitted.fetch_add(1, std::memory_order_relaxed);
       if (from.source) from.m.out.fetch_add(1, std::memory_order_relaxed);
     }
-    for (int c : from.consumers[port]) {
+    for (int c : from.consumers[port]) {  // what each consumer received: from port_counts
       auto& to = *nodes[c];
-      to.received.fetch_add(1, std::memory_order_relaxed);
       bump_max(to.m.max_queued, to.m.queued.fetch_add(1, std::memory_order_relaxed) + 1);
     }
   }
@@ -217,23 +242,35 @@ struct Runtime {
 
   void stamp(Record& r, const NodeRt& src) {
     if (r.env.source.empty()) r.env.source = src.spec->id;
-    if (r.env.trace_id.empty()) r.env.trace_id = ctx.run_id() + "-" + std::to_string(seq.fetch_add(1) + 1);
+    if (r.env.trace_id.empty()) {
+      const fmt::format_int number(seq.fetch_add(1, std::memory_order_relaxed) + 1);
+      auto& id = r.env.trace_id;
+      id.reserve(ctx.run_id().size() + 1 + number.size());
+      id.append(ctx.run_id()).append(1, '-').append(number.data(), number.size());
+    }
     if (r.env.created_us == 0) r.env.created_us = now_us();
   }
 
-  // Sources wait here while any node downstream is at its buffer: the bounded edges.
+  // Sources wait here while any node downstream is at its buffer: the bounded edges. Reading
+  // every downstream queue (cache lines the workers write) costs more than an emit, so a look
+  // that finds room h at the fullest node admits h/2 emits: even where paths rejoin and one
+  // source record reaches a node twice, no node passes its buffer on their account.
   void admit(NodeRt& src) {
+    if (src.admit_credit > 0) {
+      --src.admit_credit;
+      return;
+    }
     int spins = 0;
     for (;;) {
-      bool full = false;
+      std::int64_t room = std::numeric_limits<std::int64_t>::max();
       for (int d : src.downstream) {
         auto& n = *nodes[d];
-        if (n.m.queued.load(std::memory_order_relaxed) >= n.spec->buffer) {
-          full = true;
-          break;
-        }
+        room = std::min(room, n.spec->buffer - n.m.queued.load(std::memory_order_relaxed));
       }
-      if (!full || fatal.load()) return;
+      if (room > 0 || fatal.load()) {
+        src.admit_credit = room > 0 && src.downstream.size() > 0 ? std::max<std::int64_t>(room / 2, 1) - 1 : 0;
+        return;
+      }
       if (++spins < 64) std::this_thread::yield();
       else std::this_thread::sleep_for(std::chrono::microseconds(spins < 1000 ? 50 : 500));
     }
@@ -248,15 +285,19 @@ struct Runtime {
     std::function<void(int, const Msg&)> deliver;
     int data_out = 0, error_out = 0;
     bool filtered_flag = false, held_flag = false;
-    const Record* input = nullptr;  // the record the body is processing (none in sources, close())
+    std::shared_ptr<Handoff> input_token;  // the cluster input's hand-off token, if any
     int derived = 0;
+    Box* spare = nullptr;  // the input's box, reused by the first emit
     BodyEmitter(Runtime& r, NodeRt& n, std::function<void(int, const Msg&)> d)
         : rt(r), node(n), deliver(std::move(d)) {}
+    ~BodyEmitter() override { delete spare; }
+    BodyEmitter(const BodyEmitter&) = delete;
+    BodyEmitter& operator=(const BodyEmitter&) = delete;
     using Emitter::emit;
     // What a node emits while processing a cluster input keeps that input unacknowledged until
     // it has reached its end (engine/handoff.hpp).
     void inherit_handoff(Record& r) {
-      if (input && input->env.handoff) r.env.handoff = Handoff::derive(input->env.handoff, derived++);
+      if (input_token) r.env.handoff = Handoff::derive(input_token, derived++);
     }
     void emit(std::string_view port, Record r) override {
       const int p = put(port, std::move(r));
@@ -266,9 +307,9 @@ struct Runtime {
     void hold() override {
       if (held_flag) return;
       held_flag = true, node.m.held.fetch_add(1, std::memory_order_relaxed);
-      if (input && input->env.handoff) {
+      if (input_token) {
         std::lock_guard lock(node.tokens_mu);
-        node.held_tokens.push_back(input->env.handoff);
+        node.held_tokens.push_back(input_token);
       }
     }
     void release(std::string_view port, Record r) override {
@@ -289,9 +330,19 @@ struct Runtime {
       return p >= 0 && !node.consumers[p].empty();
     }
 
+    // Puts an accounted record into the graph, unless nobody listens on that port.
+    void carry(int p, Record r) {
+      const auto& to = node.consumers[p];
+      if (to.empty()) return;
+      Box* b = spare ? std::exchange(spare, nullptr) : new Box;
+      b->rec = std::move(r);
+      b->owners.store(static_cast<int>(to.size()), std::memory_order_relaxed);
+      deliver(p, Msg{b, static_cast<std::uint8_t>(p)});
+    }
+
    private:
     int put(std::string_view port, Record r, bool derive = true) {
-      const int p = node.port_index(port);
+      const int p = port == "out" ? 0 : node.port_index(port);
       if (p < 0) throw std::logic_error("node '" + node.spec->id + "' emitted on undeclared port '" + std::string(port) + "'");
       if (node.source) {
         rt.stamp(r, node);
@@ -300,7 +351,7 @@ struct Runtime {
       if (derive) inherit_handoff(r);
       rt.tag_port(node, p, r);
       rt.account_emit(node, p);
-      deliver(p, Msg{std::make_shared<Record>(std::move(r)), static_cast<std::uint8_t>(p)});
+      carry(p, std::move(r));
       return p;
     }
     // Free slots of the busiest node downstream of a source (twice its concurrency, so each slot
@@ -353,9 +404,8 @@ struct Runtime {
     spdlog::error("node '{}' cannot write: {}", n.spec->id, redact(reason));
   }
 
-  Record error_record(const NodeRt& n, const Record& input, const std::string& message,
-                      const std::string& field = "", const std::string& rule = "") {
-    Record r = input;
+  Record error_record(const NodeRt& n, Record r, const std::string& message, const std::string& field = "",
+                      const std::string& rule = "") {
     json::object e{{"node", n.spec->id}, {"port", "errors"}, {"message", redact(message)}};
     if (!field.empty()) e["field"] = field;
     if (!rule.empty()) e["rule"] = rule;
@@ -365,22 +415,34 @@ struct Runtime {
 
   std::string redact(std::string s) const { return redact_secrets(std::move(s), graph.secrets); }
 
+  // A record has left node `n` (settled, held or sent on).
+  void leave(NodeRt& n) {
+    if (n.m.queued.fetch_sub(1) == 1 && n.watched.load()) notify();
+  }
+
+  // Held until the `after:` nodes finish. Not counted as queued: those nodes may be fed by the
+  // same sources, which would otherwise block on this edge forever (a deadlock). The price is
+  // memory: a gated node holds what reaches it before its gate opens.
+  bool stash_until_gate(NodeRt& n, const Msg& msg) {
+    std::lock_guard lock(n.gate_mu);
+    if (n.gate_open.load(std::memory_order_relaxed)) return false;
+    n.stash.push_back(msg);
+    n.m.queued.fetch_sub(1);
+    notify();
+    return true;
+  }
+
   void run_body(NodeRt& n, const Msg& msg, const std::function<void(int, const Msg&)>& deliver) {
-    {
-      std::lock_guard lock(n.gate_mu);
-      if (!n.gate_open) {
-        // Held until the `after:` nodes finish. Not counted as queued: those nodes may be fed by
-        // the same sources, which would otherwise block on this edge forever (a deadlock). The
-        // price is memory: a gated node holds what reaches it before its gate opens.
-        n.stash.push_back(msg);
-        n.m.queued.fetch_sub(1);
-        notify();
-        return;
-      }
-    }
-    n.m.in.fetch_add(1, std::memory_order_relaxed);
+    if (!n.gate_open.load(std::memory_order_acquire) && stash_until_gate(n, msg)) return;
+    // A clock read costs about as much as a small CPU body on a VM, so CPU nodes time one body in
+    // eight (the summary scales busy time by in / timed); I/O bodies are slow, each is timed.
+    const bool timed = n.io || (n.m.in.fetch_add(1, std::memory_order_relaxed) & 7) == 0;
+    if (n.io) n.m.in.fetch_add(1, std::memory_order_relaxed);
     BodyEmitter em(*this, n, deliver);
-    em.input = msg.rec.get();
+    Taken taken = take(msg);
+    Record& in = taken.rec;  // what reaches dead letters if the body throws
+    em.spare = taken.spare;
+    em.input_token = in.env.handoff;  // a copy: the body may move the record away
     if (n.broken.load(std::memory_order_relaxed)) {
       // Its output failed earlier: no retry, no waiting; the record goes to dead letters.
       std::string why;
@@ -388,49 +450,51 @@ struct Runtime {
         std::lock_guard lock(n.reason_mu);
         why = n.broken_reason;
       }
-      deliver_error(n, em, error_record(n, *msg.rec, "not written: node '" + n.spec->id + "' failed earlier: " + why));
+      deliver_error(n, em, error_record(n, std::move(in), "not written: node '" + n.spec->id + "' failed earlier: " + why));
       settle_one(n, Outcome::error);
-      if (n.m.queued.fetch_sub(1) == 1) notify();
+      leave(n);
       return;
     }
     bump_max(n.m.max_in_flight, n.m.in_flight.fetch_add(1) + 1);
-    const auto t0 = now_us();
+    const auto t0 = timed ? now_us() : 0;
     bool threw = false;
     try {
-      n.process->process(*msg.rec, ctx, em);  // a copy: the original stays for dead letters
+      n.process->process_in_place(in, ctx, em);
     } catch (const FatalError& e) {
       // The node itself says the run cannot go on (e.g. its database is gone): stop, whatever
       // `fatal:` says. The record still reaches dead letters with the reason.
       threw = true;
       trip_fatal(n, e.what());
-      deliver_error(n, em, error_record(n, *msg.rec, e.what()));
+      deliver_error(n, em, error_record(n, std::move(in), e.what()));
     } catch (const WriteError& e) {
       threw = true;
       mark_broken(n, e.what());
-      deliver_error(n, em, error_record(n, *msg.rec, e.what()));
+      deliver_error(n, em, error_record(n, std::move(in), e.what()));
     } catch (const RecordError& e) {
       threw = true;
       if (n.spec->fatal) trip_fatal(n, e.what());
-      deliver_error(n, em, error_record(n, *msg.rec, e.what(), e.field, e.rule));
+      deliver_error(n, em, error_record(n, std::move(in), e.what(), e.field, e.rule));
     } catch (const std::exception& e) {
       threw = true;
       if (n.spec->fatal) trip_fatal(n, e.what());
-      deliver_error(n, em, error_record(n, *msg.rec, e.what()));
+      deliver_error(n, em, error_record(n, std::move(in), e.what()));
     } catch (...) {
       threw = true;
       if (n.spec->fatal) trip_fatal(n, "unknown exception");
-      deliver_error(n, em, error_record(n, *msg.rec, "unknown exception"));
+      deliver_error(n, em, error_record(n, std::move(in), "unknown exception"));
     }
-    const auto dt = now_us() - t0;
-    n.m.busy_us.fetch_add(dt, std::memory_order_relaxed);
-    n.m.latency.record(dt);
+    if (timed) {
+      const auto dt = now_us() - t0;
+      n.m.busy_us.fetch_add(dt, std::memory_order_relaxed);
+      n.m.latency.record(dt);
+    }
     if (threw && em.held_flag) n.m.held.fetch_sub(1, std::memory_order_relaxed);  // it went to errors instead
     if (threw || (em.error_out > 0 && em.data_out == 0 && !em.held_flag)) settle_one(n, Outcome::error);
     else if (em.held_flag) {}  // the node settles it later (release / written), or it ends unwritten
     else if (em.data_out > 0 || n.spec->role() == Role::sink) settle_one(n, Outcome::out);
     else settle_one(n, Outcome::filtered);
     n.m.in_flight.fetch_sub(1);
-    if (n.m.queued.fetch_sub(1) == 1) notify();
+    leave(n);
   }
 
   void deliver_error(NodeRt& n, BodyEmitter& em, Record r) {
@@ -439,7 +503,7 @@ struct Runtime {
     account_emit(n, 1);
     const auto& err = r.meta["error"].as_object();
     spdlog::debug("[{}] node {}: record failed: {}", r.env.trace_id, n.spec->id, err.at("message").as_string().c_str());
-    em.deliver(1, Msg{std::make_shared<Record>(std::move(r)), 1});
+    em.carry(1, std::move(r));
   }
 
   void trip_fatal(NodeRt& n, const std::string& why) { trip_fatal_reason("node '" + n.spec->id + "' failed: " + redact(why)); }
@@ -492,7 +556,7 @@ struct Runtime {
       for (int p : n.data_preds) nodes[p]->data_succs.push_back(i);
       for (int p : n.control_preds) nodes[p]->control_succs.push_back(i);
       for (std::size_t p = 0; p < n.port_names.size(); ++p) n.consumers[p] = graph.consumers(i, n.port_names[p]);
-      n.gate_open = n.source || n.control_preds.empty();
+      n.gate_open.store(n.source || n.control_preds.empty());
     }
     for (int i = 0; i < count; ++i) {  // transitive data successors
       std::vector<bool> seen(count, false);
@@ -594,6 +658,7 @@ struct Runtime {
       if (n.done) continue;
       bool preds_done = true;
       for (int p : n.data_preds) preds_done = preds_done && nodes[p]->done;
+      if (preds_done && !n.source) n.watched.store(true);  // before reading `queued`: see leave()
       bool ready = n.source ? n.finished.load() : (preds_done && controls_done(n) && n.m.queued.load() == 0);
       if (!ready) continue;
       BodyEmitter em(*this, n, [&n](int p, const Msg& m) { put_port(n.ports_node->output_ports(), p, m); });
@@ -634,8 +699,8 @@ struct Runtime {
     std::vector<Msg> waiting;
     {
       std::lock_guard lock(n.gate_mu);
-      if (n.gate_open) return;
-      n.gate_open = true;
+      if (n.gate_open.load()) return;
+      n.gate_open.store(true, std::memory_order_release);
       waiting.swap(n.stash);
     }
     n.m.queued.fetch_add(static_cast<std::int64_t>(waiting.size()));
@@ -666,13 +731,17 @@ RunSummary snapshot(Runtime& rt, const std::string& started_at, std::int64_t t0)
   std::vector<std::string> reasons;
   for (auto& n : rt.nodes) {
     metrics.push_back(&n->m);
-    received.push_back(n->received.load());
     std::vector<std::int64_t> pc;
     for (std::size_t p = 0; p < n->port_names.size(); ++p) pc.push_back(n->port_counts[p].load());
     ports.push_back(pc);
     std::lock_guard lock(n->reason_mu);
     reasons.push_back(!n->broken_reason.empty() ? n->broken_reason : n->stopped_reason);
   }
+  // A node received what its producers sent on the ports it consumes (counted before delivery).
+  received.assign(rt.nodes.size(), 0);
+  for (std::size_t i = 0; i < rt.nodes.size(); ++i)
+    for (std::size_t p = 0; p < rt.nodes[i]->consumers.size(); ++p)
+      for (int c : rt.nodes[i]->consumers[p]) received[c] += ports[i][p];
   RunSummary s = summarize(rt.graph, metrics, received, ports, reasons);
   s.pipeline = rt.graph.name;
   s.run_id = rt.ctx.run_id();

@@ -39,7 +39,10 @@ RunSummary summarize(const Graph& graph, const std::vector<const NodeMetrics*>& 
     n.held = m.held;
     n.unwritten = m.unwritten;
     n.received = received[i];
-    n.busy_ms = m.busy_us / 1000.0;
+    // Fast nodes time a sample of their bodies (runner.cpp, run_body): scale to every record.
+    const auto timed = m.latency.count();
+    const bool sampled = g.role() != Role::source && timed > 0 && m.in > timed;
+    n.busy_ms = m.busy_us / 1000.0 * (sampled ? static_cast<double>(m.in) / static_cast<double>(timed) : 1.0);
     n.p50_ms = m.latency.percentile_ms(0.50);
     n.p95_ms = m.latency.percentile_ms(0.95);
     n.queued = m.queued;

@@ -17,18 +17,28 @@ struct JsonlOptions {
 class JsonlSink final : public FileSink {
  public:
   JsonlSink(const JsonlOptions& o, const NodeInfo& n) : FileSink(n.id, o.path, o.append), envelope_(o.envelope) {}
+  // Without `envelope` the record is only read, so the engine hands it over uncopied; with it,
+  // process() adds the envelope to its own copy (a failed write dead-letters the record as it came).
+  void process_in_place(Record& in, RunContext& ctx, Emitter& out) override {
+    if (envelope_) return process(in, ctx, out);
+    write_line(in, out);
+  }
   void process(Record in, RunContext&, Emitter& out) override {
     if (envelope_) {
       in.data["_envelope"] = json::object{{"source", in.env.source}, {"source_id", in.env.source_id}, {"trace_id", in.env.trace_id}};
       if (!in.meta.empty()) in.data["_meta"] = in.meta;
     }
+    write_line(in, out);
+  }
+
+ private:
+  void write_line(const Record& in, Emitter& out) {
     std::string line;
     line.reserve(512);
     append_json(line, in.data);
     write_record(line, out);
   }
 
- private:
   bool envelope_;
 };
 

@@ -58,7 +58,9 @@ class NormalizerNode : public ProcessNode {
     for (const auto& mp : mappings_) by_kind_[mp->kind] = mp;
   }
 
-  void process(Record in, RunContext&, Emitter& out) override {
+  void process(Record in, RunContext& ctx, Emitter& out) override { process_in_place(in, ctx, out); }
+  // `in` changes only after the last step that can throw, so the engine hands it over uncopied.
+  void process_in_place(Record& in, RunContext&, Emitter& out) override {
     const Mapping& m = pick(in);
     norm::SourceInfo src{in.env.source, in.env.source_id, ""};
     if (auto it = in.data.find("collected_at"); it != in.data.end() && it->value().is_string())

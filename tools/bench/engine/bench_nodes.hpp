@@ -53,12 +53,14 @@ class MemSource : public SourceNode {
 class PassThrough : public ProcessNode {
  public:
   void process(Record in, RunContext&, Emitter& out) override { out.emit(std::move(in)); }
+  void process_in_place(Record& in, RunContext&, Emitter& out) override { out.emit(std::move(in)); }
 };
 
 class CountSink : public ProcessNode {
  public:
   explicit CountSink(const NodeConfig& c) : spin_(c.get_int("spin_ns", 0)) {}
-  void process(Record, RunContext&, Emitter&) override {
+  void process(Record in, RunContext& ctx, Emitter& out) override { process_in_place(in, ctx, out); }
+  void process_in_place(Record&, RunContext&, Emitter&) override {
     if (spin_ > 0) {
       const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(spin_);
       while (std::chrono::steady_clock::now() < until) {}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Normalize benchmark: N generated raw records (half assessor rows, half Redfin rows) normalised
-# file to file by flowrun, jq and Miller, one after the other in one run. Prints a Markdown table
-# (records/s, CPU seconds, flowrun's ratio to each) and an agreement check between the outputs.
+# file to file by flowrun, a single-threaded Python script, jq and Miller, one after the other in
+# one run. Prints a Markdown table (records/s, CPU seconds, records per CPU-second and flowrun's
+# ratio to each on both) and an agreement check between the outputs.
 # usage: tools/bench/normalize/run.sh [N=1000000] [WORKDIR=/tmp/flowrun-bench-normalize]
 #        FLOWRUN=path/to/flowrun overrides the binary (default: build/flowrun).
 set -euo pipefail
@@ -33,15 +34,18 @@ measure() {  # name, output file, command...
 }
 
 measure flowrun "$WORK/flowrun.jsonl" "$FLOWRUN" run --quiet --var "input=$RAW" --var "output=$WORK/flowrun.jsonl" "$HERE/pipeline.yaml"
+measure python "$WORK/python.jsonl" sh -c "python3 '$HERE/normalize.py' '$RAW' > '$WORK/python.jsonl'"
 measure jq "$WORK/jq.jsonl" sh -c "jq -c -f '$HERE/normalize.jq' '$RAW' > '$WORK/jq.jsonl'"
 measure mlr "$WORK/mlr.jsonl" sh -c "mlr --ijsonl --ojsonl put -f '$HERE/normalize.mlr' '$RAW' > '$WORK/mlr.jsonl'"
 
 rate() { printf "%.0f" "$(echo "$N / ${WALL[$1]}" | bc -l)"; }
 echo
-echo "| tool | wall s | CPU s | records/s | flowrun ratio |"
-echo "|---|---:|---:|---:|---:|"
-for t in flowrun jq mlr; do
-  printf "| %s | %.1f | %.1f | %s | %.1fx |\n" "$t" "${WALL[$t]}" "${CPU[$t]}" "$(rate $t)" "$(echo "${WALL[$t]} / ${WALL[flowrun]}" | bc -l)"
+per_cpu() { printf "%.0f" "$(echo "$N / ${CPU[$1]}" | bc -l)"; }
+echo "| tool | wall s | CPU s | records/s | records/CPU-s | flowrun ratio (wall) | flowrun ratio (CPU) |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for t in flowrun python jq mlr; do
+  printf "| %s | %.2f | %.2f | %s | %s | %.1fx | %.1fx |\n" "$t" "${WALL[$t]}" "${CPU[$t]}" "$(rate $t)" "$(per_cpu $t)" \
+    "$(echo "${WALL[$t]} / ${WALL[flowrun]}" | bc -l)" "$(echo "${CPU[$t]} / ${CPU[flowrun]}" | bc -l)"
 done
 echo
-python3 "$HERE/compare.py" "$WORK/flowrun.jsonl" "$WORK/jq.jsonl" "$WORK/mlr.jsonl"
+python3 "$HERE/compare.py" "$WORK/flowrun.jsonl" "$WORK/python.jsonl" "$WORK/jq.jsonl" "$WORK/mlr.jsonl"

@@ -1,7 +1,7 @@
 // The HTTP client's options as a typed group (engine/option_table.hpp): a node type whose options
 // struct has a `ClientSettings` member includes them with `t.include(&Opts::http, http::client_table())`
-// and builds its client at open() with client_options(). Node types still on NodeConfig use
-// client_option_specs()/client_options_from() (http_client.hpp), which read the same options.
+// and builds its client at open() with client_options(). (The LLM endpoint uses this group; the
+// source families use HttpOptions from client_options.hpp: two tables to fold into one.)
 #pragma once
 #include <chrono>
 #include <string>
@@ -34,7 +34,7 @@ const OptionTable<ClientSettings>& client_table();
 // the run's settings say (cassettes, http.map / FLOWRUN_HTTP_MAP, counters under the node's id).
 ClientOptions client_options(const ClientSettings& s, const std::string& node_id, RunContext& ctx);
 
-// What the run adds to any node's client options (shared with client_options_from).
+// What the run adds to any node's client options (cassettes, URL map, counters).
 void apply_run_settings(ClientOptions& o, const std::string& node_id, RunContext& ctx);
 
 }  // namespace flowrun::http

@@ -109,9 +109,7 @@ class Client {
   std::unique_ptr<Impl> impl_;
 };
 
-// Typed nodes include http::client_option_group() (nodes/http/client_options.hpp). For the families
-// that still read a NodeConfig (llm, notify) until they convert: the same group, untyped.
-std::vector<OptionSpec> client_option_specs();
-ClientOptions client_options_from(const NodeConfig& cfg, RunContext& ctx);
+// Node types include http::client_option_group() (nodes/http/client_options.hpp) or, for the LLM
+// endpoint, http::client_table() (nodes/http/client_table.hpp).
 
 }  // namespace flowrun::http

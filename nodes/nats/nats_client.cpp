@@ -1,5 +1,6 @@
 #include "nodes/nats/nats_client.hpp"
 
+#include <csignal>
 #include <mutex>
 
 namespace flowrun::nats {
@@ -19,7 +20,11 @@ std::string last_error_text(natsStatus s) {
 // libnats keeps process-wide state: opened once, never closed while threads may still use it.
 void open_library() {
   static std::once_flag once;
-  std::call_once(once, [] { nats_Open(-1); });
+  std::call_once(once, [] {
+    // A write to a server that just went away must be an error to retry, not SIGPIPE's exit.
+    std::signal(SIGPIPE, SIG_IGN);
+    nats_Open(-1);
+  });
 }
 
 }  // namespace

@@ -42,6 +42,7 @@ void register_slow(Registry& r) {
   NodeDescriptor d;
   d.type = "test_slow";
   d.role = Role::transform;
+  d.blocking_io = true;  // waits like an LLM call: on I/O threads, so `concurrency:` is what is in flight
   d.options = {{"delay_ms", OptionType::integer, "10", "milliseconds per record"},
                {"crash_on", OptionType::string, "", "record id that kills the process"}};
   d.factory = [](const NodeConfig& c) { return std::make_unique<Slow>(c); };

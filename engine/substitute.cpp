@@ -1,12 +1,24 @@
 #include "engine/substitute.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <sstream>
 
 #include "engine/yaml_util.hpp"
 
 namespace flowrun {
+
+namespace {
+// A name the shell could have set: `${env.}` or `${env.${env.X}}` are mistakes, not unset names.
+bool is_env_name(const std::string& n) {
+  if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0]))) return false;
+  for (char c : n)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  return true;
+}
+}  // namespace
+
 
 namespace {
 
@@ -72,7 +84,7 @@ YAML::Node Substituter::substitute_scalar(const YAML::Node& n, bool track_secret
     YAML::Node val = lookup(ref, found, from_env);
     if (!found) {
       const std::string key = ref.substr(0, ref.find(":-"));
-      if (key.rfind("env.", 0) == 0 && !need_env_) {
+      if (key.rfind("env.", 0) == 0 && !need_env_ && is_env_name(key.substr(4))) {
         // Not needed to check or draw the pipeline: say so once, read it as "".
         if (std::find(unset_.begin(), unset_.end(), key.substr(4)) == unset_.end()) {
           unset_.push_back(key.substr(4));

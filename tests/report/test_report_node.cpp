@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <sys/mount.h>
 
+#include <functional>
+
 #include "engine/pipeline.hpp"
 #include "nodes/report/register.hpp"
 #include "nodes/store/register.hpp"
@@ -19,7 +21,8 @@ struct Ran {
   std::string ledger_status, ledger_summary;
 };
 
-Ran run_with_report(const fs::path& dir, const std::string& report_path, const std::string& extra = "") {
+Ran run_with_report(const fs::path& dir, const std::string& report_path, const std::string& extra = "",
+                    const std::function<void()>& before_run = {}) {
   Registry reg;
   register_store_nodes(reg);
   register_report_nodes(reg);
@@ -34,6 +37,7 @@ nodes:
   for (const auto& d : loaded.diagnostics.all()) diags += d.str() + "\n";
   INFO(diags);
   REQUIRE(loaded.ok());
+  if (before_run) before_run();
   Ran r{run_pipeline(loaded.graph, reg), "", ""};
   auto st = store::Store::open("sqlite:" + (dir / "s.db").string());
   auto rows = st->query("SELECT status, summary FROM runs WHERE run_id = ?", {r.summary.run_id});
@@ -70,8 +74,9 @@ TEST_CASE("report node: the report shows the finished run, its nodes and its cou
 
 TEST_CASE("report node: a report that cannot be written fails the run, and the ledger says so", "[report][pipeline][write]") {
   auto dir = temp_dir("node-fail");
-  fs::create_directories(dir / "out/report.html");  // a directory in the way
-  auto r = run_with_report(dir, (dir / "out/report.html").string());
+  // A directory in the way, made after the pipeline was checked (check rejects one already there).
+  auto r = run_with_report(dir, (dir / "out/report.html").string(), "",
+                           [&] { fs::create_directories(dir / "out/report.html"); });
   CHECK(r.summary.status == "failed");
   CHECK(r.summary.exit_code == 1);
   CHECK_THAT(r.summary.failure, Catch::Contains("summary") && Catch::Contains("report.html"));

@@ -263,12 +263,16 @@ struct Runtime {
     int spins = 0;
     for (;;) {
       std::int64_t room = std::numeric_limits<std::int64_t>::max();
+      bool shared = false;  // another producer feeds the same edge: its view of the room is as stale
       for (int d : src.downstream) {
         auto& n = *nodes[d];
         room = std::min(room, n.spec->buffer - n.m.queued.load(std::memory_order_relaxed));
+        shared = shared || n.spec->inputs.size() > 1;
       }
       if (room > 0 || fatal.load()) {
-        src.admit_credit = room > 0 && src.downstream.size() > 0 ? std::max<std::int64_t>(room / 2, 1) - 1 : 0;
+        // Credit (emits before the next look) only where this source alone fills the edge: two
+        // sources each taking half of the same room overshoot the buffer.
+        src.admit_credit = room > 0 && !shared && src.downstream.size() > 0 ? std::max<std::int64_t>(room / 2, 1) - 1 : 0;
         return;
       }
       if (++spins < 64) std::this_thread::yield();

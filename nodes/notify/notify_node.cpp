@@ -10,6 +10,7 @@
 
 #include "engine/context.hpp"
 #include "engine/metrics.hpp"
+#include "engine/redact.hpp"
 #include "engine/node_type.hpp"
 #include "nodes/http/http_client.hpp"
 #include "nodes/notify/message.hpp"
@@ -129,10 +130,7 @@ class NotifySink final : public ProcessNode {
   }
 
   std::string redact(std::string text) const {
-    for (const auto* secret : {&o_.webhook, &smtp_.password, &smtp_.user})
-      if (!secret->empty())
-        for (std::size_t p; (p = text.find(*secret)) != std::string::npos;) text.replace(p, secret->size(), "***");
-    return text;
+    return redact_secrets(std::move(text), {o_.webhook, smtp_.password, smtp_.user});
   }
 
   NotifyOptions o_;

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "engine/node.hpp"
 #include "nodes/nats/wire.hpp"
 
@@ -114,12 +117,14 @@ std::size_t InputEdge::held() {
 void InputEdge::release(natsMsg* m, bool failed) {
   // An ack that cannot be sent now (NATS restarting) is buffered by the client; if it is lost the
   // message comes back after AckWait and the duplicate downstream is dropped by its message id.
-  natsStatus s = failed ? natsMsg_Nak(m, nullptr) : natsMsg_Ack(m, nullptr);
-  if (s != NATS_OK) spdlog::warn("NATS: could not {} a message: {}", failed ? "nak" : "ack", natsStatus_GetText(s));
+  // Under the lock: keep_alive() must not send `in progress` on a message being acknowledged.
+  natsStatus s;
   {
     std::lock_guard lock(mu_);
     held_.erase(m);
+    s = failed ? natsMsg_Nak(m, nullptr) : natsMsg_Ack(m, nullptr);
   }
+  if (s != NATS_OK) spdlog::warn("NATS: could not {} a message: {}", failed ? "nak" : "ack", natsStatus_GetText(s));
   natsMsg_Destroy(m);
 }
 
@@ -213,6 +218,44 @@ void Session::fail(const std::string& why) {
 std::string Session::failure() {
   std::lock_guard lock(mu_);
   return failure_;
+}
+
+bool Session::isolate(int edge) {
+  std::unique_lock lock(isolation_mu_);  // waits for admissions under way: they are counted in_flight()
+  int none = -1;
+  return isolated_by_.compare_exchange_strong(none, edge) || none == edge;
+}
+
+std::size_t Session::in_flight() {
+  std::vector<std::shared_ptr<InputEdge>> ins;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [i, in] : inputs_) ins.push_back(in);
+  }
+  std::size_t n = 0;
+  for (auto& in : ins) n += in->held();
+  return n;
+}
+
+namespace {
+std::string tries_key(int edge, const std::string& id) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: message ids may hold characters KV keys may not
+  for (unsigned char c : id) h = (h ^ c) * 0x100000001b3ULL;
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return "tries.e" + std::to_string(edge) + "." + buf;
+}
+}  // namespace
+
+int Session::started_alone(int edge, const std::string& id) {
+  if (!run_kv_) return 0;
+  const auto v = with_retry("reading the tries of a redelivered record", [&] { return run_kv_->get(tries_key(edge, id)); });
+  return v ? std::atoi(v->c_str()) : 0;
+}
+
+void Session::set_started_alone(int edge, const std::string& id, int n) {
+  if (!run_kv_) return;
+  with_retry("counting the tries of a redelivered record", [&] { run_kv_->put(tries_key(edge, id), std::to_string(n)); });
 }
 
 std::string Session::next_message_id(int edge) {

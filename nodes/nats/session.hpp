@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -98,6 +99,20 @@ class Session {
 
   std::string next_message_id(int edge);  // for records without a hand-off token
 
+  // A worker starts a redelivered record alone (docs/cluster.md, "Poison messages"): a crash then
+  // counts against that record only, not against the records it happened to be held beside.
+  // isolate() claims this process for one until end_isolation() (false: another edge's holds it);
+  // meanwhile admission() of a first delivery finds isolated() and waits for the next round.
+  bool isolate(int edge);
+  bool isolated() const { return isolated_by_.load() >= 0; }
+  std::shared_lock<std::shared_mutex> admission() { return std::shared_lock(isolation_mu_); }
+  void end_isolation() { isolated_by_ = -1; }  // the round has ended, or nothing was started
+  std::size_t in_flight();  // messages of every input taken and not yet acknowledged
+  // How many times a redelivered record was started alone, kept in the run's KV bucket so that
+  // it survives the worker that crashed on it.
+  int started_alone(int edge, const std::string& id);
+  void set_started_alone(int edge, const std::string& id, int n);
+
  private:
   std::shared_ptr<Connection> conn_;
   ClusterOptions opts_;
@@ -112,6 +127,8 @@ class Session {
   std::atomic<bool> stop_{false};
   std::string failure_;
   std::atomic<std::int64_t> counter_{0};
+  std::shared_mutex isolation_mu_;
+  std::atomic<int> isolated_by_{-1};
 };
 
 bool transient(natsStatus s);

@@ -91,7 +91,10 @@ class Subscriber final : public SourceNode {
             for (std::size_t k = i; k < batch.size(); ++k) in_->nak(batch[k]);  // another worker takes them now
             return;
           }
-          deliver(batch[i], ctx, out);
+          if (deliver(batch[i], ctx, out) == Next::end_round) {
+            for (std::size_t k = i + 1; k < batch.size(); ++k) in_->put_back(batch[k]);  // first in the next round
+            return;
+          }
         }
         continue;
       }
@@ -116,7 +119,9 @@ class Subscriber final : public SourceNode {
   }
 
  private:
-  void deliver(natsMsg* m, RunContext& ctx, Emitter& out) {
+  enum class Next { more, end_round };
+
+  Next deliver(natsMsg* m, RunContext& ctx, Emitter& out) {
     std::uint64_t delivered = 1;
     jsMsgMetaData* md = nullptr;
     if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
@@ -135,26 +140,55 @@ class Subscriber final : public SourceNode {
       problem = e.what();
       r = Record(json::object{{"payload", to_valid_utf8(payload.substr(0, 2000))}});
     }
-    if (delivered > 1) ctx.add_counter("nats.redelivered " + edge_.label(), 1);
-    // Main is the only consumer of its input edges: a message it has already taken that comes
-    // back (an ack lost while NATS restarted) is a duplicate of a record on its way here.
-    if (session_->is_main() && !seen_.insert(root).second) {
-      ctx.add_counter("nats.duplicates dropped " + edge_.label(), 1);
-      in_->take(m, root);  // the token dies at once: acknowledged
-      return;
-    }
     const auto max = static_cast<std::uint64_t>(session_->options().max_deliver);
-    if (problem.empty() && delivered > max)
-      problem = "delivered " + std::to_string(delivered - 1) + " times without being acknowledged (cluster.max_deliver " +
-                std::to_string(max) + "): a worker crashed or stalled on it each time";
-    r.env.handoff = in_->take(m, root);  // from here on the token owns the message
+    auto poison = [&](std::uint64_t times) {
+      return "delivered " + std::to_string(times) + " times without being acknowledged (cluster.max_deliver " +
+             std::to_string(max) + "): a worker crashed or stalled on it each time";
+    };
+    Next next = Next::more;
+    if (session_->is_main()) {
+      // Main is the only consumer of its input edges: a message it has already taken that comes
+      // back (an ack lost while NATS restarted) is a duplicate of a record on its way here.
+      if (!seen_.insert(root).second) {
+        ctx.add_counter("nats.duplicates dropped " + edge_.label(), 1);
+        in_->take(m, root);  // the token dies at once: acknowledged
+        return next;
+      }
+      if (problem.empty() && delivered > max) problem = poison(delivered - 1);
+      r.env.handoff = in_->take(m, root);  // from here on the token owns the message
+    } else if (delivered == 1) {
+      auto admitted = session_->admission();
+      if (session_->isolated()) {  // a redelivered record has this process until the round ends
+        in_->put_back(m);
+        return Next::end_round;
+      }
+      r.env.handoff = in_->take(m, root);
+    } else {
+      // Redelivered: a worker holding it died or stalled. It may be the cause or may only have been
+      // held beside it, so it starts alone, once everything else here has finished, and only the
+      // starts it had alone count towards max_deliver (the first, with company, counts as one).
+      if (!session_->isolate(edge_.index) || session_->in_flight() > 0) {
+        in_->put_back(m);
+        return Next::end_round;
+      }
+      const int alone = session_->started_alone(edge_.index, root);
+      if (problem.empty() && static_cast<std::uint64_t>(1 + alone) >= max)
+        problem = poison(static_cast<std::uint64_t>(1 + alone));
+      else if (problem.empty())
+        session_->set_started_alone(edge_.index, root, alone + 1);
+      r.env.handoff = in_->take(m, root);
+      next = Next::end_round;  // nothing else starts beside it
+    }
+    if (delivered > 1) ctx.add_counter("nats.redelivered " + edge_.label(), 1);
     if (problem.empty()) {
       out.emit(std::move(r));
-      return;
+      return next;
     }
     r.meta["error"] = json::object{{"message", "edge " + edge_.label() + ": " + problem}, {"rule", "deliverable"}};
     ctx.add_counter("nats.poison " + edge_.label(), 1);
     out.emit("errors", std::move(r));
+    if (!session_->is_main() && delivered > 1) session_->end_isolation();  // nothing was started alone
+    return Next::more;
   }
 
   // The edge has ended, nothing is waiting for this process and nothing is held here; in main (the

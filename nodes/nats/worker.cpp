@@ -240,6 +240,7 @@ class Worker {
         ro.settings["nats.session"] = key;
         try {
           add_round(run_pipeline(part_, registry_, ro));
+          session->end_isolation();  // a redelivered record started alone has finished with its round
         } catch (const std::exception& e) {
           std::lock_guard lock(mu_);
           failure_ = e.what();

@@ -152,9 +152,6 @@ TEST_CASE("two LLM nodes on one server share one adaptive limit", "[adaptive][sl
     }
 }
 
-// Known open (issue 16 note): flaky under load since it landed, and failing alone after the
-// source-admission change for shared edges (limit stays at its start, 32 > 16). It still runs
-// and reports; [!mayfail] keeps it from turning CI red until the cause is found.
 TEST_CASE("a rate limit is a ceiling the adaptive limit neither pushes against nor counts as latency",
           "[adaptive][slow]") {
   Bench b(0, false, 20ms);  // unlimited slots: only the rate limit holds requests back

@@ -76,3 +76,33 @@ TEST_CASE("embedder: a failing server marks records pending or dead-letters them
     CHECK(errs[0].rec.meta.at("error").at("rule") == "embed_unavailable");
   }
 }
+
+TEST_CASE("embedder over chunks: each chunk's text is embedded and its parent link kept") {
+  FakeLlmServer fake;
+  fake.start();
+  std::vector<Record> chunks;
+  for (int i = 0; i < 3; ++i) {
+    Record r(json::object{{"id", "apn:1#" + std::to_string(i)},
+                          {"parent_id", "apn:1"},
+                          {"description", "the parent's whole text, which must not be what is embedded"},
+                          {"chunk", json::object{{"index", i}, {"count", 3}, {"text", "passage " + std::to_string(i)}}}});
+    r.env.source_id = "1#" + std::to_string(i);
+    chunks.push_back(std::move(r));
+  }
+  auto node = make_node("embedder", "{base_url: " + fake.url() + ", fields: [chunk.text], batch_size: 8, cache: false}");
+  Harness h;
+  h.run(*node, chunks);
+  auto out = h.out.on("out");
+  REQUIRE(out.size() == 3);
+  for (int i = 0; i < 3; ++i) {
+    const auto& d = out[static_cast<std::size_t>(i)].rec.data;
+    CHECK(d.at("parent_id") == "apn:1");
+    CHECK(d.at("chunk").at("index") == i);
+    CHECK(d.at("embedding").as_array().size() == 8);
+  }
+  CHECK(out[0].rec.data.at("embedding") != out[1].rec.data.at("embedding"));
+  const auto sent = json::parse(fake.bodies("/api/embed").at(0)).at("input").as_array();
+  REQUIRE(sent.size() == 3);
+  CHECK(std::string(sent[1].as_string()).find("passage 1") != std::string::npos);
+  CHECK(std::string(sent[1].as_string()).find("parent's whole text") == std::string::npos);
+}

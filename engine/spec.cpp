@@ -40,7 +40,8 @@ struct TopLevel {
 
 // The store tables `retention:` may name (nodes/store/prune.hpp's prunable_tables(); a test ties
 // the two lists together).
-const std::vector<std::string> kRetentionTables = {"runs", "dead_letters", "raw_records", "llm_cache", "property_history"};
+const std::vector<std::string> kRetentionTables = {"runs",      "dead_letters",     "raw_records", "llm_cache",
+                                                   "property_history", "crawl_items", "crawl_pages"};
 
 const TypedSchema<TopLevel>& top_level_schema() {
   static const TypedSchema<TopLevel> schema([] {
@@ -61,7 +62,8 @@ const TypedSchema<TopLevel>& top_level_schema() {
     t->add("tests", &TopLevel::tests, "Config unit tests, run by `flowrun test`.");
     t->add("retention", &TopLevel::retention,
            "How long the store keeps each table's rows (`runs`, `dead_letters`, `raw_records`, `llm_cache`, "
-           "`property_history`), e.g. `{dead_letters: 90d}`; the run prunes at its end.")
+           "`property_history`, and the crawl checkpoints `crawl_items`, `crawl_pages`), e.g. `{dead_letters: 90d}`; "
+           "the run prunes at its end.")
         .object();
     t->add("cluster", &TopLevel::cluster,
            "Runs the pipeline over several processes: the NATS server, the stream and the worker groups that "

@@ -24,9 +24,13 @@ std::int64_t now_epoch() {
 
 }  // namespace
 
+void ensure_checkpoint_tables(Store& store) {
+  for (const char* sql : kTables) store.execute(sql);
+}
+
 Checkpoints::Checkpoints(std::shared_ptr<Store> store, std::string source)
     : store_(std::move(store)), source_(std::move(source)) {
-  for (const char* sql : kTables) store_->execute(sql);
+  ensure_checkpoint_tables(*store_);
 }
 
 std::string Checkpoints::begin(const std::string& run_id, bool resume) {

@@ -22,6 +22,9 @@ struct FetchedItem {
   std::int64_t fetched_at = 0;  // epoch seconds
 };
 
+// Creates the checkpoint tables where they are missing (prune thins them in any store).
+void ensure_checkpoint_tables(Store& store);
+
 class Checkpoints {
  public:
   // One source (node id) of one pipeline in one store.

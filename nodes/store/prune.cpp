@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "engine/options.hpp"
+#include "nodes/store/checkpoints.hpp"
 #include "nodes/store/record_rows.hpp"
 
 namespace flowrun::store {
@@ -17,6 +18,7 @@ struct TableRule {
   const char* table;
   const char* key;
   const char* old;
+  bool epoch = false;  // the cutoff as epoch seconds (the crawl checkpoints' clock), not ISO text
 };
 
 const TableRule kRules[] = {
@@ -27,13 +29,21 @@ const TableRule kRules[] = {
     // The latest row of each property stays: it dates the values the property holds now.
     {"property_history", "id, seen_at",
      "t.seen_at < ? AND t.seen_at < (SELECT MAX(l.seen_at) FROM property_history l WHERE l.id = t.id)"},
+    // Crawl checkpoints (nodes/store/checkpoints.hpp): an item fetched before the cutoff is fetched
+    // again when next met, as after refresh_after; a crawl's page marks go once it is neither the
+    // source's unfinished crawl nor one finished after the cutoff (no run can resume it).
+    {"crawl_items", "source, item", "t.fetched_at < ?", true},
+    {"crawl_pages", "source, crawl, query",
+     "NOT EXISTS (SELECT 1 FROM crawl_state s WHERE s.source = t.source AND s.crawl = t.crawl AND "
+     "(s.finished = 0 OR s.updated_at >= ?))",
+     true},
 };
 
 const TableRule& rule_for(const std::string& table) {
   for (const auto& r : kRules)
     if (table == r.table) return r;
   throw std::invalid_argument("prune: '" + table + "' is not a table prune may thin (runs, "
-                              "dead_letters, raw_records, llm_cache, property_history)");
+                              "dead_letters, raw_records, llm_cache, property_history, crawl_items, crawl_pages)");
 }
 
 std::int64_t count_of(Store& store, const std::string& sql, const std::vector<std::string>& params) {
@@ -89,7 +99,15 @@ std::vector<PruneCount> prune_store(Store& store, const std::vector<PruneRule>& 
     const auto& r = rule_for(rule.table);
     const auto cutoff = std::chrono::time_point_cast<std::chrono::system_clock::duration>(
         opts.now - rule.older_than);
-    out.push_back(prune_table(store, r, iso_utc(cutoff), opts));
+    if (r.epoch) {
+      ensure_checkpoint_tables(store);  // a store whose sources never crawled has none yet
+      auto c = prune_table(store, r, std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                                        cutoff.time_since_epoch()).count()), opts);
+      c.cutoff = iso_utc(cutoff);
+      out.push_back(std::move(c));
+    } else {
+      out.push_back(prune_table(store, r, iso_utc(cutoff), opts));
+    }
   }
   return out;
 }

@@ -14,7 +14,8 @@
 namespace flowrun::store {
 
 // The tables prune may thin, in the order it reports them: runs, dead_letters, raw_records,
-// llm_cache, property_history. (engine/spec.cpp accepts the same names under `retention:`.)
+// llm_cache, property_history, crawl_items, crawl_pages. (engine/spec.cpp accepts the same names
+// under `retention:`.)
 const std::vector<std::string>& prunable_tables();
 
 struct PruneRule {
@@ -39,7 +40,9 @@ struct PruneCount {
 // - dead_letters: at; raw_records: fetched_at (refreshed whenever a source returns the record);
 // - llm_cache: created_at;
 // - property_history: seen_at, but each property's latest history row is kept (it says since
-//   when the current values hold).
+//   when the current values hold);
+// - crawl_items (fetched answers a resumed crawl serves again): fetched_at; crawl_pages: those of
+//   a crawl no run can resume any more (superseded, or finished before the cutoff).
 // Throws std::runtime_error (naming the table) when the store refuses; batches already deleted
 // stay deleted, and a rerun carries on.
 std::vector<PruneCount> prune_store(Store& store, const std::vector<PruneRule>& rules,

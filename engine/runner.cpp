@@ -510,7 +510,11 @@ struct Runtime {
     em.carry(1, std::move(r));
   }
 
-  void trip_fatal(NodeRt& n, const std::string& why) { trip_fatal_reason("node '" + n.spec->id + "' failed: " + redact(why)); }
+  void trip_fatal(NodeRt& n, const std::string& why) {
+    // Most nodes' messages already name them ("maricopa_api 'county': ..."): say it once.
+    const bool named = why.find("'" + n.spec->id + "'") != std::string::npos;
+    trip_fatal_reason(named ? redact(why) : "node '" + n.spec->id + "' failed: " + redact(why));
+  }
   void trip_fatal_reason(const std::string& why) {
     std::lock_guard lock(mon_mu);
     if (!fatal.exchange(true)) fatal_reason = why;

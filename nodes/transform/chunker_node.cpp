@@ -92,7 +92,8 @@ class ChunkerNode final : public ProcessNode {
   std::string parent_id(const Record& in) const {
     if (const auto* v = find_path(in.data, o_.id_field)) {
       if (v->is_string()) return std::string(v->get_string());
-      if (v->is_int64() || v->is_uint64()) return json::serialize(*v);
+      if (v->is_int64()) return std::to_string(v->get_int64());
+      if (v->is_uint64()) return std::to_string(v->get_uint64());
     }
     if (!in.env.source_id.empty()) return in.env.source + ":" + in.env.source_id;
     throw RecordError(o_.id_field, "required", "the record has no id to link its chunks to");

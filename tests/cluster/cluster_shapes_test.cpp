@@ -10,6 +10,7 @@
 
 #include "tests/cluster/cluster_fixture.hpp"
 #include "tests/store/pg_server.hpp"
+#include "tools/fixtures/llm/fake_llm_server.hpp"
 
 using namespace clustertest;
 
@@ -179,18 +180,23 @@ TEST_CASE("cluster: a worker group writes the shared PostgreSQL store; a worker 
 }
 
 // As on other machines: each worker has its own folder holding only a copy of the pipeline file,
-// and runs in another folder still; relative paths resolve from the pipeline file's folder. A
+// and runs in another folder still; relative paths resolve from the pipeline file's folder. The
+// group's llm_enricher finds its shipped prompt and schema by name, not in main's folder. A
 // record that fails in the worker group is dead-lettered by main, into main's folder.
 TEST_CASE("cluster: workers share nothing with the run but a copy of the pipeline file", "[cluster]") {
   REQUIRE(testnats::binary_present());
   Dir tmp;
   testnats::Server nats(tmp.path / "nats");
+  flowrun::fixtures::FakeLlmServer llm;
+  llm.start();
   const std::string text = "name: apart\n" + cluster_head(nats.url(), {"work"}) +
                            "nodes:\n"
                            "  gen: {type: test_gen, count: 120}\n"
                            "  slow: {type: test_slow, inputs: [gen], delay_ms: 10, concurrency: 4, fail_on: \"apn:9\", group: work}\n"
-                           "  lines: {type: jsonl, inputs: [slow], path: out.jsonl}\n"
-                           "  db: {type: store, inputs: [slow], url: \"sqlite:out.db\", batch_size: 50}\n";
+                           "  enrich: {type: llm_enricher, inputs: [slow], base_url: \"" + llm.url() + "\", cache: false, "
+                           "concurrency: 4, group: work}\n"
+                           "  lines: {type: jsonl, inputs: [enrich], path: out.jsonl}\n"
+                           "  db: {type: store, inputs: [enrich], url: \"sqlite:out.db\", batch_size: 50}\n";
   const auto file = write_pipeline(tmp.path / "main", text);
   std::vector<std::unique_ptr<Child>> workers;
   std::vector<fs::path> homes;
@@ -216,7 +222,10 @@ TEST_CASE("cluster: workers share nothing with the run but a copy of the pipelin
     CHECK(files_under(homes[i]) == std::set<std::string>{"pipeline/p.yaml", "cwd/.child.out", "cwd/.child.err"});
   }
   const fs::path out = tmp.path / "main";
-  CHECK(sorted_lines(out / "out.jsonl").size() == 119);
+  const auto lines = sorted_lines(out / "out.jsonl");
+  CHECK(lines.size() == 119);
+  for (const auto& line : lines) CHECK(line.find("\"enrichment\":{") != std::string::npos);  // enriched by a worker
+  CHECK(llm.total_generation_calls() >= 119);
   int rows = 0;
   const auto got = stored(out / "out.db", rows);
   CHECK(rows == 119);
@@ -228,4 +237,5 @@ TEST_CASE("cluster: workers share nothing with the run but a copy of the pipelin
   const auto sum = summary_of(r);
   CHECK(node_of(sum, "slow").at("in").as_int64() == 120);  // the workers' counts reached main
   CHECK(node_of(sum, "slow").at("errors").as_int64() == 1);
+  CHECK(node_of(sum, "enrich").at("out").as_int64() == 119);
 }

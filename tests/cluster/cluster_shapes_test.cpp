@@ -128,7 +128,7 @@ TEST_CASE("cluster: two worker groups in a row, a worker of each killed mid-run:
   CHECK(lost_warnings(sum) == 2);
 }
 
-TEST_CASE("cluster: a worker group writes the shared PostgreSQL store; a worker killed mid-run; each id once", "[cluster]") {
+TEST_CASE("cluster: a worker group writes the shared PostgreSQL store, a worker killed mid-run: each id once", "[cluster]") {
   REQUIRE(testnats::binary_present());
   if (!testpg::binaries_present()) {
     WARN("PostgreSQL 15 binaries absent (/usr/lib/postgresql/15/bin/initdb, pg_ctl): shared-store cluster test skipped");

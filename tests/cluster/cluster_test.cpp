@@ -107,7 +107,7 @@ TEST_CASE("cluster: SIGTERM drains a worker: it leaves with exit 0 and the other
   same_as_reference(base, ref, s.records);
 }
 
-TEST_CASE("cluster: MaxAckPending bounds what a group holds; a slow group still finishes", "[cluster]") {
+TEST_CASE("cluster: MaxAckPending bounds what a group holds: a slow group still finishes", "[cluster]") {
   REQUIRE(testnats::binary_present());
   Dir tmp;
   testnats::Server nats(tmp.path / "nats");

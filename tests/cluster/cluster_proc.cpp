@@ -19,23 +19,33 @@ namespace {
 
 using namespace flowrun;
 
-// Waits delay_ms, then adds `doubled` (price x 2): deterministic, so a record processed twice
-// (a redelivery) is stored the same way. `crash_on: ID` kills the process on that record (a
-// poison message).
+// Waits delay_ms, then adds `field` (default `doubled`) = price x `factor` (default 2):
+// deterministic, so a record processed twice (a redelivery) is stored the same way; two stages
+// with different fields show that a record went through both. `crash_on: ID` kills the process
+// on that record (a poison message); `fail_on: ID` fails that record (it goes to dead letters).
 class Slow final : public ProcessNode {
  public:
-  explicit Slow(const NodeConfig& c) : delay_(c.get_int("delay_ms", 10)), crash_on_(c.get_string("crash_on", "")) {}
+  explicit Slow(const NodeConfig& c)
+      : delay_(c.get_int("delay_ms", 10)),
+        crash_on_(c.get_string("crash_on", "")),
+        fail_on_(c.get_string("fail_on", "")),
+        field_(c.get_string("field", "doubled")),
+        factor_(c.get_int("factor", 2)) {}
   void process(Record in, RunContext&, Emitter& out) override {
     if (const auto* id = in.data.if_contains("id"); id && id->is_string() && !crash_on_.empty() && id->get_string() == crash_on_)
       std::_Exit(3);
+    if (const auto* id = in.data.if_contains("id"); id && id->is_string() && !fail_on_.empty() && id->get_string() == fail_on_)
+      throw std::runtime_error("test_slow fails on " + fail_on_);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_));
-    if (const auto* p = in.data.if_contains("price"); p && p->is_int64()) in.data["doubled"] = p->get_int64() * 2;
+    if (const auto* p = in.data.if_contains("price"); p && p->is_int64()) in.data[field_] = p->get_int64() * factor_;
     out.emit(std::move(in));
   }
 
  private:
   std::int64_t delay_;
-  std::string crash_on_;
+  std::string crash_on_, fail_on_;
+  std::string field_;
+  std::int64_t factor_;
 };
 
 void register_slow(Registry& r) {
@@ -44,7 +54,10 @@ void register_slow(Registry& r) {
   d.role = Role::transform;
   d.blocking_io = true;  // waits like an LLM call: on I/O threads, so `concurrency:` is what is in flight
   d.options = {{"delay_ms", OptionType::integer, "10", "milliseconds per record"},
-               {"crash_on", OptionType::string, "", "record id that kills the process"}};
+               {"crash_on", OptionType::string, "", "record id that kills the process"},
+               {"fail_on", OptionType::string, "", "record id that fails (dead-lettered)"},
+               {"field", OptionType::string, "doubled", "field the result is written to"},
+               {"factor", OptionType::integer, "2", "price x factor is the result"}};
   d.factory = [](const NodeConfig& c) { return std::make_unique<Slow>(c); };
   r.add(std::move(d));
 }

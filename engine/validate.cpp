@@ -64,6 +64,14 @@ void validate_graph(Graph& g, const Registry& registry, Diagnostics& diags, bool
         continue;
       }
       auto ports = p->ports();
+      if (in.port == "out" && p->desc && !p->desc->sends_out) {
+        ports.erase(std::remove(ports.begin(), ports.end(), "out"), ports.end());
+        std::string all;
+        for (const auto& x : ports) all += (all.empty() ? "" : ", ") + p->id + "." + x;
+        diags.error(in.where, "node '" + n.id + "': '" + p->id + "' (" + p->type + ") sends records only by its named ports; " +
+                                  "name one: " + all);
+        continue;
+      }
       if (std::find(ports.begin(), ports.end(), in.port) == ports.end()) {
         std::string all;
         for (const auto& x : ports) all += (all.empty() ? "" : ", ") + x;

@@ -39,6 +39,9 @@ struct GraphNode {
   BoundOptions options;         // the type's typed options, as the loader bound them
   NodeConfig config;            // the untyped options, for types without a typed table yet
   std::vector<std::string> instance_ports;  // ports this instance's options declare (route names)
+  // The fields of the records arriving and leaving on data ports, when the node types upstream
+  // declare them (engine/fields.hpp); nullopt = unknown.
+  std::optional<FieldSet> input_fields, output_fields;
   Location where;
   Role role() const { return desc ? desc->role : Role::transform; }
   // "out", "errors", then the descriptor's extra ports and data ports, then the instance's.

@@ -199,7 +199,8 @@ std::optional<GraphNode> load_node(const NodeLoad& in, Diagnostics& diags) {
 }
 
 void check_node_options(const GraphNode& n, Diagnostics& diags) {
-  if (n.desc && n.desc->schema && n.options.value) n.desc->schema->validate(n.options, n.info, diags);
+  if (n.desc && n.desc->schema && n.options.value)
+    n.desc->schema->validate(n.options, n.info, diags, n.input_fields ? &*n.input_fields : nullptr);
 }
 
 }  // namespace flowrun

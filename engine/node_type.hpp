@@ -41,6 +41,7 @@ class NodeType {
 
   NodeType& ports(std::vector<std::string> p) { return d_.ports = std::move(p), *this; }
   NodeType& data_ports(std::vector<std::string> p) { return d_.data_ports = std::move(p), *this; }
+  NodeType& no_out_port() { return d_.sends_out = false, *this; }
   NodeType& blocking_io(bool b = true) { return d_.blocking_io = b, *this; }
   NodeType& dead_letter(bool b = true) { return d_.dead_letter = b, *this; }
   NodeType& default_concurrency(int c) { return d_.default_concurrency = c, *this; }
@@ -62,6 +63,21 @@ class NodeType {
   template <class F>
   NodeType& instance_ports(F ports) {
     d_.instance_ports = [ports = std::move(ports)](const BoundOptions& b) { return ports(b.as<Opts>()); };
+    return *this;
+  }
+
+  // The fields this type's records carry (engine/fields.hpp): `f(opts, input)` returns them, or
+  // nullopt when they cannot be known; `input` is what arrives (nullopt when unknown or a source).
+  template <class F>
+  NodeType& fields(F f) {
+    d_.record_fields = [f = std::move(f)](const BoundOptions& b, const std::optional<FieldSet>& in) -> std::optional<FieldSet> {
+      return f(b.as<Opts>(), in);
+    };
+    return *this;
+  }
+  // Records leave with the fields they came with (a filter, a router, a validator).
+  NodeType& passes_fields() {
+    d_.record_fields = [](const BoundOptions&, const std::optional<FieldSet>& in) { return in; };
     return *this;
   }
 

@@ -23,6 +23,12 @@ void Check::warning(const std::string& option, const std::string& message) {
   diags_.warning(where(option), "node '" + node_.id + "': option '" + option + "': " + message);
 }
 
+void Check::error_at_item(const std::string& option, std::size_t index, const std::string& message) {
+  auto it = sites_.items.find(option);
+  const Location at = it != sites_.items.end() && index < it->second.size() ? it->second[index] : where(option);
+  diags_.error(at, "node '" + node_.id + "': option '" + option + "': " + message);
+}
+
 Location Check::where(const std::string& option) const {
   auto it = sites_.where.find(option);
   return it == sites_.where.end() ? node_.where : it->second;

@@ -108,7 +108,9 @@ class OptionSchema {
   // loader reports them). Defaults stay where the file gives nothing; required ones are reported.
   virtual BoundOptions bind(const YAML::Node& body, BindContext& ctx) const = 0;
   // Cross-field rules and referenced files: what `flowrun check` adds to the shape checks.
-  virtual void validate(const BoundOptions& b, const NodeInfo& node, Diagnostics& diags) const = 0;
+  // `input_fields`: what the records reaching the node carry, when known (Check::input_fields).
+  virtual void validate(const BoundOptions& b, const NodeInfo& node, Diagnostics& diags,
+                        const FieldSet* input_fields = nullptr) const = 0;
   // The values of options typed `secret`, so that they are redacted everywhere.
   virtual std::vector<std::string> secrets(const BoundOptions& b) const = 0;
 };
@@ -247,6 +249,8 @@ class TypedSchema final : public OptionSchema {
       if (!given_as.empty()) {
         b.sites.given.insert(s.name);
         b.sites.where[s.name] = at(ctx, value);
+        if (value.IsSequence())
+          for (const auto& item : value) b.sites.items[s.name].push_back(at(ctx, item));
         e.read(*opts, value, s, ctx);
       } else if (s.required) {
         ctx.diags.error(ctx.node.where, "node '" + ctx.node.id + "': missing required option '" + s.name + "' (" + s.doc + ")");
@@ -260,8 +264,9 @@ class TypedSchema final : public OptionSchema {
     return b;
   }
 
-  void validate(const BoundOptions& b, const NodeInfo& node, Diagnostics& diags) const override {
-    Check check(node, b.sites, diags);
+  void validate(const BoundOptions& b, const NodeInfo& node, Diagnostics& diags,
+                const FieldSet* input_fields = nullptr) const override {
+    Check check(node, b.sites, diags, input_fields);
     const Opts& o = b.as<Opts>();
     for (std::size_t i = 0; i < specs_.size(); ++i)
       if (specs_[i].output) option_detail::check_output_path(table_->entries()[i].show(o), specs_[i], check);

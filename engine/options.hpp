@@ -60,18 +60,23 @@ struct NodeInfo {
 // options the file gave (the rest hold their defaults).
 struct OptionSites {
   std::map<std::string, Location> where;
+  std::map<std::string, std::vector<Location>> items;  // each item of a list value
   std::set<std::string> given;
 };
+
+class FieldSet;  // engine/fields.hpp
 
 // What a node type's `validate` hook reports through: errors land at the option's value in the
 // pipeline file (file:line:column), prefixed with the node and option names.
 class Check {
  public:
-  Check(const NodeInfo& node, const OptionSites& sites, Diagnostics& diags)
-      : node_(node), sites_(sites), diags_(diags) {}
+  Check(const NodeInfo& node, const OptionSites& sites, Diagnostics& diags, const FieldSet* input_fields = nullptr)
+      : node_(node), sites_(sites), diags_(diags), input_fields_(input_fields) {}
 
   void error(const std::string& option, const std::string& message);
   void warning(const std::string& option, const std::string& message);
+  // At item `index` of a list option (a csv sink's column), else at the option.
+  void error_at_item(const std::string& option, std::size_t index, const std::string& message);
   // For problems inside a referenced file, which have a location of their own.
   void error_at(const Location& where, const std::string& message) { diags_.error(where, message); }
   void warning_at(const Location& where, const std::string& message) { diags_.warning(where, message); }
@@ -80,11 +85,15 @@ class Check {
   bool given(const std::string& option) const { return sites_.given.count(option) > 0; }
   Location where(const std::string& option) const;
   Diagnostics& diagnostics() { return diags_; }
+  // The fields every record reaching the node may carry, when the pipeline upstream declares
+  // them (engine/fields.hpp); null when unknown: then nothing about fields can be checked.
+  const FieldSet* input_fields() const { return input_fields_; }
 
  private:
   const NodeInfo& node_;
   const OptionSites& sites_;
   Diagnostics& diags_;
+  const FieldSet* input_fields_;
 };
 
 // Parses "250ms", "30s", "1.5m", "2h", "1d" or a bare number of seconds.

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/fields.hpp"
 #include "engine/node.hpp"
 #include "engine/option_table.hpp"
 
@@ -31,6 +32,9 @@ struct NodeDescriptor {
   // Extra output ports that carry ordinary records (a filter's `dropped`): nobody consuming one is
   // fine, and the node may ask its Emitter whether anyone does.
   std::vector<std::string> data_ports;
+  // False when records leave only by named ports (a route's routes): then `inputs: [x]`, which
+  // means x.out, is an error. The runner still numbers "out" as port 0.
+  bool sends_out = true;
   bool blocking_io = false;        // process() blocks on I/O: run it on the node's own I/O threads
   bool dead_letter = false;        // receives error ports nobody consumes
   int default_concurrency = 1;
@@ -44,6 +48,9 @@ struct NodeDescriptor {
   std::function<std::string(const BoundOptions&, const NodeInfo&, const Settings&)> check_env;
   // Optional: output ports that depend on the instance's options (a route node's route names).
   std::function<std::vector<std::string>(const BoundOptions&)> instance_ports;
+  // Optional: the fields the records on this node's data ports carry, given the fields of what
+  // arrives (nullopt: unknown). Absent means unknown, which is always safe (engine/fields.hpp).
+  std::function<std::optional<FieldSet>(const BoundOptions&, const std::optional<FieldSet>& input)> record_fields;
 
   // Until every family binds typed options (issue 13): the untyped table and factory.
   std::vector<OptionSpec> options;

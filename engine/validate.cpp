@@ -64,6 +64,14 @@ void validate_graph(Graph& g, const Registry& registry, Diagnostics& diags, bool
         continue;
       }
       auto ports = p->ports();
+      if (in.port == "out" && p->desc && !p->desc->sends_out) {
+        std::string named;
+        for (const auto& x : ports)
+          if (x != "out" && p->carries_data(x)) named += (named.empty() ? "" : ", ") + p->id + "." + x;
+        diags.error(in.where, "node '" + n.id + "': '" + p->id + "' (" + p->type + ") has no 'out' records; they leave "
+                                  "only by its named ports: " + named);
+        continue;
+      }
       if (std::find(ports.begin(), ports.end(), in.port) == ports.end()) {
         std::string all;
         for (const auto& x : ports) all += (all.empty() ? "" : ", ") + x;

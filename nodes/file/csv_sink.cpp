@@ -1,11 +1,15 @@
 // `csv` sink: a header row, then one row per record. Nested values are written as JSON text;
-// a dotted column (`address.street`) selects a nested field.
+// a dotted column (`address.street`) selects a nested field. A column no record can carry is a
+// `check` error when the nodes upstream declare their fields (engine/fields.hpp), else a warning
+// when the run ends.
 #include <atomic>
 #include <mutex>
 
 #include "engine/context.hpp"
+#include "engine/fields.hpp"
 #include "engine/json_text.hpp"
 #include "engine/node_type.hpp"
+#include "engine/yaml_util.hpp"
 #include "nodes/file/csv.hpp"
 #include "nodes/file/file_sink.hpp"
 
@@ -39,6 +43,15 @@ const json::value* lookup(const json::object& data, const std::string& column) {
     cur = &v->get_object();
     start = dot + 1;
   }
+}
+
+void check_columns(const CsvOptions& o, Check& c) {
+  const FieldSet* known = c.input_fields();
+  if (!known) return;  // what arrives is not declared upstream: the run warns instead
+  for (std::size_t i = 0; i < o.columns.size(); ++i)
+    if (!known->has(o.columns[i]))
+      c.error_at_item("columns", i, "column '" + o.columns[i] + "' is not a field of the records it receives" +
+                                         did_you_mean(o.columns[i], known->names()));
 }
 
 class CsvSink final : public FileSink {
@@ -90,8 +103,10 @@ NodeDescriptor csv_sink_descriptor() {
       .output_path();
   t.option("columns", &CsvOptions::columns,
            "Columns in order (default: the fields of the first record); `address.street` selects a nested field. "
-           "A column no record has is reported as a warning.");
+           "A column the records cannot carry is an error in `flowrun check` when the nodes upstream declare their fields, "
+           "else a warning when the run ends.");
   t.option("append", &CsvOptions::append, "Add rows to the existing file (no second header; all or nothing).");
+  t.validate(check_columns);
   t.create([](const CsvOptions& o, const NodeInfo& n) { return std::make_unique<CsvSink>(o, n); });
   return t.descriptor();
 }

@@ -38,6 +38,7 @@ std::string detect_format(const std::string& path, const std::string& format) {
 struct FileOptions {
   std::string path, format = "auto", id_field;
   std::int64_t limit = 0;
+  std::vector<std::string> fields;  // declared by the user; empty = not known
 };
 
 class FileSource : public SourceNode {
@@ -169,6 +170,14 @@ NodeDescriptor file_source_descriptor() {
       .choices({"auto", "jsonl", "json", "csv"});
   t.option("id_field", &FileOptions::id_field, "Field whose value becomes the record's source id (default: file:line).");
   t.option("limit", &FileOptions::limit, "Stop after this many records (0 = all).").at_least(0);
+  t.option("fields", &FileOptions::fields,
+           "The fields the records carry, if you want `flowrun check` to know them: a sink column that is none of "
+           "them is then an error. `address.street` names a nested field, `attributes.*` any field below one. "
+           "A declaration for checking; the records are not checked against it.");
+  t.fields([](const FileOptions& o, const std::optional<FieldSet>&) -> std::optional<FieldSet> {
+    if (o.fields.empty()) return std::nullopt;
+    return FieldSet(o.fields);
+  });
   t.validate([](const FileOptions& o, Check& c) {
     // A glob may match tomorrow's files; a plain path must be there.
     if (o.path.find_first_of("*?[") != std::string::npos) return;

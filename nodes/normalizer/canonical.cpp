@@ -12,6 +12,13 @@
 namespace flowrun::norm {
 namespace {
 
+// Fields every canonical record has (null when unknown), in the order records show them.
+constexpr const char* kAlwaysFields[] = {"id", "source", "source_id", "raw_kind", "apn", "mls_id", "listing_source",
+                                         "address", "listing_type", "property_type", "price", "rent", "assessed_value",
+                                         "full_cash_value", "tax_year", "beds", "baths", "bath_fixtures", "sqft",
+                                         "lot_sqft", "year_built", "price_per_sqft", "collected_at"};
+constexpr const char* kAddressParts[] = {"street", "unit", "city", "state", "zip", "zip4"};  // address_of()
+
 std::string str_of(const json::value& v) {
   return v.is_string() ? std::string(v.get_string()) : std::string();
 }
@@ -189,19 +196,10 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
   if (!no_address) addr = address_of(raw, m, line, a, prov);
 
   json::object out;
-  out["id"] = nullptr;
+  for (const char* k : kAlwaysFields) out[k] = nullptr;
   out["source"] = src.source;
-  out["source_id"] = nullptr;
   out["raw_kind"] = m.kind;
-  out["apn"] = nullptr;
-  out["mls_id"] = nullptr;
-  out["listing_source"] = nullptr;
   out["address"] = no_address ? json::value(nullptr) : json::value(std::move(addr));
-  out["listing_type"] = nullptr;
-  for (const char* k : {"property_type", "price", "rent", "assessed_value", "full_cash_value", "tax_year",
-                        "beds", "baths", "bath_fixtures", "sqft", "lot_sqft", "year_built",
-                        "price_per_sqft", "collected_at"})
-    out[k] = nullptr;
   for (const auto& name : ranged_fields()) out[name + "_min"] = out[name + "_max"] = nullptr;
 
   const bool monthly_price = put_fields(raw, m, out, prov);
@@ -278,6 +276,14 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
     out["source_warnings"] = std::move(warnings);
   }
   return out;
+}
+
+std::vector<std::string> record_fields() {
+  std::vector<std::string> f(std::begin(kAlwaysFields), std::end(kAlwaysFields));
+  for (const char* k : kAddressParts) f.push_back(std::string("address.") + k);
+  for (const auto& name : ranged_fields()) f.push_back(name + "_min"), f.push_back(name + "_max");
+  for (const char* k : {"attributes.*", "provenance.*", "source_warnings"}) f.push_back(k);
+  return f;
 }
 
 }  // namespace flowrun::norm

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <string>
+#include <vector>
 
 #include "nodes/normalizer/mapping.hpp"
 
@@ -23,5 +24,9 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
 std::string address_key(const json::object& address);
 
 std::string utc_now_iso();
+
+// Every field a canonical record can carry, as dotted paths ("address.street", "attributes.*" for
+// the mapping's free-form attributes): what the normalizer declares to `flowrun check`.
+std::vector<std::string> record_fields();
 
 }  // namespace flowrun::norm

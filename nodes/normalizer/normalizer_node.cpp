@@ -171,6 +171,11 @@ void register_normalizer_nodes(Registry& registry) {
                   read_mappings, show_mappings);
   t.option("keep_raw", &NormalizerOptions::keep_raw, "Also keep the raw record under `raw`.");
   t.validate(check_mappings);
+  t.fields([](const NormalizerOptions& o, const std::optional<FieldSet>&) {
+    FieldSet f(norm::record_fields());
+    if (o.keep_raw) f.add("raw.*");
+    return std::optional<FieldSet>(std::move(f));
+  });
   t.default_concurrency(1);
   t.create([](const NormalizerOptions& o, const NodeInfo& n) { return std::make_unique<NormalizerNode>(o, n); });
   registry.add(t.descriptor());

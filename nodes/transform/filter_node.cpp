@@ -49,6 +49,7 @@ NodeDescriptor filter_descriptor() {
       .required();
   t.include(&FilterOptions::limits, limit_options());
   t.data_ports({"dropped"});
+  t.passes_fields();
   t.validate([](const FilterOptions& o, Check& c) { check_compiles(*chunks_of(o), o.limits, c); });
   t.create([](const FilterOptions& o, const NodeInfo&) -> std::unique_ptr<Node> { return std::make_unique<FilterNode>(o); });
   return t.descriptor();

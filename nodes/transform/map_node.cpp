@@ -60,6 +60,15 @@ void check_map(const MapOptions& o, Check& c) {
   check_compiles(*chunks_of(o), o.limits, c);
 }
 
+// What leaves, when what arrives is known: a script may set anything, so then nothing is known.
+std::optional<FieldSet> fields_after(const MapOptions& o, std::optional<FieldSet> in) {
+  if (!in || o.script) return std::nullopt;
+  for (const auto& s : o.set) in->add(s.name);
+  for (const auto& r : o.rename) in->rename(r.from, r.to);
+  for (const auto& d : o.remove) in->remove(d);
+  return in;
+}
+
 class MapNode : public ProcessNode {
  public:
   explicit MapNode(const MapOptions& o) : programs_(chunks_of(o), o.limits), has_script_(o.script.has_value()) {
@@ -122,6 +131,7 @@ NodeDescriptor map_descriptor() {
       [](const MapOptions& o) { return o.script ? o.script->text : std::string(); });
   t.include(&MapOptions::limits, limit_options());
   t.validate(check_map);
+  t.fields(fields_after);
   t.create([](const MapOptions& o, const NodeInfo&) -> std::unique_ptr<Node> { return std::make_unique<MapNode>(o); });
   return t.descriptor();
 }

@@ -99,6 +99,8 @@ NodeDescriptor route_descriptor() {
       .choices({"first", "all"});
   t.include(&RouteOptions::limits, limit_options());
   t.data_ports({"unmatched"});
+  t.no_out_port();  // a record leaves by the route it matched, or by `unmatched`
+  t.passes_fields();
   t.instance_ports([](const RouteOptions& o) {
     std::vector<std::string> ports;
     for (const auto& r : o.routes) ports.push_back(r.name);

@@ -98,6 +98,13 @@ void register_validator_nodes(Registry& registry) {
       .data_file("rules", ".yaml");
   t.option("strict", &ValidatorOptions::strict, "Treat warnings as errors (reject on any failed rule).");
   t.validate(check_rules);
+  t.fields([](const ValidatorOptions&, std::optional<FieldSet> in) {  // what process() adds to a valid record
+    if (in)
+      for (const char* f : {"quality_score", "quality.completeness", "quality.validity", "quality.consistency",
+                            "quality.missing", "warnings"})
+        in->add(f);
+    return in;
+  });
   t.ports({"rejected"});
   t.create([](const ValidatorOptions& o, const NodeInfo&) { return std::make_unique<ValidatorNode>(o); });
   registry.add(t.descriptor());

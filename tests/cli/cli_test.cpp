@@ -159,6 +159,38 @@ TEST_CASE("warnings pass check; --strict makes them errors", "[cli][check][stric
   CHECK(has(strict.err, kGood + "unconsumed.yaml:4:3: error: output of node 'extra' is not consumed by any node (--strict)"));
 }
 
+TEST_CASE("a csv column no record can carry: a check error after a normalizer, a run warning after an undeclared source", "[cli][check][csv]") {
+  Workdir w;
+  auto write = [&](const char* name, const std::string& inputs_of_csv, const std::string& extra_nodes) {
+    std::ofstream(w.dir / name) << "nodes:\n"
+                                   "  parcels: {type: file, path: pipelines/data/sample_parcels.jsonl}\n" +
+                                       extra_nodes +
+                                       "  to_csv:\n"
+                                       "    type: csv\n"
+                                       "    inputs: [" + inputs_of_csv + "]\n"
+                                       "    path: out/props.csv\n"
+                                       "    columns: [id, adress.street, address.city]\n"
+                                       "  rejects: {type: dead_letter, inputs: [parcels.errors], path: out/dead.jsonl}\n";
+  };
+  // The normalizer declares the canonical record's fields, so `check` knows the column is wrong.
+  write("normalized.yaml", "canonical", "  canonical: {type: normalizer, inputs: [parcels], mapping: maricopa}\n");
+  auto bad = w.run({"check", "normalized.yaml"});
+  INFO(bad.err);
+  CHECK(bad.code == 2);
+  CHECK(has(bad.err, "normalized.yaml:8:19: error: node 'to_csv': option 'columns': column 'adress.street' is not a field of "
+                     "the records it receives (did you mean 'address.street'?)"));
+  // The file source declares nothing: `check` cannot tell, and the run says so when it ends.
+  write("raw.yaml", "parcels", "");
+  auto lax = w.run({"check", "raw.yaml"});
+  INFO(lax.err);
+  CHECK(lax.code == 0);
+  auto run = w.run({"run", "raw.yaml"});
+  INFO(run.err);
+  CHECK(run.code == 0);
+  CHECK(has(run.err, "node 'to_csv': column 'adress.street' is in no record (misspelt?)"));
+  CHECK(count_lines(w.dir / "out/props.csv") == 9);  // header + 8 parcels, the misspelt column empty
+}
+
 TEST_CASE("the --var flag supplies ${vars.x}; without it the pipeline is invalid", "[cli][vars]") {
   Workdir w;
   auto missing = w.run({"check", kGood + "vars.yaml"});

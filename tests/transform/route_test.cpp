@@ -124,3 +124,13 @@ TEST_CASE("an input naming a route that does not exist lists the ports that do",
   CHECK(text.find("comercial") != std::string::npos);
   CHECK(text.find("commercial") != std::string::npos);
 }
+
+TEST_CASE("a route's records leave only by its named ports: `inputs: [route]` is a check error", "[route][check]") {
+  TempDir dir;
+  auto loaded = load_in(dir, pipeline("first", "  x: {type: jsonl, inputs: [split], path: x.jsonl}\n"));
+  CHECK(!loaded.ok());
+  const auto text = diagnostics_text(loaded);
+  INFO(text);
+  CHECK(text.find("p.yaml:11:29: error: node 'x': 'split' (route) has no 'out' records; they leave only by its named "
+                  "ports: split.unmatched, split.commercial, split.priced, split.homes") != std::string::npos);
+}

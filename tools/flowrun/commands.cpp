@@ -294,7 +294,7 @@ int nodes_command(const std::string& type, bool markdown, const Registry& regist
       std::cout << "| `" << o.name << "` | " << to_string(o.type) << " | " << default_text(o) << " | " << o.doc << " |\n";
     for (const auto* d : registry.all()) {
       std::cout << "\n## `" << d->type << "` (" << to_string(d->role) << ")\n\n" << d->description << "\n\n";
-      std::string ports = "out, errors";
+      std::string ports = d->sends_out ? "out, errors" : "errors";
       for (const auto& p : d->ports) ports += ", " + p;
       for (const auto& p : d->data_ports) ports += ", " + p;
       if (d->instance_ports) ports += ", and one per name its options give";

@@ -1,5 +1,7 @@
 #include "nodes/llm/llm_enricher.hpp"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -203,6 +205,7 @@ class LlmEnricher final : public ProcessNode {
         last_reply = reply.content;
         rule = "llm_reply";
         ctx.add_counter("llm.invalid_replies", 1);
+        if (reply.finish_reason == "length") truncated(reply, ctx);
         continue;
       }
       auto violations = check_schema(v, schema_, 5);
@@ -217,6 +220,16 @@ class LlmEnricher final : public ProcessNode {
     throw RecordError("enrichment", rule,
                       fmt::format("{} (after 2 attempts); reply: {}", last_problem,
                                   endpoint_->redact(truncate_for_error(last_reply, 300))));
+  }
+
+  // The server stopped at max_tokens before the JSON closed. The same request (same seed) would
+  // be cut the same way, so it is not asked again.
+  [[noreturn]] void truncated(const ChatReply& reply, RunContext& ctx) {
+    ctx.add_counter("llm.truncated", 1);
+    throw RecordError("enrichment", "llm_truncated",
+                      fmt::format("reply cut at max_tokens ({}) before its JSON closed; raise max_tokens or bound the "
+                                  "schema (maxLength, maxItems, enum); reply: {}",
+                                  max_tokens_.value_or(0), endpoint_->redact(truncate_for_error(reply.content, 300))));
   }
 
   void account(const ChatReply& reply, RunContext& ctx, json::object& meta) {
@@ -282,10 +295,30 @@ class LlmEnricher final : public ProcessNode {
   std::string unavailable_;  // set once in open(); read-only while records flow
 };
 
+// A reply the schema lets grow past max_tokens is cut inside a string, and asking again with the
+// same seed gets the same cut: say so at load, with the numbers (json_schema.hpp explains them).
+void check_reply_fits(const EnricherOptions& o, const TaskFiles& files, Check& check) {
+  const ReplyBound b = worst_case_reply(files.schema);
+  const std::string name = std::filesystem::path(files.schema_path).filename().string();
+  if (!b.bounded()) {
+    check.warning("schema", fmt::format("{} does not bound the reply ({}): a grammar-constrained server may write "
+                                        "until max_tokens ({}) and cut the JSON; add maxLength, maxItems or enum",
+                                        name, b.unbounded, o.max_tokens));
+    return;
+  }
+  const std::int64_t tokens = worst_case_tokens(b);
+  if (tokens > o.max_tokens)
+    check.warning("max_tokens",
+                  fmt::format("a reply to {} may take up to {} tokens ({} characters at {} per token + {} whitespace "
+                              "gaps), more than max_tokens {}: raise max_tokens to {} or bound the schema tighter",
+                              name, tokens, b.chars, kCharsPerToken, b.gaps, o.max_tokens, tokens));
+}
+
 // Both files must parse in `flowrun check`, not first when the run starts.
 void check_task_files(const EnricherOptions& o, Check& check) {
   try {
-    load_task_files(o.task, o.prompt, o.schema, check.node().base_dir);
+    TaskFiles files = load_task_files(o.task, o.prompt, o.schema, check.node().base_dir);
+    check_reply_fits(o, files, check);
   } catch (const TaskFileError& e) {
     const std::string msg = "node '" + check.node().id + "': " + e.option + ": " + e.what();
     if (e.where.line > 0) check.error_at(e.where, msg);

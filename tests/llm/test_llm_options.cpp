@@ -124,3 +124,16 @@ TEST_CASE("options: a schema whose longest reply does not fit max_tokens is warn
                  Catch::Contains("open.schema.json does not bound the reply ($.notes: a string without maxLength or enum)"));
   CHECK(check(dir, "schema: open.schema.json") == "");  // a warning, not an error
 }
+
+TEST_CASE("options: fill is for extract, names reply properties, and its rule set must load", "[options]") {
+  TempDir dir;
+  CHECK(check(dir, "task: extract, fill: [price, sqft]") == "");
+  CHECK_THAT(check(dir, "task: enrich, fill: [price]"),
+             Catch::Contains("option 'fill': task enrich writes only under `enrichment`"));
+  CHECK_THAT(check(dir, "task: extract, fill: [price, lot_sqft]"),
+             Catch::Contains("option 'fill': 'lot_sqft' is not a property of the reply schema extraction.schema.json"));
+  write(dir.path / "rules" / "broken.yaml", "rules:\n  - {rule: range, field: price, min: cheap}\n");
+  CHECK_THAT(check(dir, "task: extract, rules: broken"),
+             Catch::Contains("option 'rules'") && Catch::Contains("broken.yaml:2:") &&
+                 Catch::Contains("'cheap' is not a number"));
+}

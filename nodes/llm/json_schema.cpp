@@ -89,7 +89,10 @@ struct Checker {
         fail(path, "maximum", fmt::format("{} is above the maximum {}", short_json(v), short_json(*m)));
     }
     if (v.is_string()) {
-      auto n = static_cast<std::int64_t>(v.get_string().size());
+      // JSON Schema lengths count characters (code points), as a server's grammar does, not UTF-8
+      // bytes: 600 Cyrillic letters are 1200 bytes and still within maxLength 600.
+      std::int64_t n = 0;
+      for (unsigned char c : v.get_string()) n += (c & 0xC0) != 0x80;
       if (auto* m = s.if_contains("minLength"); m && m->is_int64() && n < m->get_int64())
         fail(path, "minLength", fmt::format("string shorter than {}", m->get_int64()));
       if (auto* m = s.if_contains("maxLength"); m && m->is_int64() && n > m->get_int64())

@@ -50,6 +50,9 @@ TEST_CASE("integer, nullable and length rules") {
   CHECK(errs[2].rule == "minimum");
   CHECK(check_schema(json::value(5), json::parse(R"({"type":"string","maxLength":3})")).front().rule == "type");
   CHECK(check_schema(json::value("abcd"), json::parse(R"({"type":"string","maxLength":3})")).front().rule == "maxLength");
+  // Characters, not bytes: three Cyrillic letters (6 bytes) fit maxLength 3, as llama.cpp counts.
+  CHECK(check_schema(json::value("\u0434\u043e\u043c"), json::parse(R"({"type":"string","maxLength":3})")).empty());
+  CHECK(check_schema(json::value("\u0434\u043e\u043c!"), json::parse(R"({"type":"string","maxLength":3})")).size() == 1);
   CHECK(check_schema(json::parse("[1,2,3]"), json::parse(R"({"type":"array","maxItems":2})")).front().rule == "maxItems");
 }
 

@@ -1,7 +1,9 @@
 #include "nodes/llm/json_schema.hpp"
 #include "engine/json_text.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <fmt/format.h>
 
 namespace flowrun::llm {
@@ -87,7 +89,10 @@ struct Checker {
         fail(path, "maximum", fmt::format("{} is above the maximum {}", short_json(v), short_json(*m)));
     }
     if (v.is_string()) {
-      auto n = static_cast<std::int64_t>(v.get_string().size());
+      // JSON Schema lengths count characters (code points), as a server's grammar does, not UTF-8
+      // bytes: 600 Cyrillic letters are 1200 bytes and still within maxLength 600.
+      std::int64_t n = 0;
+      for (unsigned char c : v.get_string()) n += (c & 0xC0) != 0x80;
       if (auto* m = s.if_contains("minLength"); m && m->is_int64() && n < m->get_int64())
         fail(path, "minLength", fmt::format("string shorter than {}", m->get_int64()));
       if (auto* m = s.if_contains("maxLength"); m && m->is_int64() && n > m->get_int64())
@@ -124,6 +129,101 @@ struct Checker {
   }
 };
 
+// Walks a schema for worst_case_reply(); the first unbounded place wins.
+struct Bounder {
+  ReplyBound b;
+
+  void unbounded(const std::string& path, const std::string& why) {
+    if (b.unbounded.empty()) b.unbounded = path + ": " + why;
+  }
+  static std::int64_t text_length(const json::value& v) { return static_cast<std::int64_t>(to_json_text(v).size()); }
+  static std::optional<std::int64_t> int_of(const json::object& s, const char* key) {
+    auto* v = s.if_contains(key);
+    if (v && v->is_int64() && v->get_int64() >= 0) return v->get_int64();
+    return std::nullopt;
+  }
+
+  // Characters of the longest value; gaps are added to b as they are met.
+  std::int64_t value(const json::value& schema_v, const std::string& path) {
+    if (!schema_v.is_object()) {
+      unbounded(path, "any value is allowed");
+      return 0;
+    }
+    const auto& s = schema_v.get_object();
+    if (auto* c = s.if_contains("const")) return text_length(*c);
+    if (auto* e = s.if_contains("enum"); e && e->is_array() && !e->get_array().empty()) {
+      std::int64_t most = 0;
+      for (auto& x : e->get_array()) most = std::max(most, text_length(x));
+      return most;
+    }
+    std::vector<std::string> types;
+    if (auto* t = s.if_contains("type"); t && t->is_string()) types.emplace_back(t->get_string());
+    if (auto* t = s.if_contains("type"); t && t->is_array())
+      for (auto& x : t->get_array())
+        if (x.is_string()) types.emplace_back(x.get_string());
+    if (types.empty()) {
+      unbounded(path, "no type or enum");
+      return 0;
+    }
+    std::int64_t most = 0;
+    for (auto& t : types) most = std::max(most, of_type(s, t, path));
+    return most;
+  }
+
+  std::int64_t of_type(const json::object& s, const std::string& type, const std::string& path) {
+    if (type == "null") return 4;
+    if (type == "boolean") return 5;
+    if (type == "number") return 52;
+    if (type == "integer") {
+      auto* lo = s.if_contains("minimum");
+      auto* hi = s.if_contains("maximum");
+      if (lo && hi && is_number(*lo) && is_number(*hi))
+        return std::max(text_length(json::value(std::llround(std::ceil(as_double(*lo))))),
+                        text_length(json::value(std::llround(std::floor(as_double(*hi))))));
+      return 17;
+    }
+    if (type == "string") {
+      if (auto n = int_of(s, "maxLength")) return 2 + *n;
+      unbounded(path, "a string without maxLength or enum");
+      return 0;
+    }
+    if (type == "array") return array(s, path);
+    if (type == "object") return object(s, path);
+    unbounded(path, "unknown type \"" + type + "\"");
+    return 0;
+  }
+
+  std::int64_t array(const json::object& s, const std::string& path) {
+    auto n = int_of(s, "maxItems");
+    if (!n) {
+      unbounded(path, "an array without maxItems");
+      return 0;
+    }
+    b.gaps += 2 + std::max<std::int64_t>(0, *n - 1);
+    if (*n == 0) return 2;
+    const json::value* items = s.if_contains("items");
+    const std::int64_t item = items ? value(*items, path + "[]") : (unbounded(path + "[]", "no items schema"), 0);
+    return 2 + *n * item + (*n - 1);
+  }
+
+  std::int64_t object(const json::object& s, const std::string& path) {
+    auto* extra = s.if_contains("additionalProperties");
+    if (!extra || !extra->is_bool() || extra->get_bool()) {
+      unbounded(path, "additionalProperties is not false, so any number of other properties may follow");
+      return 0;
+    }
+    std::int64_t chars = 2, n = 0;
+    if (auto* p = s.if_contains("properties"); p && p->is_object())
+      for (auto& [k, sub] : p->get_object()) {
+        chars += text_length(json::value(k)) + 1 + value(sub, path + "." + std::string(k));
+        ++n;
+      }
+    chars += std::max<std::int64_t>(0, n - 1);  // commas
+    b.gaps += 2 + 2 * n + std::max<std::int64_t>(0, n - 1);
+    return chars;
+  }
+};
+
 // splitmix64: cheap, well-mixed, deterministic.
 std::uint64_t mix(std::uint64_t x) {
   x += 0x9e3779b97f4a7c15ULL;
@@ -140,6 +240,14 @@ std::vector<SchemaViolation> check_schema(const json::value& value, const json::
   Checker{out, max_errors}.check(value, schema, "$");
   return out;
 }
+
+ReplyBound worst_case_reply(const json::value& schema) {
+  Bounder w;
+  w.b.chars = w.value(schema, "$");
+  return w.b;
+}
+
+std::int64_t worst_case_tokens(const ReplyBound& b) { return (b.chars + kCharsPerToken - 1) / kCharsPerToken + b.gaps; }
 
 json::value example_for_schema(const json::value& schema_v, std::uint64_t seed) {
   if (!schema_v.is_object()) return nullptr;

@@ -1,11 +1,14 @@
 #include "nodes/llm/llm_enricher.hpp"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "engine/context.hpp"
 #include "engine/json_text.hpp"
 #include "engine/node_type.hpp"
+#include "nodes/llm/extract_fill.hpp"
 #include "nodes/llm/json_schema.hpp"
 #include "nodes/llm/prompt_template.hpp"
 #include "nodes/llm/rules_fallback.hpp"
@@ -51,6 +54,7 @@ class LlmEnricher final : public ProcessNode {
     TaskFiles files = load_task_files(o.task, o.prompt, o.schema, node.base_dir);  // checked at load
     tmpl_ = std::move(files.prompt);
     schema_ = std::move(files.schema);
+    if (o.task == "extract" && !o.fill.empty()) fill_ = ExtractFill(o.fill, quality::load_rules_file(o.rules));
     if (o.num_ctx > 0) num_ctx_ = o.num_ctx;
     if (o.max_tokens > 0) max_tokens_ = o.max_tokens;
     seed_ = o.seed;
@@ -102,7 +106,7 @@ class LlmEnricher final : public ProcessNode {
           meta["method"] = "llm";
           meta["status"] = "done";
           meta["latency_ms"] = static_cast<double>(now_us() - t0) / 1000.0;
-          return finish(std::move(in), v.get_object().at("result"), std::move(meta), out);
+          return finish(ctx, std::move(in), v.get_object().at("result"), std::move(meta), out);
         }
       }
       ctx.add_counter("llm.cache_misses", 1);
@@ -122,7 +126,7 @@ class LlmEnricher final : public ProcessNode {
           spdlog::warn("llm_enricher '{}': could not write the LLM cache: {}", id_, e.what());
         }
       }
-      finish(std::move(in), std::move(result), std::move(meta), out);
+      finish(ctx, std::move(in), std::move(result), std::move(meta), out);
     } catch (const Unavailable& u) {
       meta["latency_ms"] = static_cast<double>(now_us() - t0) / 1000.0;
       unavailable(std::move(in), u.reason, std::move(meta), ctx, out);
@@ -203,6 +207,7 @@ class LlmEnricher final : public ProcessNode {
         last_reply = reply.content;
         rule = "llm_reply";
         ctx.add_counter("llm.invalid_replies", 1);
+        if (reply.finish_reason == "length") truncated(reply, ctx);
         continue;
       }
       auto violations = check_schema(v, schema_, 5);
@@ -219,6 +224,16 @@ class LlmEnricher final : public ProcessNode {
                                   endpoint_->redact(truncate_for_error(last_reply, 300))));
   }
 
+  // The server stopped at max_tokens before the JSON closed. The same request (same seed) would
+  // be cut the same way, so it is not asked again.
+  [[noreturn]] void truncated(const ChatReply& reply, RunContext& ctx) {
+    ctx.add_counter("llm.truncated", 1);
+    throw RecordError("enrichment", "llm_truncated",
+                      fmt::format("reply cut at max_tokens ({}) before its JSON closed; raise max_tokens or bound the "
+                                  "schema (maxLength, maxItems, enum); reply: {}",
+                                  max_tokens_.value_or(0), endpoint_->redact(truncate_for_error(reply.content, 300))));
+  }
+
   void account(const ChatReply& reply, RunContext& ctx, json::object& meta) {
     const auto tokens = reply.prompt_tokens + reply.completion_tokens;
     meta["tokens_prompt"] = meta["tokens_prompt"].as_int64() + reply.prompt_tokens;
@@ -230,8 +245,19 @@ class LlmEnricher final : public ProcessNode {
     ctx.add_counter("llm.cost", cost);  // 0 for a free local model: a cost panel shows 0, not "no data"
   }
 
-  void finish(Record in, json::value result, json::object meta, Emitter& out) {
-    // Only ever under "enrichment": the model's price/beds never replace the record's own.
+  void finish(RunContext& ctx, Record in, json::value result, json::object meta, Emitter& out) {
+    // The model's values go under "enrichment"; only extract_fill may copy one of them into a
+    // field the source left empty.
+    if (!fill_.empty() && result.is_object()) {
+      const std::string how = meta["method"] == "rules" ? "rules:extract" : "llm:extract";
+      json::object done = fill_.apply(in.data, result.get_object(), how);
+      const auto& filled = done["filled"].as_array();
+      const auto& dropped = done["dropped"].as_array();
+      ctx.add_counter("llm.filled", static_cast<double>(filled.size()));
+      ctx.add_counter("llm.dropped", static_cast<double>(dropped.size()));
+      if (!filled.empty()) meta["filled"] = filled;
+      if (!dropped.empty()) meta["dropped"] = dropped;
+    }
     in.data["enrichment"] = std::move(result);
     in.data["enrichment_meta"] = meta;
     in.meta["enrichment_meta"] = std::move(meta);
@@ -255,7 +281,7 @@ class LlmEnricher final : public ProcessNode {
         meta["method"] = "rules";
         meta["status"] = "pending";  // a later run with the LLM back will still enrich it
         ctx.add_counter("llm.rules", 1);
-        return finish(std::move(in), std::move(filled), std::move(meta), out);
+        return finish(ctx, std::move(in), std::move(filled), std::move(meta), out);
       }
       case OnUnavailable::pass_through:
         ctx.add_counter("llm.pending", 1);
@@ -272,6 +298,7 @@ class LlmEnricher final : public ProcessNode {
   std::string task_;
   PromptTemplate tmpl_;
   json::value schema_;
+  ExtractFill fill_;
   std::optional<std::int64_t> seed_, num_ctx_, max_tokens_;
   std::string prompt_key_;
 
@@ -282,10 +309,51 @@ class LlmEnricher final : public ProcessNode {
   std::string unavailable_;  // set once in open(); read-only while records flow
 };
 
+// A reply the schema lets grow past max_tokens is cut inside a string, and asking again with the
+// same seed gets the same cut: say so at load, with the numbers (json_schema.hpp explains them).
+void check_reply_fits(const EnricherOptions& o, const TaskFiles& files, Check& check) {
+  const ReplyBound b = worst_case_reply(files.schema);
+  const std::string name = std::filesystem::path(files.schema_path).filename().string();
+  if (!b.bounded()) {
+    check.warning("schema", fmt::format("{} does not bound the reply ({}): a grammar-constrained server may write "
+                                        "until max_tokens ({}) and cut the JSON; add maxLength, maxItems or enum",
+                                        name, b.unbounded, o.max_tokens));
+    return;
+  }
+  const std::int64_t tokens = worst_case_tokens(b);
+  if (tokens > o.max_tokens)
+    check.warning("max_tokens",
+                  fmt::format("a reply to {} may take up to {} tokens ({} characters at {} per token + {} whitespace "
+                              "gaps), more than max_tokens {}: raise max_tokens to {} or bound the schema tighter",
+                              name, tokens, b.chars, kCharsPerToken, b.gaps, o.max_tokens, tokens));
+}
+
+// `fill` names fields of the reply, and only extract fills; its rule set must load.
+void check_fill(const EnricherOptions& o, const TaskFiles& files, Check& check) {
+  if (o.task != "extract") {
+    if (check.given("fill"))
+      check.error("fill", "task enrich writes only under `enrichment`; fill applies to task extract");
+    return;
+  }
+  const auto* props = files.schema.get_object().if_contains("properties");
+  for (const auto& f : o.fill)
+    if (!props || !props->is_object() || !props->get_object().contains(f))
+      check.error("fill", "'" + f + "' is not a property of the reply schema " +
+                              std::filesystem::path(files.schema_path).filename().string());
+  if (o.fill.empty() || !std::filesystem::is_regular_file(o.rules)) return;  // not found: the loader said so
+  try {
+    quality::load_rules_file(o.rules);
+  } catch (const std::exception& e) {
+    check.error("rules", e.what());
+  }
+}
+
 // Both files must parse in `flowrun check`, not first when the run starts.
 void check_task_files(const EnricherOptions& o, Check& check) {
   try {
-    load_task_files(o.task, o.prompt, o.schema, check.node().base_dir);
+    TaskFiles files = load_task_files(o.task, o.prompt, o.schema, check.node().base_dir);
+    check_reply_fits(o, files, check);
+    check_fill(o, files, check);
   } catch (const TaskFileError& e) {
     const std::string msg = "node '" + check.node().id + "': " + e.option + ": " + e.what();
     if (e.where.line > 0) check.error_at(e.where, msg);
@@ -317,6 +385,13 @@ NodeDescriptor llm_enricher_type() {
   t.option("max_tokens", &O::max_tokens, "most tokens one reply may generate").range(16, 1'000'000);
   t.option("price_per_1k", &O::price_per_1k, "cost per 1000 tokens (prompt + completion) for the cost columns").at_least(0);
   t.option("stream", &O::stream, "ask for a streamed reply (NDJSON / SSE), read to its end");
+  t.option("fill", &O::fill,
+           "task extract: extracted fields that may fill the record's field of the same name when the source left "
+           "it empty, each only if its value passes `rules`; marked llm:extract in provenance ([] = none)");
+  t.option("rules", &O::rules,
+           "task extract: the validator rule set an extracted value must pass before it fills a field: a name "
+           "(rules/NAME.yaml, as the validator finds it) or a path")
+      .data_file("rules", ".yaml");
   t.include(&O::endpoint,
             endpoint_table("record fields (dotted paths) that go into the prompt; default for enrich: " +
                                list_text(kEnrichFields) + ", for extract: " + list_text(kExtractFields),

@@ -320,7 +320,10 @@ TEST_CASE("prompt injection in listing text cannot change the record's own field
   CHECK(d.at("price") == 350000);
   CHECK(d.at("beds") == 3);
   CHECK(d.at("address").at("street") == "4000 N 55th Ave");
-  CHECK(d.at("enrichment").at("price") == 1);  // kept, visible, but only as the model's claim
+  // Refused (null), with the model's claim and the reason kept in enrichment_meta.dropped.
+  CHECK(d.at("enrichment").at("price").is_null());
+  CHECK(d.at("enrichment_meta").at("dropped").at(0).at("value") == 1);
+  CHECK(d.at("enrichment_meta").at("dropped").at(0).at("rule") == "source_states");
   // The listing text reached the model only as data, under a system prompt that says so.
   auto body = json::parse(fake.bodies("/api/chat").at(0));
   auto& msgs = body.at("messages").as_array();

@@ -36,8 +36,9 @@ const Registry& registry() {
   return r;
 }
 
-// Loads one enricher with `enricher_options` as a pipeline file in `dir`: its errors, one a line.
-std::string check(const TempDir& dir, const std::string& enricher_options) {
+// Loads one enricher with `enricher_options` as a pipeline file in `dir`: its errors (or, with
+// `kind` ": warning: ", its own warnings, not the pipeline's), one a line.
+std::string check(const TempDir& dir, const std::string& enricher_options, const std::string& kind = ": error: ") {
   const auto file = dir.path / "p.yaml";
   write(file, "name: p\nnodes:\n  src: {type: nothing}\n"
               "  enrich: {type: llm_enricher, inputs: [src], " + enricher_options + "}\n"
@@ -45,7 +46,9 @@ std::string check(const TempDir& dir, const std::string& enricher_options) {
   auto r = load_pipeline_file(file.string(), registry());
   std::string all;
   for (const auto& d : r.diagnostics.all())
-    if (d.str().find(": error: ") != std::string::npos) all += d.str() + "\n";
+    if (d.str().find(kind) != std::string::npos && d.str().find("'more'") == std::string::npos &&
+        d.str().find("dead-letter") == std::string::npos)
+      all += d.str() + "\n";
   return all;
 }
 
@@ -96,4 +99,41 @@ TEST_CASE("options: ranges, choices, resources and secrets are checked at load",
   const NodeDescriptor* e = llm_registry().find("embedder");
   BoundOptions eb = e->schema->bind(YAML::Load("{on_unavailable: rules}"), ctx);
   CHECK_THAT(diags.all().back().str(), Catch::Contains("must be one of pass_through, dead_letter"));
+}
+
+TEST_CASE("options: a schema whose longest reply does not fit max_tokens is warned about with the numbers",
+          "[options]") {
+  TempDir dir;
+  const std::string warning = ": warning: ";
+  // The shipped schemas fit the default max_tokens (512): no warning.
+  CHECK(check(dir, "task: enrich", warning) == "");
+  CHECK(check(dir, "task: extract", warning) == "");
+  // {"d":"<300 characters>"}: 2 + 3 + 1 + 302 = 308 characters -> 103 tokens at 3 a token, plus the
+  // object's 4 whitespace gaps ({, }, around the colon).
+  write(dir.path / "one.schema.json",
+        R"({"type":"object","additionalProperties":false,"properties":{"d":{"type":"string","maxLength":300}}})");
+  CHECK(check(dir, "schema: one.schema.json, max_tokens: 107", warning) == "");
+  CHECK_THAT(check(dir, "schema: one.schema.json, max_tokens: 100", warning),
+             Catch::Contains("p.yaml:4:") && Catch::Contains("option 'max_tokens'") &&
+                 Catch::Contains("one.schema.json may take up to 107 tokens (308 characters at 3 per token + 4 "
+                                 "whitespace gaps), more than max_tokens 100"));
+  write(dir.path / "open.schema.json",
+        R"({"type":"object","additionalProperties":false,"properties":{"notes":{"type":"string"}}})");
+  CHECK_THAT(check(dir, "schema: open.schema.json", warning),
+             Catch::Contains("option 'schema'") &&
+                 Catch::Contains("open.schema.json does not bound the reply ($.notes: a string without maxLength or enum)"));
+  CHECK(check(dir, "schema: open.schema.json") == "");  // a warning, not an error
+}
+
+TEST_CASE("options: fill is for extract, names reply properties, and its rule set must load", "[options]") {
+  TempDir dir;
+  CHECK(check(dir, "task: extract, fill: [price, sqft]") == "");
+  CHECK_THAT(check(dir, "task: enrich, fill: [price]"),
+             Catch::Contains("option 'fill': task enrich writes only under `enrichment`"));
+  CHECK_THAT(check(dir, "task: extract, fill: [price, lot_sqft]"),
+             Catch::Contains("option 'fill': 'lot_sqft' is not a property of the reply schema extraction.schema.json"));
+  write(dir.path / "rules" / "broken.yaml", "rules:\n  - {rule: range, field: price, min: cheap}\n");
+  CHECK_THAT(check(dir, "task: extract, rules: broken"),
+             Catch::Contains("option 'rules'") && Catch::Contains("broken.yaml:2:") &&
+                 Catch::Contains("'cheap' is not a number"));
 }

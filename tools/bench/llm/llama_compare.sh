@@ -18,8 +18,9 @@ port=${PORT:-18555}
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT INT TERM
 
+# --override-kv: the converted model says its context is 128 tokens (see llama_server.hpp).
 "$server" -m "$model" --host 127.0.0.1 --port "$port" -t 2 --parallel 4 -c 8192 \
-  --chat-template llama2 --alias flowrun-test --log-disable >"$tmp/server.log" 2>&1 &
+  --override-kv llama.context_length=int:2048 --chat-template llama2 --alias flowrun-test --log-disable >"$tmp/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/models" >/dev/null && break; sleep 0.2; done
 

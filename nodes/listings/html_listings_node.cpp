@@ -447,7 +447,7 @@ void HtmlListingsSource::report_empty(RunContext& ctx) {
                             stats_.failed_pages ? fmt::format(" ({} failed)", stats_.failed_pages) : "");
     if (!first_json_problem_.empty())
       problem += fmt::format("; {} JSON block(s) did not parse, the first: {}", stats_.json_invalid, first_json_problem_);
-    if (!stopped_reason_.empty()) problem += " (stopped early: " + stopped_reason_ + ")";
+    if (!stopped_reason_.empty()) problem += " (stopped early: blocked)";  // run() warns with the details
   } else if (stats_.records_with_values == 0) {
     problem = fmt::format("{}: none of the {} cards of site '{}' gave a value for any field; check the site file's "
                           "fields against the page", node_.id, stats_.records, site_.name);
@@ -473,9 +473,10 @@ void HtmlListingsSource::run(RunContext& ctx, Emitter& out) {
       crawl(ctx, out, zip, expand_start_url(site_, tmpl, zip));
     }
   }
-  spdlog::info("{}: {} records from {} pages ({} detail pages, {} requests, {} blocked, {} disallowed by robots.txt)",
-               node_.id, stats_.records, stats_.pages, stats_.detail_pages, stats_.requests, stats_.blocked,
-               stats_.robots_disallowed);
+  spdlog::info("{}: {} records from {} pages ({} detail pages, {} requests, {} rendered, {} blocked, {} disallowed by "
+               "robots.txt)",
+               node_.id, stats_.records, stats_.pages, stats_.detail_pages, stats_.requests, stats_.rendered,
+               stats_.blocked, stats_.robots_disallowed);
   report_empty(ctx);
   if (!stopped_reason_.empty()) {
     spdlog::error("{}: {}", node_.id, stopped_reason_);

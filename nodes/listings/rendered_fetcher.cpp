@@ -70,6 +70,14 @@ json::array response_headers(const http::Response& r) {
   return out;
 }
 
+// Requests that cannot change the DOM we read: pictures, sound, fonts and the tab's icon. Not
+// fetching them spares the site and our rate limit; the page sees them fail as a blocker would.
+bool cosmetic(const std::string& resource_type, const std::string& url) {
+  if (resource_type == "Image" || resource_type == "Media" || resource_type == "Font") return true;
+  auto path = url.find('/', url.find("://") + 3);
+  return path != std::string::npos && url.compare(path, std::string::npos, "/favicon.ico") == 0;
+}
+
 // Flags for a browser that is only a renderer: nothing of its own on the network, no first-run
 // chores. The proxy catches anything the Fetch domain would not pause (a service worker, say):
 // it goes nowhere instead of around our rate limit.
@@ -196,7 +204,7 @@ void RenderedFetcher::answer(Load& load, const json::object& paused) {
   const std::string id = str(paused, "requestId"), url = str(request, "url");
   // The main frame's id is its target's id: its documents are the page (each redirect hop too).
   const bool document = str(paused, "resourceType") == "Document" && str(paused, "frameId") == load.target;
-  if (!(url.starts_with("http://") || url.starts_with("https://"))) {
+  if (!(url.starts_with("http://") || url.starts_with("https://")) || cosmetic(str(paused, "resourceType"), url)) {
     browser_->send("Fetch.failRequest", {{"requestId", id}, {"errorReason", "BlockedByClient"}}, load.session);
     return;
   }

@@ -1,6 +1,7 @@
 // A small HTTP forward proxy on 127.0.0.1 for tests: it takes the absolute-form requests a client
 // sends a proxy ("GET http://127.0.0.1:PORT/path HTTP/1.1"), forwards them to that origin and
-// relays the answer (redirects included, unfollowed), counting what passed through it.
+// relays the answer (redirects included, unfollowed; bodies uncompressed), counting what passed
+// through it.
 #pragma once
 #include <httplib.h>
 
@@ -48,7 +49,7 @@ class ForwardProxy {
     upstream.set_follow_location(false);
     httplib::Headers headers;
     for (const auto& [k, v] : req.headers)
-      if (k != "Host" && k != "Proxy-Connection" && k != "Connection" && k != "Content-Length" &&
+      if (k != "Host" && k != "Proxy-Connection" && k != "Connection" && k != "Content-Length" && k != "Accept-Encoding" &&
           k != "REMOTE_ADDR" && k != "REMOTE_PORT" && k != "LOCAL_ADDR" && k != "LOCAL_PORT")
         headers.emplace(k, v);
     httplib::Request out;
@@ -65,7 +66,8 @@ class ForwardProxy {
     }
     res.status = r->status;
     for (const auto& [k, v] : r->headers)
-      if (k != "Content-Length" && k != "Transfer-Encoding" && k != "Connection" && k != "Keep-Alive")
+      if (k != "Content-Length" && k != "Transfer-Encoding" && k != "Content-Encoding" && k != "Connection" &&
+          k != "Keep-Alive")
         res.set_header(k, v);
     res.body = r->body;
   }

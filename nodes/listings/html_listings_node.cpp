@@ -529,7 +529,7 @@ NodeDescriptor html_listings_descriptor() {
   t.option("render", &O::render,
            "none: plain HTTP; chromium: pages rendered by headless Chromium (for listings built by JavaScript), "
            "every request the page makes (document, scripts, XHR) still sent by this node's HTTP client: rate "
-           "limit, retries, proxies and cassettes as for plain pages")
+           "limit, retries, proxies and cassettes as for plain pages (docs/sites.md).")
       .choices({"none", "chromium"});
   t.option("chromium", &O::chromium, "Chromium binary used when render: chromium");
   t.option("render_timeout", &O::render_timeout, "time allowed for one rendered page, its requests included")
@@ -546,7 +546,9 @@ NodeDescriptor html_listings_descriptor() {
   t.option("block_threshold", &O::block_threshold, "block/challenge pages in a row before the source stops").at_least(1);
   t.option("block_backoff", &O::block_backoff, "first back-off after a block page; doubles each time");
   t.option("max_backoff", &O::max_backoff, "cap on one back-off wait");
-  t.option("fail_on_block", &O::fail_on_block, "when the site blocks us, also mark this source (and the run) failed");
+  t.option("fail_on_block", &O::fail_on_block,
+           "when the site blocks us (block_threshold block pages in a row), fail the run with the reason; otherwise "
+           "the run only warns");
   t.option("fail_on_empty", &O::fail_on_empty,
            "fail the run when the source emits no record, or no card gives a value for any field (either is "
            "always a summary warning)");

@@ -103,8 +103,8 @@ class RenderedFetcher : public PageFetcher {
     // The URL goes to Chromium as data, but a file: or chrome: URL would still read local things.
     if (!(url.starts_with("http://") || url.starts_with("https://")))
       throw std::runtime_error("chromium render: refusing non-HTTP URL '" + url + "'");
-    if (!browser_) browser_ = std::make_unique<CdpPipe>(o_.binary, browser_args(client_.options().user_agent));
     try {
+      if (!browser_) start_browser();
       return render(url);
     } catch (...) {
       browser_.reset();  // a page left half-loaded is not worth keeping a browser for
@@ -116,6 +116,7 @@ class RenderedFetcher : public PageFetcher {
   // What one page load has seen so far.
   struct Load {
     std::string url, target, session;
+    Clock::time_point deadline;
     std::optional<Page> document;  // the main document as our client fetched it (last redirect hop)
     std::string document_error;    // why the client could not fetch it
     int requests = 0;
@@ -123,9 +124,14 @@ class RenderedFetcher : public PageFetcher {
     Clock::time_point last_activity;
   };
 
+  // A cold start takes seconds on a busy machine; that is not the page's time.
+  void start_browser() {
+    browser_ = std::make_unique<CdpPipe>(o_.binary, browser_args(client_.options().user_agent));
+    browser_->call("Browser.getVersion", {}, "", Clock::now() + std::chrono::seconds(60));
+  }
   Page render(const std::string& url);
   void open_target(Load& load, Clock::time_point deadline);
-  bool handle(Load& load, const json::object& msg, int navigate_id);
+  void handle(Load& load, const json::object& msg, int navigate_id);
   void answer(Load& load, const json::object& paused);
   std::string read_dom(const Load& load, Clock::time_point deadline);
   [[noreturn]] void fail(const Load& load, const std::string& why) const {
@@ -148,21 +154,24 @@ void RenderedFetcher::open_target(Load& load, Clock::time_point deadline) {
 }
 
 Page RenderedFetcher::render(const std::string& url) {
-  const auto deadline = Clock::now() + o_.timeout;
   Load load;
   load.url = url;
-  open_target(load, deadline);
+  // A new tab starts a renderer process, seconds on a busy machine; the page's clock starts after.
+  open_target(load, Clock::now() + std::chrono::seconds(60));
+  const auto deadline = Clock::now() + o_.timeout;
+  load.deadline = deadline;
   const int navigate_id = browser_->send("Page.navigate", {{"url", url}}, load.session);
   for (;;) {
     if (o_.cancelled && o_.cancelled()) fail(load, "cancelled");
-    auto until = load.loaded ? std::min(deadline, load.last_activity + o_.settle) : deadline;
-    json::object msg = browser_->next(until);
-    if (!msg.empty()) {
-      handle(load, msg, navigate_id);
-      continue;
+    const auto now = Clock::now();
+    const auto until = load.loaded ? std::min(deadline, load.last_activity + o_.settle) : deadline;
+    if (now >= until) {
+      if (!load.loaded) fail(load, "timed out after " + std::to_string(o_.timeout.count()) + " ms");
+      break;  // loaded, and quiet for `settle` (or out of time: take the DOM as it is)
     }
-    if (!load.loaded) fail(load, "timed out after " + std::to_string(o_.timeout.count()) + " ms");
-    break;  // loaded, and quiet for `settle` (or out of time: take the DOM as it is)
+    // Short waits, so that a stopping run is not held up by a page that hangs.
+    json::object msg = browser_->next(std::min(until, now + std::chrono::milliseconds(200)));
+    if (!msg.empty()) handle(load, msg, navigate_id);
   }
   if (!load.document) fail(load, load.document_error.empty() ? "no document" : load.document_error);
   Page page = std::move(*load.document);
@@ -172,8 +181,8 @@ Page RenderedFetcher::render(const std::string& url) {
   return page;
 }
 
-// One message of the page load; true when it moved the load on.
-bool RenderedFetcher::handle(Load& load, const json::object& msg, int navigate_id) {
+// One message of the page load.
+void RenderedFetcher::handle(Load& load, const json::object& msg, int navigate_id) {
   const std::string method = str(msg, "method");
   const bool ours = str(msg, "sessionId") == load.session;
   if (method == "Fetch.requestPaused" && ours) {
@@ -189,14 +198,13 @@ bool RenderedFetcher::handle(Load& load, const json::object& msg, int navigate_i
     // errorText: the status we fetched is still the answer.)
     if (std::string err = str(obj(msg, "result"), "errorText"); !err.empty() && !load.document)
       fail(load, load.document_error.empty() ? err : load.document_error);
-    return false;
+    return;
   } else {
     if (const json::value* e = msg.if_contains("error"))
       spdlog::debug("chromium render of {}: {}", client_.redact(load.url), json::serialize(*e));
-    return false;
+    return;
   }
   load.last_activity = Clock::now();
-  return true;
 }
 
 void RenderedFetcher::answer(Load& load, const json::object& paused) {
@@ -214,6 +222,9 @@ void RenderedFetcher::answer(Load& load, const json::object& paused) {
   req.headers = forwarded_headers(request);
   req.body = post_body(request);
   req.follow_redirects = false;  // Chromium follows a 3xx itself and asks us for the next hop
+  // No request outlives the page's own time.
+  req.timeout = std::max(std::chrono::milliseconds(1),
+                         std::chrono::duration_cast<std::chrono::milliseconds>(load.deadline - Clock::now()));
   ++load.requests;
   http::Response resp;
   try {

@@ -231,3 +231,17 @@ TEST_CASE("render: a missing Chromium binary is a clear failure of the page", "[
   REQUIRE(r->out.errors().size() == 1);
   CHECK_THAT(str(r->out.errors()[0].data.at("error").at("reason")), Catch::Contains("/no/such/chromium"));
 }
+
+TEST_CASE("render: a document slower than render_timeout fails the page, and the next page still renders", "[render][chromium]") {
+  REQUIRE_CHROMIUM();
+  ListingSiteServer server;
+  server.start();
+  TempDir dir;
+  server.slow_next(1, 8000);  // the first ZIP's document (robots.txt is never slowed)
+  auto r = render(node_yaml(server, xhr_site(dir), "render_timeout: 4s, retries: 0", "['85031', '85033']"));
+  REQUIRE(r->out.errors().size() == 1);
+  CHECK_THAT(str(r->out.errors()[0].data.at("error").at("reason")),
+             Catch::Contains("chromium render of " + server.base_url() + "/xhr/search?zip=85031"));
+  CHECK(r->out.out().size() == 10);  // 85033, in a fresh browser
+  CHECK(r->stats.rendered == 1);
+}

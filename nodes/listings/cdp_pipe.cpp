@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "engine/json_text.hpp"
+
 extern char** environ;
 
 namespace flowrun::listings {
@@ -106,8 +108,7 @@ void CdpPipe::write_all(const std::string& bytes) {
 int CdpPipe::send(const std::string& method, json::object params, const std::string& session) {
   json::object msg{{"id", ++next_id_}, {"method", method}, {"params", std::move(params)}};
   if (!session.empty()) msg["sessionId"] = session;
-  // Protocol messages carry strings and small integers only, which serialize() writes plainly.
-  write_all(json::serialize(msg) + '\0');
+  write_all(to_json_text(msg) + '\0');
   return next_id_;
 }
 
@@ -169,7 +170,7 @@ json::object CdpPipe::call(const std::string& method, json::object params, const
     if (const json::value* err = m.if_contains("error"); err && err->is_object()) {
       const json::value* text = err->as_object().if_contains("message");
       throw std::runtime_error("chromium render: " + method + " failed: " +
-                               (text && text->is_string() ? std::string(text->as_string()) : json::serialize(*err)));
+                               (text && text->is_string() ? std::string(text->as_string()) : to_json_text(*err)));
     }
     const json::value* result = m.if_contains("result");
     return result && result->is_object() ? result->as_object() : json::object{};

@@ -7,6 +7,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "engine/json_text.hpp"
 #include "nodes/http/base64.hpp"
 #include "nodes/http/http_client.hpp"
 #include "nodes/listings/cdp_pipe.hpp"
@@ -188,6 +189,8 @@ void RenderedFetcher::handle(Load& load, const json::object& msg, int navigate_i
   if (method == "Fetch.requestPaused" && ours) {
     answer(load, obj(msg, "params"));
   } else if (method == "Page.loadEventFired" && ours) {
+    // Only the load of our document counts, not a late one of the blank tab it replaces.
+    if (!load.document) return;
     load.loaded = true;
   } else if ((method == "Inspector.targetCrashed" && ours) || method == "Target.targetCrashed") {
     fail(load, "the page crashed");
@@ -201,7 +204,7 @@ void RenderedFetcher::handle(Load& load, const json::object& msg, int navigate_i
     return;
   } else {
     if (const json::value* e = msg.if_contains("error"))
-      spdlog::debug("chromium render of {}: {}", client_.redact(load.url), json::serialize(*e));
+      spdlog::debug("chromium render of {}: {}", client_.redact(load.url), to_json_text(*e));
     return;
   }
   load.last_activity = Clock::now();

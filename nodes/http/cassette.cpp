@@ -1,5 +1,6 @@
 #include "nodes/http/cassette.hpp"
 #include "engine/json_text.hpp"
+#include "nodes/http/base64.hpp"
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -54,52 +55,15 @@ static bool valid_utf8(const std::string& s) {
   return true;
 }
 
-static const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static std::string b64_encode(const std::string& in) {
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    std::uint32_t v = (std::uint8_t(in[i]) << 16) | (std::uint8_t(in[i + 1]) << 8) | std::uint8_t(in[i + 2]);
-    for (int k = 18; k >= 0; k -= 6) out += kB64[(v >> k) & 63];
-  }
-  if (i < in.size()) {
-    std::uint32_t v = std::uint8_t(in[i]) << 16;
-    if (i + 1 < in.size()) v |= std::uint8_t(in[i + 1]) << 8;
-    out += kB64[(v >> 18) & 63];
-    out += kB64[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-static std::string b64_decode(const std::string& in) {
-  std::string out;
-  std::uint32_t v = 0;
-  int bits = 0;
-  for (char c : in) {
-    const char* p = std::strchr(kB64, c);
-    if (c == '=' || !p || !*p) continue;
-    v = (v << 6) | static_cast<std::uint32_t>(p - kB64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((v >> bits) & 0xff);
-    }
-  }
-  return out;
-}
-
 static void put_text(json::object& o, const char* name, const std::string& text) {
   if (valid_utf8(text)) o[name] = text;
-  else o[std::string(name) + "_base64"] = b64_encode(text);
+  else o[std::string(name) + "_base64"] = base64_encode(text);
 }
 
 static std::string get_text(const json::object& o, const char* name) {
   if (auto* v = o.if_contains(name); v && v->is_string()) return std::string(v->as_string());
   if (auto* v = o.if_contains(std::string(name) + "_base64"); v && v->is_string())
-    return b64_decode(std::string(v->as_string()));
+    return base64_decode(std::string(v->as_string()));
   return "";
 }
 

@@ -28,6 +28,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::milliseconds timeout{0};  // 0 = the client's default
+  // false: a 3xx comes back as it is, for a caller that follows redirects itself (a browser we
+  // answer for, nodes/listings/rendered_fetcher.cpp).
+  bool follow_redirects = true;
 };
 
 struct Response {

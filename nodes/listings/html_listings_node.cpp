@@ -131,17 +131,15 @@ void HtmlListingsSource::open(RunContext& ctx) {
 
   http::ClientOptions opts = http::client_options(o_.http, node_, ctx);
   agent_token_ = robots_agent_token(opts.user_agent.empty() ? http::kDefaultUserAgent : opts.user_agent);
-  ChromiumOptions copts;
-  copts.binary = o_.chromium;
-  copts.timeout = o_.render_timeout;
-  copts.user_agent = opts.user_agent;
-  if (!opts.proxies.empty()) copts.proxy = opts.proxies.front();
-  copts.cancelled = [&ctx] { return ctx.stopping(); };
   client_ = std::make_unique<http::Client>(std::move(opts));
-  if (o_.render == "chromium" && ctx.setting("http.replay").empty()) {
-    fetcher_ = make_chromium_fetcher(std::move(copts));
+  if (o_.render == "chromium") {
+    RenderOptions r;
+    r.binary = o_.chromium;
+    r.timeout = o_.render_timeout;
+    r.settle = o_.render_settle;
+    r.cancelled = [&ctx] { return ctx.stopping(); };
+    fetcher_ = make_rendered_fetcher(*client_, std::move(r));
   } else {
-    // Replays come from the cassette, which only the HTTP client can read.
     fetcher_ = make_http_fetcher(*client_);
   }
 }
@@ -213,6 +211,11 @@ HtmlListingsSource::Fetched HtmlListingsSource::fetch(RunContext& ctx, const std
       page = fetcher_->fetch(url);
     } catch (const std::exception& e) {
       return {std::nullopt, client_->redact(e.what())};
+    }
+    if (o_.render == "chromium") {
+      ++stats_.rendered;
+      count(ctx, "rendered_pages");
+      count(ctx, "render_requests", page.requests);
     }
     BlockVerdict v = detect_block(page.status, page.body, page.final_url, page.location);
     if (!v.blocked()) {
@@ -444,7 +447,7 @@ void HtmlListingsSource::report_empty(RunContext& ctx) {
                             stats_.failed_pages ? fmt::format(" ({} failed)", stats_.failed_pages) : "");
     if (!first_json_problem_.empty())
       problem += fmt::format("; {} JSON block(s) did not parse, the first: {}", stats_.json_invalid, first_json_problem_);
-    if (!stopped_reason_.empty()) problem += " (stopped early: " + stopped_reason_ + ")";
+    if (!stopped_reason_.empty()) problem += " (stopped early: blocked)";  // run() warns with the details
   } else if (stats_.records_with_values == 0) {
     problem = fmt::format("{}: none of the {} cards of site '{}' gave a value for any field; check the site file's "
                           "fields against the page", node_.id, stats_.records, site_.name);
@@ -470,16 +473,19 @@ void HtmlListingsSource::run(RunContext& ctx, Emitter& out) {
       crawl(ctx, out, zip, expand_start_url(site_, tmpl, zip));
     }
   }
-  spdlog::info("{}: {} records from {} pages ({} detail pages, {} requests, {} blocked, {} disallowed by robots.txt)",
-               node_.id, stats_.records, stats_.pages, stats_.detail_pages, stats_.requests, stats_.blocked,
-               stats_.robots_disallowed);
+  spdlog::info("{}: {} records from {} pages ({} detail pages, {} requests, {} rendered, {} blocked, {} disallowed by "
+               "robots.txt)",
+               node_.id, stats_.records, stats_.pages, stats_.detail_pages, stats_.requests, stats_.rendered,
+               stats_.blocked, stats_.robots_disallowed);
   report_empty(ctx);
   if (!stopped_reason_.empty()) {
     spdlog::error("{}: {}", node_.id, stopped_reason_);
     count(ctx, "stopped_blocked");
     // Throwing after every record went out makes the engine report the reason as this source's
-    // stopped_reason, which also marks the run failed: opt-in.
+    // stopped_reason and the run's failure (the summary's last lines, the ledger): opt-in.
     if (o_.fail_on_block) throw std::runtime_error(stopped_reason_);
+    // Otherwise the run may end ok, but never quietly: a warning reaches the summary and the ledger.
+    ctx.warn(node_.id + ": " + stopped_reason_ + " (fail_on_block: true would fail the run)");
   }
   if (o_.fail_on_empty && (stats_.records == 0 || stats_.records_with_values == 0))
     throw std::runtime_error(fmt::format("site '{}' gave no usable record (fail_on_empty)", site_.name));
@@ -520,10 +526,16 @@ NodeDescriptor html_listings_descriptor() {
       .data_file("sites", ".yaml");
   t.option("zips", &O::zips, "ZIP codes substituted for {zip} in the site's start_urls");
   t.option("base_url", &O::base_url, "overrides the site file's base_url (e.g. a local fixture or mirror)");
-  t.option("render", &O::render, "none: plain HTTP; chromium: headless Chromium --dump-dom for JavaScript pages")
+  t.option("render", &O::render,
+           "none: plain HTTP; chromium: pages rendered by headless Chromium (for listings built by JavaScript), "
+           "every request the page makes (document, scripts, XHR) still sent by this node's HTTP client: rate "
+           "limit, retries, proxies and cassettes as for plain pages (docs/sites.md).")
       .choices({"none", "chromium"});
   t.option("chromium", &O::chromium, "Chromium binary used when render: chromium");
-  t.option("render_timeout", &O::render_timeout, "time allowed for one Chromium render").at_least(0.001);
+  t.option("render_timeout", &O::render_timeout, "time allowed for one rendered page, its requests included")
+      .at_least(0.001);
+  t.option("render_settle", &O::render_settle,
+           "quiet time after a rendered page's load event before its DOM is read (requests scripts start late)");
   t.option("max_pages", &O::max_pages, "search pages per start URL; 0 = the site file's limits.max_pages").at_least(0);
   t.option("max_records", &O::max_records,
            "records per run; 0 = the site file's limits.max_records (0 there = no limit)")
@@ -534,7 +546,9 @@ NodeDescriptor html_listings_descriptor() {
   t.option("block_threshold", &O::block_threshold, "block/challenge pages in a row before the source stops").at_least(1);
   t.option("block_backoff", &O::block_backoff, "first back-off after a block page; doubles each time");
   t.option("max_backoff", &O::max_backoff, "cap on one back-off wait");
-  t.option("fail_on_block", &O::fail_on_block, "when the site blocks us, also mark this source (and the run) failed");
+  t.option("fail_on_block", &O::fail_on_block,
+           "when the site blocks us (block_threshold block pages in a row), fail the run with the reason; otherwise "
+           "the run only warns");
   t.option("fail_on_empty", &O::fail_on_empty,
            "fail the run when the source emits no record, or no card gives a value for any field (either is "
            "always a summary warning)");

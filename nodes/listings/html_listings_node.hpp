@@ -41,7 +41,7 @@ struct HtmlListingsOptions {
   std::string base_url;
   std::string render = "none";
   std::string chromium = "/usr/bin/chromium";
-  std::chrono::milliseconds render_timeout{30000};
+  std::chrono::milliseconds render_timeout{30000}, render_settle{500};
   int max_pages = 0, max_records = 0;
   std::optional<std::chrono::milliseconds> delay;
   int block_threshold = 3;
@@ -60,6 +60,7 @@ class HtmlListingsSource : public SourceNode {
 
   struct Stats {
     int requests = 0;           // page fetches attempted (robots.txt not included)
+    int rendered = 0;           // pages rendered by Chromium (render: chromium)
     int pages = 0;              // search pages parsed
     int detail_pages = 0;
     int records = 0;

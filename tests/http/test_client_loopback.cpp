@@ -355,3 +355,22 @@ TEST_CASE("the rate limiter is acquired before every attempt, retries included")
   CHECK(hits == 6);
   CHECK(std::chrono::steady_clock::now() - t0 >= 800ms);
 }
+
+TEST_CASE("redirects are followed unless the request asks for the 3xx itself") {
+  LoopbackServer s;
+  s.svr.Get("/moved", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/here", 302); });
+  s.svr.Get("/here", [](const httplib::Request&, httplib::Response& res) { res.set_content("here", "text/plain"); });
+  s.start();
+  Client c(fast_options());
+  Response followed = c.get(s.url("/moved"));
+  CHECK(followed.status == 200);
+  CHECK(followed.body == "here");
+  CHECK(followed.effective_url == s.url("/here"));
+  Request r;
+  r.url = s.url("/moved");
+  r.follow_redirects = false;
+  Response hop = c.send(r);
+  CHECK(hop.status == 302);
+  CHECK(hop.header("location") == "/here");
+  CHECK(hop.effective_url == s.url("/moved"));
+}

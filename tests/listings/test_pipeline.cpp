@@ -1,6 +1,9 @@
 // Listing sources inside real pipeline runs (engine loader + runner), against the fixture site.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include "engine/json_text.hpp"
 #include "engine/node_type.hpp"
 #include "engine/pipeline.hpp"
 #include "listing_site.hpp"
@@ -89,4 +92,40 @@ TEST_CASE("pipeline: a blocked site with fail_on_block reports its reason in the
   CHECK_THAT(node(s, "site")->stopped_reason, Catch::Contains("captcha"));
   CHECK(s.exit_code == 1);
   CHECK(server.requests("/search") == 2);
+}
+
+TEST_CASE("pipeline: a rendered site that blocks us fails the run with fail_on_block, else warns", "[pipeline][e2e][block][chromium]") {
+  if (access("/usr/bin/chromium", X_OK) != 0) {
+    WARN("SKIPPED: /usr/bin/chromium is not installed; render: chromium cannot be tested");
+    return;
+  }
+  ListingSiteServer server;
+  server.start();
+  server.set_block_mode(BlockMode::cloudflare);
+  auto yaml = [&](const char* fail_on_block) {
+    return "name: blocked\nnodes:\n"
+           "  site: {type: html_listings, site: '" + source_dir() + "/pipelines/sites/example_realty.yaml', "
+           "zips: ['85031'], base_url: '" + server.base_url() + "', render: chromium, delay: 0s, block_backoff: 10ms, "
+           "block_threshold: 2, fail_on_block: " + fail_on_block + "}\n"
+           "  sink: {type: collect, inputs: [site]}\n";
+  };
+  SECTION("fail_on_block: the failure names the block, in the table and in the JSON the ledger keeps") {
+    auto s = run_yaml(yaml("true"));
+    CHECK(s.exit_code == 1);
+    CHECK_THAT(s.failure, Catch::Contains("source 'site' stopped") && Catch::Contains("blocked us") &&
+                              Catch::Contains("challenge") && Catch::Contains("HTTP 403"));
+    CHECK(s.counters["site.rendered_pages"] == 2);
+    CHECK(s.counters["site.blocked"] == 2);
+    std::string table = s.to_table();
+    CHECK_THAT(table, Catch::Contains("failed: source 'site' stopped: site 'example_realty' blocked us"));
+    CHECK_THAT(table, Catch::Contains("site.rendered_pages = 2"));
+    CHECK_THAT(table.substr(table.rfind('\n', table.size() - 2)), Catch::Contains("failed"));
+    CHECK_THAT(flowrun::to_json_text(s.to_json().at("failure")), Catch::Contains("blocked us"));
+  }
+  SECTION("without it: the run ends ok, and says so in a warning") {
+    auto s = run_yaml(yaml("false"));
+    CHECK(s.exit_code == 0);
+    CHECK_THAT(s.to_table(), Catch::Contains("warning: site: site 'example_realty' blocked us"));
+    CHECK_THAT(flowrun::to_json_text(s.to_json().at("warnings")), Catch::Contains("blocked us"));
+  }
 }

@@ -163,10 +163,11 @@ std::string RunSummary::to_table() const {
   for (const auto& o : outputs)
     t += fmt::format("wrote {} {} to {} ({})\n", o.rows, o.what.empty() ? "records" : o.what, o.target, o.node);
   for (const auto& w : warnings) t += "warning: " + w + "\n";
-  if (!failure.empty()) t += "failed: " + failure + "\n";
   t += fmt::format("run {} {} in {:.0f} ms: {} records from sources, {} dead letters ({:.2f}%){}\n", run_id, status,
                    duration_ms, source_records, dead_letters, error_rate * 100,
                    max_error_rate >= 0 ? fmt::format(", max_error_rate {:.2f}%", max_error_rate * 100) : "");
+  // Last, so that the one line a cron mail or `tail -1` shows says why (a blocked site, a full disk).
+  if (!failure.empty()) t += "failed: " + failure + "\n";
   return t;
 }
 

@@ -28,6 +28,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::chrono::milliseconds timeout{0};  // 0 = the client's default
+  // The record this request is made for (&rec.env.attempt), or null: each retry adds one, so
+  // reports and `flowrun trace` see how hard a record was to get (Envelope::attempt).
+  int* attempt = nullptr;
 };
 
 struct Response {

@@ -31,13 +31,6 @@ struct Query {
   std::string dashboard, panel, expr;
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A PromQL double-quoted string's content, unescaped ("a\\.b" -> a\.b).
 std::string unquote(const std::string& s) {
   std::string out;

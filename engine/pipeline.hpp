@@ -36,6 +36,7 @@ LoadResult load_pipeline_string(const std::string& yaml_text, const std::string&
                                 const Registry& registry, const LoadOptions& opts = {});
 
 class RunContext;
+class RecordTrace;
 
 struct RunOptions {
   std::map<std::string, std::string> settings;  // merged over the graph's settings
@@ -51,6 +52,8 @@ struct RunOptions {
   // warnings and outputs into the run's context, which the summary is made from); a non-empty
   // return fails the run with that reason. `stopped`: the run was interrupted or a node was fatal.
   std::function<std::string(RunSummary&, RunContext&, bool stopped)> complete;
+  // Per-record events (`flowrun run --trace-file`, engine/record_trace.hpp); null: none are kept.
+  RecordTrace* trace = nullptr;
 };
 
 // Runs a validated graph to completion. Throws PipelineError if a node cannot be created or

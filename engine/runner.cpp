@@ -35,6 +35,7 @@
 #include "engine/handoff.hpp"
 #include "engine/io_pool.hpp"
 #include "engine/pipeline.hpp"
+#include "engine/record_trace.hpp"
 #include "engine/redact.hpp"
 
 namespace flowrun {
@@ -178,6 +179,7 @@ struct Runtime {
   flow::graph g;
   std::vector<std::unique_ptr<NodeRt>> nodes;
   std::atomic<std::int64_t> seq{0};
+  RecordTrace* trace = nullptr;  // --trace-file: per-record events; null (the usual case): none
 
   std::mutex mon_mu;
   std::condition_variable mon_cv;   // wakes the main thread
@@ -289,6 +291,8 @@ struct Runtime {
     std::function<void(int, const Msg&)> deliver;
     int data_out = 0, error_out = 0;
     bool filtered_flag = false, held_flag = false;
+    std::uint32_t ports_used = 0;  // for the trace file: which ports this body sent on
+    int last_attempt = -1;         // and the attempt count of what it sent
     std::shared_ptr<Handoff> input_token;  // the cluster input's hand-off token, if any
     int derived = 0;
     Box* spare = nullptr;  // the input's box, reused by the first emit
@@ -317,6 +321,7 @@ struct Runtime {
       }
     }
     void release(std::string_view port, Record r) override {
+      if (rt.trace) rt.trace->event(r.env.trace_id, node.spec->id, port, "released", 0, 0, r.env.attempt);
       node.m.held.fetch_sub(1, std::memory_order_relaxed);
       auto token = rt.let_go(node, 1);
       if (!r.env.handoff && token) r.env.handoff = std::move(token);
@@ -351,7 +356,10 @@ struct Runtime {
       if (node.source) {
         rt.stamp(r, node);
         rt.admit(node);
+        if (rt.trace) rt.trace->event(r.env.trace_id, node.spec->id, node.port_names[p], "emitted", 0, 0, r.env.attempt);
       }
+      ports_used |= 1u << p;
+      last_attempt = r.env.attempt;
       if (derive) inherit_handoff(r);
       rt.tag_port(node, p, r);
       rt.account_emit(node, p);
@@ -454,13 +462,16 @@ struct Runtime {
         std::lock_guard lock(n.reason_mu);
         why = n.broken_reason;
       }
+      if (trace) trace->event(in.env.trace_id, n.spec->id, "errors", "errors", 0, 0, in.env.attempt);
       deliver_error(n, em, error_record(n, std::move(in), "not written: node '" + n.spec->id + "' failed earlier: " + why));
       settle_one(n, Outcome::error);
       leave(n);
       return;
     }
     bump_max(n.m.max_in_flight, n.m.in_flight.fetch_add(1) + 1);
-    const auto t0 = timed ? now_us() : 0;
+    std::string trace_id;
+    if (trace) trace_id = in.env.trace_id;  // the body may move the record away
+    const auto t0 = timed || trace ? now_us() : 0;
     bool threw = false;
     try {
       n.process->process_in_place(in, ctx, em);
@@ -487,11 +498,12 @@ struct Runtime {
       if (n.spec->fatal) trip_fatal(n, "unknown exception");
       deliver_error(n, em, error_record(n, std::move(in), "unknown exception"));
     }
+    const auto dt = timed || trace ? now_us() - t0 : 0;
     if (timed) {
-      const auto dt = now_us() - t0;
       n.m.busy_us.fetch_add(dt, std::memory_order_relaxed);
       n.m.latency.record(dt);
     }
+    if (trace) trace_body(n, em, trace_id, threw, t0, dt, em.last_attempt >= 0 ? em.last_attempt : in.env.attempt);
     if (threw && em.held_flag) n.m.held.fetch_sub(1, std::memory_order_relaxed);  // it went to errors instead
     if (threw || (em.error_out > 0 && em.data_out == 0 && !em.held_flag)) settle_one(n, Outcome::error);
     else if (em.held_flag) {}  // the node settles it later (release / written), or it ends unwritten
@@ -501,8 +513,23 @@ struct Runtime {
     leave(n);
   }
 
+  // The trace file's line for one body: how the record left (as settled below) and on which ports.
+  void trace_body(const NodeRt& n, const BodyEmitter& em, const std::string& id, bool threw, std::int64_t t0,
+                  std::int64_t dt, int attempt) {
+    std::string ports;
+    for (std::size_t p = 0; p < n.port_names.size(); ++p)
+      if (em.ports_used & (1u << p)) ports += (ports.empty() ? "" : ",") + n.port_names[p];
+    const char* outcome = threw || (em.error_out > 0 && em.data_out == 0 && !em.held_flag) ? "errors"
+                          : em.held_flag                                                     ? "held"
+                          : em.data_out > 0 || n.spec->role() == Role::sink                  ? "out"
+                                                                                              : "filtered";
+    trace->event(id, n.spec->id, ports, outcome, t0, dt, attempt);
+  }
+
   void deliver_error(NodeRt& n, BodyEmitter& em, Record r) {
     em.inherit_handoff(r);
+    em.ports_used |= 1u << 1;  // port 1: errors
+    em.last_attempt = r.env.attempt;
     em.error_out++;
     account_emit(n, 1);
     const auto& err = r.meta["error"].as_object();
@@ -919,6 +946,7 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
   const std::string started_at = iso_now();
   const auto t0 = now_us();
   Runtime rt(graph, ctx);
+  rt.trace = opts.trace;
   rt.build(registry);
   for (const auto& obs : registry.observers())
     if (obs.on_start) obs.on_start(ctx);

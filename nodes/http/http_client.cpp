@@ -326,7 +326,10 @@ struct Client::Impl {
         }
       }
       count("http.attempts");
-      if (attempt > 1) count("http.retries");
+      if (attempt > 1) {
+        count("http.retries");
+        if (req.attempt) ++*req.attempt;
+      }
       int proxy = proxies->empty() ? -1 : static_cast<int>(proxies->next());
       if (proxy >= 0) count_source("proxy_requests");
       Response resp;

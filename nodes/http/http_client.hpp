@@ -31,6 +31,9 @@ struct Request {
   // false: a 3xx comes back as it is, for a caller that follows redirects itself (a browser we
   // answer for, nodes/listings/rendered_fetcher.cpp).
   bool follow_redirects = true;
+  // The record this request is made for (&rec.env.attempt), or null: each retry adds one, so
+  // reports and `flowrun trace` see how hard a record was to get (Envelope::attempt).
+  int* attempt = nullptr;
 };
 
 struct Response {

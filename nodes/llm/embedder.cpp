@@ -94,12 +94,13 @@ class Embedder final : public ProcessNode {
     if (problem.empty() && budget_ && budget_->exhausted()) problem = fmt::format("budget '{}' is spent", budget_->name());
     if (problem.empty() && breaker_ && !breaker_->allow()) problem = fmt::format("breaker '{}' is open", breaker_->name());
     std::vector<std::vector<double>> vectors;
+    int retries = 0;  // HTTP retries of the batch's request: every record in it went through them
     if (problem.empty()) {
       std::vector<std::string> texts;
       for (auto& p : batch) texts.push_back(p.text);
       try {
         ctx.add_counter("llm.embed_calls", 1);
-        auto r = endpoint_->post(embed_path(s_.provider), build_embed_body(s_.provider, s_.model, texts));
+        auto r = endpoint_->post(embed_path(s_.provider), build_embed_body(s_.provider, s_.model, texts), &retries);
         if (r.status != 200) {
           std::string msg = error_message(r.body);
           problem = fmt::format("embedding server answered HTTP {}{}", r.status, msg.empty() ? "" : ": " + endpoint_->redact(msg));
@@ -124,13 +125,14 @@ class Embedder final : public ProcessNode {
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
       Record rec = std::move(batch[i].rec);
+      rec.env.attempt += retries;
       if (problem.empty()) {
         json::array vec;
         vec.reserve(vectors[i].size());
         for (double x : vectors[i]) vec.push_back(x);
         if (cache_) {
           try {
-            cache_->put(batch[i].key, s_.model, to_json_text(vec), s_.cache_ttl);
+            cache_->put(batch[i].key, s_.model, to_json_text(vec), s_.cache_ttl, rec.env.trace_id);
           } catch (const std::exception& e) {
             spdlog::warn("embedder '{}': could not write the cache: {}", id_, e.what());
           }

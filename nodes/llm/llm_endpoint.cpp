@@ -89,8 +89,9 @@ std::vector<std::pair<std::string, std::string>> Endpoint::headers() const {
   return h;
 }
 
-http::Response Endpoint::post(const std::string& path, const std::string& body) {
+http::Response Endpoint::post(const std::string& path, const std::string& body, int* attempt) {
   http::Request req;
+  req.attempt = attempt;
   req.method = "POST";
   req.url = s_.base_url + path;
   req.headers = headers();

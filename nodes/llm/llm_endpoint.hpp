@@ -73,7 +73,8 @@ class Endpoint {
   std::string probe();
 
   // POSTs JSON to base_url + path with auth. Throws http::TransportError when no answer came.
-  http::Response post(const std::string& path, const std::string& body);
+  // `attempt`: the record's Envelope::attempt, raised by one per HTTP retry (null: none).
+  http::Response post(const std::string& path, const std::string& body, int* attempt = nullptr);
   std::string redact(std::string s) const { return client_->redact(std::move(s)); }
   const std::string& base_url() const { return s_.base_url; }
 

@@ -121,7 +121,7 @@ class LlmEnricher final : public ProcessNode {
         json::object stored{{"result", result}, {"tokens_prompt", meta["tokens_prompt"]},
                             {"tokens_completion", meta["tokens_completion"]}};
         try {
-          cache_->put(key, s_.model, to_json_text(stored), s_.cache_ttl);
+          cache_->put(key, s_.model, to_json_text(stored), s_.cache_ttl, in.env.trace_id);
         } catch (const std::exception& e) {
           spdlog::warn("llm_enricher '{}': could not write the LLM cache: {}", id_, e.what());
         }
@@ -142,7 +142,7 @@ class LlmEnricher final : public ProcessNode {
 
   // One record's conversation: a request, and one more if the reply was unreadable or broke the
   // schema. Returns the validated object; throws Unavailable or RecordError.
-  json::value ask(const std::string& prompt, const Record& in, RunContext& ctx, json::object& meta) {
+  json::value ask(const std::string& prompt, Record& in, RunContext& ctx, json::object& meta) {
     if (!unavailable_.empty()) throw Unavailable{unavailable_};
     if (budget_ && budget_->exhausted())
       throw Unavailable{fmt::format("budget '{}' is spent ({} of {} tokens)", budget_->name(), budget_->spent(),
@@ -165,10 +165,11 @@ class LlmEnricher final : public ProcessNode {
     std::string rule;
     for (int attempt = 1; attempt <= 2; ++attempt) {
       meta["attempts"] = attempt;
+      if (attempt > 1) ++in.env.attempt;  // asked again: a retry of this record, like an HTTP one
       http::Response r;
       try {
         ctx.add_counter("llm.calls", 1);
-        r = endpoint_->post(chat_path(s_.provider), body);
+        r = endpoint_->post(chat_path(s_.provider), body, &in.env.attempt);
       } catch (const http::TransportError& e) {
         if (breaker_) breaker_->record_failure();
         throw Unavailable{fmt::format("LLM server at {} did not answer: {}", endpoint_->base_url(),

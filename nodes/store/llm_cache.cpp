@@ -27,8 +27,8 @@ class MemoryCache final : public KeyValueCache {
     if (it->second.second != 0 && it->second.second <= epoch_now()) return std::nullopt;
     return it->second.first;
   }
-  void put(const std::string& key, const std::string&, const std::string& value,
-           std::chrono::seconds ttl) override {
+  void put(const std::string& key, const std::string&, const std::string& value, std::chrono::seconds ttl,
+           const std::string&) override {
     std::lock_guard lock(mu_);
     map_[key] = {value, expiry(ttl)};
   }
@@ -41,7 +41,7 @@ class MemoryCache final : public KeyValueCache {
 // A cache must never fail a record: store errors are logged (once) and read as a miss.
 class StoreCache final : public KeyValueCache {
  public:
-  explicit StoreCache(std::shared_ptr<Store> s) : store_(std::move(s)) {}
+  StoreCache(std::shared_ptr<Store> s, std::string run_id) : store_(std::move(s)), run_id_(std::move(run_id)) {}
   std::optional<std::string> get(const std::string& key) override {
     try {
       return store_->cache_get(key, epoch_now());
@@ -50,10 +50,10 @@ class StoreCache final : public KeyValueCache {
       return std::nullopt;
     }
   }
-  void put(const std::string& key, const std::string& model, const std::string& value,
-           std::chrono::seconds ttl) override {
+  void put(const std::string& key, const std::string& model, const std::string& value, std::chrono::seconds ttl,
+           const std::string& trace_id) override {
     try {
-      store_->cache_put(key, model, value, iso_now(), expiry(ttl));
+      store_->cache_put(key, model, value, iso_now(), expiry(ttl), trace_id, run_id_);
     } catch (const std::exception& e) {
       warn(e);
     }
@@ -64,6 +64,7 @@ class StoreCache final : public KeyValueCache {
     if (!warned_.exchange(true)) spdlog::warn("llm cache: store error, treating as a miss: {}", e.what());
   }
   std::shared_ptr<Store> store_;
+  std::string run_id_;
   std::atomic<bool> warned_{false};
 };
 
@@ -82,7 +83,7 @@ std::shared_ptr<KeyValueCache> open_llm_cache(RunContext& ctx) {
     return ctx.shared<KeyValueCache>("llm_cache:memory", [] { return std::make_shared<MemoryCache>(); });
   }
   return ctx.shared<KeyValueCache>("llm_cache:" + url,
-                                   [&] { return std::make_shared<StoreCache>(store); });
+                                   [&] { return std::make_shared<StoreCache>(store, ctx.run_id()); });
 }
 
 }  // namespace flowrun::store

@@ -18,8 +18,9 @@ class KeyValueCache {
   virtual ~KeyValueCache() = default;
   // The value stored under key, unless absent or older than its TTL.
   virtual std::optional<std::string> get(const std::string& key) = 0;
+  // `trace_id`: the record whose answer this is; the store keeps it, with the run id, as lineage.
   virtual void put(const std::string& key, const std::string& model, const std::string& value,
-                   std::chrono::seconds ttl) = 0;
+                   std::chrono::seconds ttl, const std::string& trace_id = "") = 0;
 };
 
 // The run's cache: opened once per run on the pipeline's `store:` URL (ctx.setting("store")),

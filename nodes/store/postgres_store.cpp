@@ -132,13 +132,15 @@ class PostgresStore final : public Store {
     }
     auto plan = plan_upsert(rows, existing);
 
-    Params u_id, u_src, u_zip, u_body, u_hash, u_price, u_av, u_fcv, u_es, u_status, touch_ids;
+    Params u_id, u_src, u_zip, u_body, u_hash, u_price, u_av, u_fcv, u_es, u_status, u_trace, touch_ids,
+        touch_traces;
     for (const auto& p : plan.rows) {
       const auto& r = *p.row;
       if (p.change == Change::unchanged && !p.replace_body) {
-        touch_ids.push_back(r.id);
+        touch_ids.push_back(r.id), touch_traces.push_back(text_or_null(r.trace_id));
         continue;
       }
+      u_trace.push_back(text_or_null(r.trace_id));
       u_id.push_back(r.id), u_src.push_back(text_or_null(r.source)), u_zip.push_back(text_or_null(r.zip));
       u_body.push_back(r.body), u_hash.push_back(r.content_hash), u_price.push_back(num(r.price));
       u_av.push_back(num(r.assessed_value)), u_fcv.push_back(num(r.full_cash_value));
@@ -151,15 +153,17 @@ class PostgresStore final : public Store {
                     {pg_text_array(u_id), pg_text_array(u_src), pg_text_array(u_zip),
                      pg_text_array(u_body), pg_text_array(u_hash), pg_text_array(u_price),
                      pg_text_array(u_av), pg_text_array(u_fcv), pg_text_array(u_es), now, run_id,
-                     pg_text_array(u_status)});
-    if (touch_unchanged && !touch_ids.empty()) exec_prepared("touch", {now, run_id, pg_text_array(touch_ids)});
+                     pg_text_array(u_status), pg_text_array(u_trace)});
+    if (touch_unchanged && !touch_ids.empty())
+      exec_prepared("touch", {now, run_id, pg_text_array(touch_ids), pg_text_array(touch_traces)});
     if (!plan.history.empty()) {
-      Params h_id, h_p, h_a, h_f;
+      Params h_id, h_p, h_a, h_f, h_t;
       for (const auto& h : plan.history)
         h_id.push_back(h.row->id), h_p.push_back(num(h.row->price)),
-            h_a.push_back(num(h.row->assessed_value)), h_f.push_back(num(h.row->full_cash_value));
+            h_a.push_back(num(h.row->assessed_value)), h_f.push_back(num(h.row->full_cash_value)),
+            h_t.push_back(text_or_null(h.row->trace_id));
       exec_prepared("history", {now, run_id, pg_text_array(h_id), pg_text_array(h_p),
-                                pg_text_array(h_a), pg_text_array(h_f)});
+                                pg_text_array(h_a), pg_text_array(h_f), pg_text_array(h_t)});
     }
     tx.commit();
     return plan.counts;
@@ -194,12 +198,13 @@ class PostgresStore final : public Store {
       tx.commit();
       return c;
     }
-    Params a, b, f, h, body;
+    Params a, b, f, h, body, t, run;
     for (const auto& [k, r] : last)
       a.push_back(r->source), b.push_back(r->source_id), f.push_back(r->fetched_at),
-          h.push_back(r->content_hash), body.push_back(r->body);
+          h.push_back(r->content_hash), body.push_back(r->body), t.push_back(text_or_null(r->trace_id)),
+          run.push_back(text_or_null(r->run_id));
     exec_prepared("upsert_raw", {pg_text_array(a), pg_text_array(b), pg_text_array(f),
-                                 pg_text_array(h), pg_text_array(body)});
+                                 pg_text_array(h), pg_text_array(body), pg_text_array(t), pg_text_array(run)});
     tx.commit();
     return c;
   }
@@ -234,26 +239,29 @@ class PostgresStore final : public Store {
     return out;
   }
 
-  void touch(const std::vector<std::string>& ids, const std::string& run_id,
-             const std::string& now) override {
+  void touch(const std::vector<std::string>& ids, const std::string& run_id, const std::string& now,
+             const std::vector<std::string>& trace_ids) override {
     std::lock_guard lock(mu_);
     if (ids.empty()) return;
-    Params p(ids.begin(), ids.end());
-    exec_prepared("touch", {now, run_id, pg_text_array(p)});
+    Params p(ids.begin(), ids.end()), t;
+    for (std::size_t i = 0; i < ids.size(); ++i) t.push_back(text_or_null(i < trace_ids.size() ? trace_ids[i] : ""));
+    exec_prepared("touch", {now, run_id, pg_text_array(p), pg_text_array(t)});
   }
 
   void add_dead_letters(const std::vector<DeadLetterRow>& rows) override {
     std::lock_guard lock(mu_);
     if (rows.empty()) return;
-    Params run, node, rid, rec, reason, at;
+    Params run, node, rid, rec, reason, at, trace;
     for (const auto& r : rows)
       run.push_back(r.run_id), node.push_back(r.node), rid.push_back(text_or_null(r.record_id)),
-          rec.push_back(r.record), reason.push_back(r.reason), at.push_back(r.at);
+          rec.push_back(r.record), reason.push_back(r.reason), at.push_back(r.at),
+          trace.push_back(text_or_null(r.trace_id));
     exec_params(
-        "INSERT INTO dead_letters (run_id, node, record_id, record, reason, at) "
-        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[])",
+        "INSERT INTO dead_letters (run_id, node, record_id, record, reason, at, trace_id) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[], "
+        "$7::text[])",
         {pg_text_array(run), pg_text_array(node), pg_text_array(rid), pg_text_array(rec),
-         pg_text_array(reason), pg_text_array(at)});
+         pg_text_array(reason), pg_text_array(at), pg_text_array(trace)});
   }
 
   void run_started(const RunStart& r) override {
@@ -291,9 +299,11 @@ ON CONFLICT (run_id) DO UPDATE SET finished_at = EXCLUDED.finished_at, status = 
   }
 
   void cache_put(const std::string& key, const std::string& model, const std::string& value,
-                 const std::string& created_at, std::int64_t expires_epoch) override {
+                 const std::string& created_at, std::int64_t expires_epoch, const std::string& trace_id,
+                 const std::string& run_id) override {
     std::lock_guard lock(mu_);
-    exec_prepared("cache_put", {key, model, value, created_at, std::to_string(expires_epoch)});
+    exec_prepared("cache_put", {key, model, value, created_at, std::to_string(expires_epoch),
+                                text_or_null(trace_id), text_or_null(run_id)});
   }
 
   std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params) override {
@@ -393,12 +403,13 @@ ON CONFLICT (run_id) DO UPDATE SET finished_at = EXCLUDED.finished_at, status = 
             "FROM properties WHERE id = ANY($1::text[]) FOR UPDATE");
     prepare("upsert_props", R"SQL(
 INSERT INTO properties (id, source, zip, body, content_hash, price, assessed_value, full_cash_value,
-  enrichment_status, first_seen, last_seen, last_changed, last_run_id, last_status, enrichment_attempts)
+  enrichment_status, first_seen, last_seen, last_changed, last_run_id, last_status, enrichment_attempts,
+  last_trace_id)
 SELECT u.id, u.source, u.zip, u.body::jsonb, u.hash, u.price, u.av, u.fcv, u.es, $10, $10, $10,
-  $11, u.status, CASE WHEN u.es = 'pending' THEN 1 ELSE 0 END
+  $11, u.status, CASE WHEN u.es = 'pending' THEN 1 ELSE 0 END, u.trace
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[],
-  $7::float8[], $8::float8[], $9::text[], $12::text[])
-  AS u(id, source, zip, body, hash, price, av, fcv, es, status)
+  $7::float8[], $8::float8[], $9::text[], $12::text[], $13::text[])
+  AS u(id, source, zip, body, hash, price, av, fcv, es, status, trace)
 ON CONFLICT (id) DO UPDATE SET source = EXCLUDED.source, zip = EXCLUDED.zip, body = EXCLUDED.body,
   content_hash = EXCLUDED.content_hash, price = EXCLUDED.price,
   assessed_value = EXCLUDED.assessed_value, full_cash_value = EXCLUDED.full_cash_value,
@@ -408,24 +419,27 @@ ON CONFLICT (id) DO UPDATE SET source = EXCLUDED.source, zip = EXCLUDED.zip, bod
          THEN properties.enrichment_attempts + 1 ELSE 1 END ELSE 0 END,
   last_changed = CASE WHEN properties.content_hash = EXCLUDED.content_hash
                       THEN properties.last_changed ELSE EXCLUDED.last_changed END,
-  last_run_id = EXCLUDED.last_run_id, last_status = EXCLUDED.last_status)SQL");
+  last_run_id = EXCLUDED.last_run_id, last_status = EXCLUDED.last_status,
+  last_trace_id = EXCLUDED.last_trace_id)SQL");
     prepare("touch",
-            "UPDATE properties SET last_seen = $1, last_run_id = $2, last_status = 'unchanged' "
-            "WHERE id = ANY($3::text[])");
+            "UPDATE properties p SET last_seen = $1, last_run_id = $2, last_status = 'unchanged', "
+            "last_trace_id = COALESCE(u.trace, p.last_trace_id) "
+            "FROM unnest($3::text[], $4::text[]) AS u(id, trace) WHERE p.id = u.id");
     prepare("history",
-            "INSERT INTO property_history (id, seen_at, run_id, price, assessed_value, full_cash_value) "
-            "SELECT u.id, $1, $2, u.p, u.a, u.f FROM unnest($3::text[], $4::float8[], $5::float8[], "
-            "$6::float8[]) AS u(id, p, a, f)");
+            "INSERT INTO property_history (id, seen_at, run_id, price, assessed_value, full_cash_value, trace_id) "
+            "SELECT u.id, $1, $2, u.p, u.a, u.f, u.t FROM unnest($3::text[], $4::float8[], $5::float8[], "
+            "$6::float8[], $7::text[]) AS u(id, p, a, f, t)");
     prepare("sel_raw",
             "SELECT r.source, r.source_id, r.content_hash FROM raw_records r JOIN "
             "unnest($1::text[], $2::text[]) AS u(source, source_id) "
             "ON r.source = u.source AND r.source_id = u.source_id");
     prepare("upsert_raw",
-            "INSERT INTO raw_records (source, source_id, fetched_at, content_hash, body) "
-            "SELECT u.a, u.b, u.f, u.h, u.body::jsonb FROM unnest($1::text[], $2::text[], $3::text[], "
-            "$4::text[], $5::text[]) AS u(a, b, f, h, body) "
+            "INSERT INTO raw_records (source, source_id, fetched_at, content_hash, body, trace_id, run_id) "
+            "SELECT u.a, u.b, u.f, u.h, u.body::jsonb, u.t, u.r FROM unnest($1::text[], $2::text[], $3::text[], "
+            "$4::text[], $5::text[], $6::text[], $7::text[]) AS u(a, b, f, h, body, t, r) "
             "ON CONFLICT (source, source_id) DO UPDATE SET fetched_at = EXCLUDED.fetched_at, "
-            "content_hash = EXCLUDED.content_hash, body = EXCLUDED.body");
+            "content_hash = EXCLUDED.content_hash, body = EXCLUDED.body, trace_id = EXCLUDED.trace_id, "
+            "run_id = EXCLUDED.run_id");
     prepare("sel_hashes", "SELECT id, content_hash FROM properties WHERE id = ANY($1::text[])");
     prepare("sel_states",
             "SELECT id, content_hash, enrichment_status, enrichment_attempts FROM properties "
@@ -433,10 +447,10 @@ ON CONFLICT (id) DO UPDATE SET source = EXCLUDED.source, zip = EXCLUDED.zip, bod
     prepare("cache_get",
             "SELECT value FROM llm_cache WHERE key = $1 AND (expires_at = 0 OR expires_at > $2::bigint)");
     prepare("cache_put",
-            "INSERT INTO llm_cache (key, model, value, created_at, expires_at) "
-            "VALUES ($1, $2, $3, $4, $5::bigint) ON CONFLICT (key) DO UPDATE SET "
+            "INSERT INTO llm_cache (key, model, value, created_at, expires_at, trace_id, run_id) "
+            "VALUES ($1, $2, $3, $4, $5::bigint, $6, $7) ON CONFLICT (key) DO UPDATE SET "
             "model = EXCLUDED.model, value = EXCLUDED.value, created_at = EXCLUDED.created_at, "
-            "expires_at = EXCLUDED.expires_at");
+            "expires_at = EXCLUDED.expires_at, trace_id = EXCLUDED.trace_id, run_id = EXCLUDED.run_id");
   }
 
   void migrate() {

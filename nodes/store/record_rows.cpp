@@ -147,6 +147,7 @@ PropertyRow to_property_row(const Record& r, const std::vector<std::string>& exc
     row.enrichment_status = text_of(m->get_object().if_contains("status"));
   row.body = canonical_body(r.data);
   row.content_hash = content_hash(r.data, exclude);
+  row.trace_id = r.env.trace_id;
   return row;
 }
 
@@ -162,6 +163,7 @@ RawRow to_raw_row(const Record& r, const std::vector<std::string>& exclude, cons
   if (row.fetched_at.empty()) row.fetched_at = now;
   row.body = canonical_body(r.data);
   row.content_hash = content_hash(r.data, exclude);
+  row.trace_id = r.env.trace_id;
   return row;
 }
 

@@ -84,8 +84,9 @@ class Stmt {
 
 constexpr const char* kUpsertProperty = R"SQL(
 INSERT INTO properties (id, source, zip, body, content_hash, price, assessed_value, full_cash_value,
-  enrichment_status, first_seen, last_seen, last_changed, last_run_id, last_status, enrichment_attempts)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11, ?12, CASE WHEN ?9 = 'pending' THEN 1 ELSE 0 END)
+  enrichment_status, first_seen, last_seen, last_changed, last_run_id, last_status, enrichment_attempts,
+  last_trace_id)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?10, ?11, ?12, CASE WHEN ?9 = 'pending' THEN 1 ELSE 0 END, ?13)
 ON CONFLICT (id) DO UPDATE SET source = excluded.source, zip = excluded.zip, body = excluded.body,
   content_hash = excluded.content_hash, price = excluded.price,
   assessed_value = excluded.assessed_value, full_cash_value = excluded.full_cash_value,
@@ -95,7 +96,8 @@ ON CONFLICT (id) DO UPDATE SET source = excluded.source, zip = excluded.zip, bod
          THEN properties.enrichment_attempts + 1 ELSE 1 END ELSE 0 END,
   last_changed = CASE WHEN properties.content_hash = excluded.content_hash
                       THEN properties.last_changed ELSE excluded.last_changed END,
-  last_run_id = excluded.last_run_id, last_status = excluded.last_status)SQL";
+  last_run_id = excluded.last_run_id, last_status = excluded.last_status,
+  last_trace_id = excluded.last_trace_id)SQL";
 
 class SqliteStore final : public Store {
  public:
@@ -121,17 +123,18 @@ class SqliteStore final : public Store {
         "FROM properties WHERE id = ?1");
     upsert_prop_ = std::make_unique<Stmt>(db_, kUpsertProperty);
     touch_ = std::make_unique<Stmt>(db_,
-        "UPDATE properties SET last_seen = ?1, last_run_id = ?2, last_status = 'unchanged' "
-        "WHERE id = ?3");
+        "UPDATE properties SET last_seen = ?1, last_run_id = ?2, last_status = 'unchanged', "
+        "last_trace_id = COALESCE(?4, last_trace_id) WHERE id = ?3");
     hist_ = std::make_unique<Stmt>(db_,
-        "INSERT INTO property_history (id, seen_at, run_id, price, assessed_value, full_cash_value) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        "INSERT INTO property_history (id, seen_at, run_id, price, assessed_value, full_cash_value, "
+        "trace_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     sel_raw_ = std::make_unique<Stmt>(db_,
         "SELECT content_hash FROM raw_records WHERE source = ?1 AND source_id = ?2");
     upsert_raw_ = std::make_unique<Stmt>(db_,
-        "INSERT INTO raw_records (source, source_id, fetched_at, content_hash, body) "
-        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (source, source_id) DO UPDATE SET "
-        "fetched_at = excluded.fetched_at, content_hash = excluded.content_hash, body = excluded.body");
+        "INSERT INTO raw_records (source, source_id, fetched_at, content_hash, body, trace_id, run_id) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (source, source_id) DO UPDATE SET "
+        "fetched_at = excluded.fetched_at, content_hash = excluded.content_hash, body = excluded.body, "
+        "trace_id = excluded.trace_id, run_id = excluded.run_id");
     sel_hash_ = std::make_unique<Stmt>(db_, "SELECT content_hash FROM properties WHERE id = ?1");
     sel_state_ = std::make_unique<Stmt>(db_,
         "SELECT content_hash, enrichment_status, enrichment_attempts FROM properties WHERE id = ?1");
@@ -167,7 +170,8 @@ class SqliteStore final : public Store {
     for (const auto& p : plan.rows) {
       const auto& r = *p.row;
       if (p.change == Change::unchanged && !p.replace_body) {
-        if (touch_unchanged) touch_->reset().bind(1, now).bind(2, run_id).bind(3, r.id).run();
+        if (touch_unchanged)
+          touch_->reset().bind(1, now).bind(2, run_id).bind(3, r.id).bind_or_null(4, r.trace_id).run();
         continue;
       }
       const char* status = p.change == Change::inserted ? "inserted"
@@ -176,12 +180,12 @@ class SqliteStore final : public Store {
           .bind(1, r.id).bind_or_null(2, r.source).bind_or_null(3, r.zip).bind(4, r.body)
           .bind(5, r.content_hash).bind(6, r.price).bind(7, r.assessed_value)
           .bind(8, r.full_cash_value).bind_or_null(9, r.enrichment_status).bind(10, now)
-          .bind(11, run_id).bind(12, std::string(status))
+          .bind(11, run_id).bind(12, std::string(status)).bind_or_null(13, r.trace_id)
           .run();
     }
     for (const auto& h : plan.history)
       hist_->reset().bind(1, h.row->id).bind(2, now).bind(3, run_id).bind(4, h.row->price)
-          .bind(5, h.row->assessed_value).bind(6, h.row->full_cash_value).run();
+          .bind(5, h.row->assessed_value).bind(6, h.row->full_cash_value).bind_or_null(7, h.row->trace_id).run();
     tx.commit();
     return plan.counts;
   }
@@ -199,7 +203,7 @@ class SqliteStore final : public Store {
       c.changed.push_back(!old || *old != r.content_hash);
       if (!touch_unchanged && !c.changed.back()) continue;
       upsert_raw_->reset().bind(1, r.source).bind(2, r.source_id).bind(3, r.fetched_at)
-          .bind(4, r.content_hash).bind(5, r.body).run();
+          .bind(4, r.content_hash).bind(5, r.body).bind_or_null(6, r.trace_id).bind_or_null(7, r.run_id).run();
     }
     sel_raw_->reset();
     tx.commit();
@@ -234,22 +238,24 @@ class SqliteStore final : public Store {
     return out;
   }
 
-  void touch(const std::vector<std::string>& ids, const std::string& run_id,
-             const std::string& now) override {
+  void touch(const std::vector<std::string>& ids, const std::string& run_id, const std::string& now,
+             const std::vector<std::string>& trace_ids) override {
     std::lock_guard lock(mu_);
     Tx tx(*this);
-    for (const auto& id : ids) touch_->reset().bind(1, now).bind(2, run_id).bind(3, id).run();
+    for (std::size_t i = 0; i < ids.size(); ++i)
+      touch_->reset().bind(1, now).bind(2, run_id).bind(3, ids[i])
+          .bind_or_null(4, i < trace_ids.size() ? trace_ids[i] : std::string()).run();
     tx.commit();
   }
 
   void add_dead_letters(const std::vector<DeadLetterRow>& rows) override {
     std::lock_guard lock(mu_);
     Tx tx(*this);
-    Stmt s(db_, "INSERT INTO dead_letters (run_id, node, record_id, record, reason, at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    Stmt s(db_, "INSERT INTO dead_letters (run_id, node, record_id, record, reason, at, trace_id) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     for (const auto& r : rows)
       s.reset().bind(1, r.run_id).bind(2, r.node).bind_or_null(3, r.record_id).bind(4, r.record)
-          .bind(5, r.reason).bind(6, r.at).run();
+          .bind(5, r.reason).bind(6, r.at).bind_or_null(7, r.trace_id).run();
     tx.commit();
   }
 
@@ -304,12 +310,15 @@ ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, status = 
   }
 
   void cache_put(const std::string& key, const std::string& model, const std::string& value,
-                 const std::string& created_at, std::int64_t expires_epoch) override {
+                 const std::string& created_at, std::int64_t expires_epoch, const std::string& trace_id,
+                 const std::string& run_id) override {
     std::lock_guard lock(mu_);
-    Stmt s(db_, "INSERT INTO llm_cache (key, model, value, created_at, expires_at) "
-                "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET model = excluded.model, "
-                "value = excluded.value, created_at = excluded.created_at, expires_at = excluded.expires_at");
-    s.bind(1, key).bind(2, model).bind(3, value).bind(4, created_at).bind(5, expires_epoch).run();
+    Stmt s(db_, "INSERT INTO llm_cache (key, model, value, created_at, expires_at, trace_id, run_id) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (key) DO UPDATE SET model = excluded.model, "
+                "value = excluded.value, created_at = excluded.created_at, expires_at = excluded.expires_at, "
+                "trace_id = excluded.trace_id, run_id = excluded.run_id");
+    s.bind(1, key).bind(2, model).bind(3, value).bind(4, created_at).bind(5, expires_epoch)
+        .bind_or_null(6, trace_id).bind_or_null(7, run_id).run();
   }
 
   std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params) override {

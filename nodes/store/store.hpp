@@ -25,10 +25,12 @@ struct PropertyRow {
   std::string id, source, zip, body, content_hash;
   std::optional<double> price, assessed_value, full_cash_value;
   std::string enrichment_status;  // enrichment_meta.status ("" when absent): pending queue
+  std::string trace_id;           // the record that writes the row (Envelope::trace_id): lineage
 };
 
 struct RawRow {
   std::string source, source_id, fetched_at, content_hash, body;
+  std::string trace_id, run_id;  // lineage: the record and the run that last wrote the row
 };
 
 struct UpsertCounts {
@@ -42,6 +44,7 @@ struct UpsertCounts {
 
 struct DeadLetterRow {
   std::string run_id, node, record_id, record, reason, at;
+  std::string trace_id;  // the failed record's Envelope::trace_id
 };
 
 struct RunStart {
@@ -87,7 +90,8 @@ class Store {
   virtual int schema_version() = 0;
 
   // One transaction. Unchanged content hash -> `unchanged` (last_seen updated, no history row);
-  // a new id -> `inserted`; otherwise `updated`. `enrichment_attempts` counts the runs that stored
+  // a new id -> `inserted`; otherwise `updated`. Every row written or touched takes the
+  // PropertyRow's trace_id as last_trace_id, beside last_run_id. `enrichment_attempts` counts the runs that stored
   // the same content with enrichment `pending` (1 on the first; 0 once it is done). A property_history row is written when price,
   // assessed_value or full_cash_value differ from the stored ones (and for the first sighting).
   // touch_unchanged = false: unchanged rows are only counted, not written (no last_seen update).
@@ -100,9 +104,10 @@ class Store {
   virtual std::vector<std::optional<std::string>> content_hashes(const std::vector<std::string>& ids) = 0;
   // Stored hash and enrichment state per id (nullopt when absent).
   virtual std::vector<std::optional<StoredState>> stored_states(const std::vector<std::string>& ids) = 0;
-  // Marks ids as seen in this run without changing them (changed_filter's unchanged records).
+  // Marks ids as seen in this run without changing them (changed_filter's unchanged records);
+  // `trace_ids` (parallel to ids, or empty) become the rows' last_trace_id.
   virtual void touch(const std::vector<std::string>& ids, const std::string& run_id,
-                     const std::string& now) = 0;
+                     const std::string& now, const std::vector<std::string>& trace_ids = {}) = 0;
 
   virtual void add_dead_letters(const std::vector<DeadLetterRow>& rows) = 0;
 
@@ -112,8 +117,10 @@ class Store {
   virtual int mark_crashed_runs(const std::string& host) = 0;
 
   virtual std::optional<std::string> cache_get(const std::string& key, std::int64_t now_epoch) = 0;
+  // `trace_id`, `run_id`: the record and run whose answer this is (lineage; "" when unknown).
   virtual void cache_put(const std::string& key, const std::string& model, const std::string& value,
-                         const std::string& created_at, std::int64_t expires_epoch /*0: never*/) = 0;
+                         const std::string& created_at, std::int64_t expires_epoch /*0: never*/,
+                         const std::string& trace_id = "", const std::string& run_id = "") = 0;
 
   // Read-only SQL that both dialects understand (reports); `?` placeholders. Values as text.
   virtual std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {}) = 0;

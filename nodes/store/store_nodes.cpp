@@ -93,8 +93,12 @@ class StoreSink final : public ProcessNode {
     // Row building (canonical JSON, SHA-256) happens here, outside the lock, on the I/O thread.
     std::optional<PropertyRow> prop;
     std::optional<RawRow> raw;
-    if (raw_) raw = to_raw_row(in, exclude_, iso_now());
-    else prop = to_property_row(in, exclude_);
+    if (raw_) {
+      raw = to_raw_row(in, exclude_, iso_now());
+      raw->run_id = ctx.run_id();
+    } else {
+      prop = to_property_row(in, exclude_);
+    }
     if (prop && !has_address(in)) no_address_.fetch_add(1, std::memory_order_relaxed);
     out.hold();
     Batch ready;
@@ -228,35 +232,39 @@ class ChangedFilter final : public ProcessNode {
     }
     ctx.add_counter("store.unchanged", 1);
     out.filtered();
-    std::vector<std::string> ready;
+    Touched ready;
     {
       std::lock_guard lock(mu_);
-      touched_.push_back(id);
-      if (touched_.size() < touch_batch_) return;
+      touched_.ids.push_back(id);
+      touched_.traces.push_back(in.env.trace_id);
+      if (touched_.ids.size() < touch_batch_) return;
       std::swap(ready, touched_);
     }
     touch(ready, ctx, out);
   }
 
   void close(RunContext& ctx, Emitter& out) override {
-    std::vector<std::string> rest;
+    Touched rest;
     {
       std::lock_guard lock(mu_);
       std::swap(rest, touched_);
     }
-    if (!rest.empty()) touch(rest, ctx, out);
+    if (!rest.ids.empty()) touch(rest, ctx, out);
   }
 
  private:
   // Marking seen is a write: when it fails the run fails (the records stay filtered: their content
   // is stored already, only their last_seen is stale).
-  void touch(const std::vector<std::string>& ids, RunContext& ctx, Emitter& out) {
+  struct Touched {
+    std::vector<std::string> ids, traces;  // traces: the records' trace ids, parallel to ids
+  };
+  void touch(const Touched& t, RunContext& ctx, Emitter& out) {
     if (failed_.load()) return;
     try {
-      store_->touch(ids, ctx.run_id(), iso_now());
+      store_->touch(t.ids, ctx.run_id(), iso_now(), t.traces);
     } catch (const std::exception& e) {
       failed_.store(true);
-      out.broken(write_failure(id_, url_, ids.size(), e));
+      out.broken(write_failure(id_, url_, t.ids.size(), e));
     }
   }
 
@@ -267,7 +275,7 @@ class ChangedFilter final : public ProcessNode {
   std::string url_;
   std::shared_ptr<Store> store_;
   std::mutex mu_;
-  std::vector<std::string> touched_;
+  Touched touched_;
   std::atomic<bool> failed_{false};
 };
 
@@ -302,6 +310,7 @@ DeadLetterRow dead_letter_row(const Record& r, const std::string& run_id, const 
   if (d.reason.empty()) d.reason = text_at(r.meta, {"error_reason", "reason", "error"});
   if (d.node.empty()) d.node = "unknown";
   if (d.reason.empty()) d.reason = "unknown";
+  d.trace_id = r.env.trace_id;
   d.record_id = text_at(r.data, {"id"});
   if (d.record_id.empty() && !r.env.source_id.empty()) d.record_id = r.env.source + ":" + r.env.source_id;
   json::object rec;

@@ -1,6 +1,7 @@
 // The enricher inside a real pipeline run (engine scheduler, I/O threads, store setting).
 #include <catch2/catch.hpp>
 
+#include "tests/shared/run_checks.hpp"
 #include "engine/pipeline.hpp"
 #include "nodes/store/store.hpp"
 #include "engine/node_type.hpp"
@@ -62,7 +63,9 @@ RunSummary run_yaml(const std::string& yaml, const RunOptions& ro = {}) {
   auto loaded = load_pipeline_string(yaml, "llm-test.yaml", reg);
   for (auto& d : loaded.diagnostics.all()) UNSCOPED_INFO(d.str());
   REQUIRE(loaded.ok());
-  return run_pipeline(loaded.graph, reg, ro);
+  auto s = run_pipeline(loaded.graph, reg, ro);
+  flowrun::testing::check_balanced(s);  // every pipeline an LLM test runs
+  return s;
 }
 
 }  // namespace

@@ -10,9 +10,9 @@
 #include "nodes/store/backup.hpp"
 #include "nodes/store/record_rows.hpp"
 #include "nodes/store/store.hpp"
-#include "tests/maintenance/daily_run.hpp"
+#include "tests/shared/flowrun_runs.hpp"
 
-using namespace maint;
+using namespace flowrun::testing;
 using namespace flowrun::store;
 
 namespace {

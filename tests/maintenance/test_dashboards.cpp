@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "tests/http/loopback_server.hpp"
-#include "tests/maintenance/daily_run.hpp"
+#include "tests/shared/flowrun_runs.hpp"
 
-using namespace maint;
+using namespace flowrun::testing;
 namespace json = boost::json;
 
 namespace {
@@ -30,13 +30,6 @@ struct Sample {
 struct Query {
   std::string dashboard, panel, expr;
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // A PromQL double-quoted string's content, unescaped ("a\\.b" -> a\.b).
 std::string unquote(const std::string& s) {
@@ -74,7 +67,7 @@ std::vector<Sample> parse_textfile(const std::string& text) {
 
 std::vector<fs::path> dashboard_files() {
   std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(kSrc + "/tools/deploy/grafana"))
+  for (const auto& e : fs::directory_iterator(std::string(FLOWRUN_SOURCE_DIR) + "/tools/deploy/grafana"))
     if (e.path().extension() == ".json") files.push_back(e.path());
   std::sort(files.begin(), files.end());
   return files;
@@ -206,7 +199,7 @@ TEST_CASE("dashboards: a Prometheus datasource variable, and every panel describ
   }
   std::vector<std::string> titles;
   dashboard_queries(&titles);
-  const std::string docs = slurp(kSrc + "/docs/operations.md");
+  const std::string docs = slurp(std::string(FLOWRUN_SOURCE_DIR) + "/docs/operations.md");
   CHECK(titles.size() >= 30);
   for (const auto& t : titles) {
     INFO("panel '" << t << "' is not described in docs/operations.md");

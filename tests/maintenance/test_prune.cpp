@@ -12,11 +12,11 @@
 #include "nodes/store/register.hpp"
 #include "nodes/store/run_ledger.hpp"
 #include "nodes/store/store.hpp"
-#include "tests/maintenance/daily_run.hpp"
+#include "tests/shared/flowrun_runs.hpp"
 #include "tests/store/pg_server.hpp"
 #include "tests/store/test_nodes.hpp"
 
-using namespace maint;
+using namespace flowrun::testing;
 using namespace flowrun::store;
 namespace json = boost::json;
 using std::chrono::hours;
@@ -229,6 +229,7 @@ nodes:
       auto loaded = flowrun::load_pipeline_string(yaml, "retention.yaml", registry);
       REQUIRE(loaded.ok());
       auto sum = flowrun::run_pipeline(loaded.graph, registry);
+      check_balanced(sum);
       REQUIRE(sum.status == "ok");
       CHECK(sum.counters["store.pruned.runs"] == kRunsBefore - kRunsAfter);
       CHECK(sum.counters["store.pruned.dead_letters"] == kDeadBefore - kDeadAfter);
@@ -293,6 +294,7 @@ TEST_CASE("retention without a store is a warning in the summary, not a silent n
                                               "p.yaml", reg);
   REQUIRE(loaded.ok());
   auto sum = flowrun::run_pipeline(loaded.graph, reg);
+  check_balanced(sum);
   CHECK(sum.status == "ok");
   REQUIRE(sum.warnings.size() == 1);
   CHECK_THAT(sum.warnings[0], Catch::Contains("retention: the pipeline has no store"));

@@ -1,4 +1,5 @@
-// Temp folders, file reading and a small store with known content for the report tests.
+// A small store with known content for the report tests (temp folders and file reading come from
+// tests/shared/flowrun_runs.hpp).
 #pragma once
 #include <unistd.h>
 
@@ -11,36 +12,15 @@
 
 #include "engine/json_text.hpp"
 #include "nodes/store/store.hpp"
+#include "tests/shared/flowrun_runs.hpp"
 
 namespace reporttest {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-// Temp folders made by this binary, removed when it exits.
-struct TempDirs {
-  std::vector<fs::path> dirs;
-  ~TempDirs() {
-    std::error_code ec;
-    for (const auto& d : dirs) fs::remove_all(d, ec);
-  }
-};
-inline TempDirs g_temp_dirs;
-
-inline fs::path temp_dir(const std::string& tag) {
-  auto d = fs::temp_directory_path() / ("flowrun-report-" + std::to_string(getpid()) + "-" + tag);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  g_temp_dirs.dirs.push_back(d);
-  return d;
-}
-
-inline std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using flowrun::testing::slurp;
+using flowrun::testing::temp_dir;
 
 inline flowrun::store::PropertyRow prop(const std::string& id, const std::string& zip, std::optional<double> price,
                                         const std::string& hash, json::object body_extra = {}) {

@@ -139,16 +139,10 @@ TEST_CASE("report in Chromium: 5,000 generated properties over 30 days", "[repor
 }
 
 #ifdef FLOWRUN_BIN
-#include "tests/cli/child_process.hpp"
-
 TEST_CASE("report in Chromium: the shipped daily run from its cassette", "[report][chromium][daily]") {
-  auto dir = temp_dir("daily");
-  fs::create_directory_symlink(fs::path(FLOWRUN_SOURCE_DIR) / "pipelines", dir / "pipelines");
-  ::setenv("MARICOPA_API_KEY", "replay-only", 1);
-  ::unsetenv("OLLAMA_URL");
-  ::unsetenv("FLOWRUN_STORE");
-  auto run = flowrun::testing::run_child(
-      {FLOWRUN_BIN, "run", "pipelines/daily.yaml", "--replay", "pipelines/cassettes/daily", "--quiet"}, dir);
+  const auto& daily = flowrun::testing::daily_run();  // shared with the maintenance tests; balance checked
+  const auto dir = daily.dir;
+  const auto& run = daily.result;
   INFO(run.err.substr(0, 3000));
   REQUIRE(run.code == 0);
   const auto html = dir / "out/daily/report.html";

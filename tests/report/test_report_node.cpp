@@ -39,6 +39,7 @@ nodes:
   REQUIRE(loaded.ok());
   if (before_run) before_run();
   Ran r{run_pipeline(loaded.graph, reg), "", ""};
+  flowrun::testing::check_balanced(r.summary);
   auto st = store::Store::open("sqlite:" + (dir / "s.db").string());
   auto rows = st->query("SELECT status, summary FROM runs WHERE run_id = ?", {r.summary.run_id});
   REQUIRE(rows.size() == 1);

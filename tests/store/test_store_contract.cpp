@@ -74,7 +74,7 @@ TEMPLATE_TEST_CASE("store: schema is migrated once and reopening keeps the data"
   auto s = open_or_skip(url);
   if (!s) return;
   CHECK(s->kind() == TestType::name);
-  const int latest = 2;  // enrichment attempts
+  const int latest = 3;  // lineage: trace and run ids
   CHECK(s->schema_version() == latest);
   s->upsert_properties({prop("a", "h1", 100)}, "run1", "2026-01-01T00:00:00.000Z");
   s.reset();

@@ -1,6 +1,7 @@
 // Whole pipelines through the engine: store sink, changed_filter, dead_letter_store, run
 // ledger, metrics textfile and the LLM cache, against SQLite files and a real PostgreSQL.
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -8,11 +9,14 @@
 #include <sstream>
 
 #include "engine/pipeline.hpp"
+#include "nodes/store/lineage.hpp"
 #include "nodes/store/llm_cache.hpp"
 #include "nodes/store/register.hpp"
+#include "nodes/store/schema.hpp"
 #include "nodes/store/store.hpp"
 #include "pg_server.hpp"
 #include "test_nodes.hpp"
+#include "tests/shared/run_checks.hpp"
 
 using namespace flowrun;
 namespace fs = std::filesystem;
@@ -57,10 +61,7 @@ RunSummary run_yaml(const std::string& yaml, std::map<std::string, std::string> 
   RunOptions o;
   o.settings = std::move(settings);
   auto s = run_pipeline(loaded.graph, registry(), o);
-  for (const auto& n : s.nodes) {  // every record a node accepted ends somewhere
-    INFO("node " << n.id);
-    if (n.role != "source") CHECK(n.in == n.out + n.errors + n.filtered + n.unwritten);
-  }
+  flowrun::testing::check_balanced(s);  // every record a node accepted ends somewhere
   return s;
 }
 
@@ -314,4 +315,118 @@ TEST_CASE("llm cache: in the store across runs, in memory without a store", "[ca
     CHECK(c->get("k") == std::optional<std::string>("v"));
   }
   CHECK(count(url, "SELECT COUNT(*) FROM llm_cache WHERE model = 'model-a'") == 2);
+}
+
+// ---- lineage: trace and run ids on every row (schema migration 3) ------------------------------
+
+TEST_CASE("lineage: every stored row carries the trace id and run of the record that wrote it", "[pipeline][lineage]") {
+  auto backend = GENERATE(as<std::string>{}, "sqlite", "postgresql");
+  const std::string url = url_for(backend, "lineage");
+  const std::string yaml = "name: lineage\nstore: " + url + R"(
+nodes:
+  gen: {type: test_gen, count: 20, no_id_every: 5}
+  props: {type: store, inputs: [gen], batch_size: 3}
+  raw: {type: store, kind: raw, inputs: [gen], batch_size: 7}
+  rejects: {type: dead_letter_store, inputs: [props.errors]}
+)";
+  auto s = run_yaml(yaml);
+  REQUIRE(s.exit_code == 0);
+  auto st = store::Store::open(url);
+  const std::string like = s.run_id + "-%";
+  CHECK(*st->query("SELECT COUNT(*) FROM properties WHERE last_trace_id LIKE ? AND last_run_id = ?",
+                   {like, s.run_id})[0][0] == "16");
+  CHECK(*st->query("SELECT COUNT(*) FROM property_history WHERE trace_id LIKE ?", {like})[0][0] == "16");
+  CHECK(*st->query("SELECT COUNT(*) FROM raw_records WHERE trace_id LIKE ? AND run_id = ?", {like, s.run_id})[0][0] ==
+        "20");
+  CHECK(*st->query("SELECT COUNT(*) FROM dead_letters WHERE trace_id LIKE ?", {like})[0][0] == "4");
+
+  // A stored record: its property row and its raw row share the trace id (one source record).
+  const std::string stored = *st->query("SELECT last_trace_id FROM properties WHERE id = 'apn:7'")[0][0];
+  auto l = store::lineage_of(*st, stored);
+  CHECK(l.run_id == s.run_id);
+  CHECK(l.run_status == "ok");
+  std::map<std::string, std::string> by_table;
+  for (const auto& r : l.rows) by_table[r.table] = r.key;
+  CHECK(by_table["properties"] == "apn:7");
+  CHECK(by_table["property_history"] == "apn:7");
+  CHECK(by_table["raw_records"] == "gen/7");
+  CHECK(!by_table.count("dead_letters"));
+
+  // A dead-lettered record (no id): its dead letter names the node and the reason.
+  const std::string failed = *st->query("SELECT trace_id FROM dead_letters ORDER BY id")[0][0];
+  auto d = store::lineage_of(*st, failed);
+  REQUIRE(d.rows.size() == 2);  // its raw row and its dead letter
+  const auto& dl = d.rows[0].table == "dead_letters" ? d.rows[0] : d.rows[1];
+  CHECK(dl.table == "dead_letters");
+  CHECK(dl.run_id == s.run_id);
+  CHECK_THAT(dl.detail, Catch::StartsWith("props: ") && Catch::Contains("id: required"));
+  CHECK_THAT(dl.record, Catch::Contains(failed));  // the stored record's envelope keeps it too
+  CHECK(store::lineage_of(*st, s.run_id + "-999999").rows.empty());
+}
+
+TEST_CASE("lineage: an unchanged record marked seen takes the new run's trace id", "[pipeline][lineage]") {
+  const std::string url = url_for("sqlite", "lineage-touch");
+  const std::string yaml = "name: touch\nstore: " + url + R"(
+nodes:
+  gen: {type: test_gen, count: 6}
+  changed: {type: changed_filter, inputs: [gen], batch_size: 4}
+  store: {type: store, inputs: [changed]}
+)";
+  auto first = run_yaml(yaml);
+  auto second = run_yaml(yaml);
+  REQUIRE(first.run_id != second.run_id);
+  auto st = store::Store::open(url);
+  auto rows = st->query("SELECT last_trace_id, last_run_id FROM properties ORDER BY id");
+  REQUIRE(rows.size() == 6);
+  for (const auto& r : rows) {
+    CHECK_THAT(*r[0], Catch::StartsWith(second.run_id + "-"));
+    CHECK(*r[1] == second.run_id);
+  }
+  // The first run's history rows keep the first run's trace ids (nothing changed since).
+  CHECK(*st->query("SELECT COUNT(*) FROM property_history WHERE trace_id LIKE ?", {first.run_id + "-%"})[0][0] == "6");
+}
+
+TEST_CASE("lineage: LLM cache entries name the record and run that asked", "[cache][lineage]") {
+  auto url = url_for("sqlite", "cache-lineage");
+  auto res = Resources::from_yaml(YAML::Node());
+  RunContext ctx("p", "run-9", *res, {{"store", url}});
+  store::open_llm_cache(ctx)->put("k", "m", "v", std::chrono::hours(1), "run-9-42");
+  auto st = store::Store::open(url);
+  auto rows = st->query("SELECT trace_id, run_id FROM llm_cache WHERE key = 'k'");
+  REQUIRE(rows.size() == 1);
+  CHECK(*rows[0][0] == "run-9-42");
+  CHECK(*rows[0][1] == "run-9");
+  auto l = store::lineage_of(*st, "run-9-42");
+  REQUIRE(l.rows.size() == 1);
+  CHECK(l.rows[0].table == "llm_cache");
+  CHECK(l.run_status.empty());  // run-9 never reached the ledger
+}
+
+TEST_CASE("lineage: a store made before migration 3 gains the columns and keeps its rows", "[lineage]") {
+  const auto path = temp_dir("v2") / "old.db";
+  {  // a version-2 store, as an older flowrun left it
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    std::string sql = "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT, applied_at TEXT);";
+    for (const auto& m : store::sqlite_migrations())
+      if (m.version <= 2) sql += std::string(m.sql) + "INSERT INTO schema_version VALUES (" + std::to_string(m.version) + ", 'old', 'then');";
+    sql += "INSERT INTO properties (id, body, content_hash, first_seen, last_seen, last_changed, last_run_id, last_status) "
+           "VALUES ('apn:1', '{}', 'h', 't', 't', 't', 'old-run', 'inserted');";
+    char* err = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    INFO((err ? err : ""));
+    sqlite3_free(err);
+    sqlite3_close(db);
+    REQUIRE(rc == SQLITE_OK);
+  }
+  auto st = store::Store::open("sqlite:" + path.string());
+  CHECK(st->schema_version() == store::sqlite_migrations().back().version);
+  auto old = st->query("SELECT last_run_id, last_trace_id FROM properties WHERE id = 'apn:1'");
+  REQUIRE(old.size() == 1);
+  CHECK(*old[0][0] == "old-run");
+  CHECK(!old[0][1]);  // written before lineage: no trace id, not a made-up one
+  store::PropertyRow r;
+  r.id = "apn:2", r.body = "{}", r.content_hash = "h2", r.trace_id = "new-run-1", r.price = 1;
+  st->upsert_properties({r}, "new-run", "t2");
+  CHECK(store::lineage_of(*st, "new-run-1").rows.size() == 2);  // the property and its first history row
 }

@@ -13,12 +13,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "engine/cluster.hpp"
 #include "engine/json_text.hpp"
+#include "engine/record_trace.hpp"
 #include "engine/config_tests.hpp"
 #include "engine/redact.hpp"
 #include "tools/flowrun/progress.hpp"
@@ -121,6 +123,16 @@ int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& regis
   if (!ra.store.empty()) opts.settings["store"] = ra.store;
   if (ra.resume) opts.settings["resume"] = "1";
   opts.run_id = ra.run_id;
+  std::unique_ptr<RecordTrace> trace;
+  if (!ra.trace_file.empty()) {
+    try {
+      trace = std::make_unique<RecordTrace>(ra.trace_file);
+    } catch (const std::exception& e) {
+      spdlog::error("--trace-file: {}", e.what());
+      return 2;
+    }
+    opts.trace = trace.get();
+  }
   spdlog::info("running pipeline '{}' ({} nodes)", r.graph.name, r.graph.nodes.size());
 
   Progress progress(isatty(2) && !ra.quiet, std::chrono::seconds(10));
@@ -149,6 +161,14 @@ int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& regis
   };
   RunSummary s = run_pipeline(r.graph, registry, opts);
   progress.finish();
+  if (trace) {
+    try {
+      trace->finish();
+    } catch (const std::exception& e) {  // a lost output never ends in exit 0
+      spdlog::error("--trace-file: {}", e.what());
+      if (s.exit_code == 0) s.exit_code = 1;
+    }
+  }
   if (ra.metrics_port > 0) {
     metrics_server.stop();
     metrics_thread.join();

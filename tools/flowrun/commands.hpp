@@ -21,6 +21,7 @@ struct RunArgs {
   std::string dot_out, record_dir, replay_dir, metrics_textfile, store;
   bool resume = false;  // setting "resume": sources continue their last unfinished crawl
   std::string run_id;
+  std::string trace_file;  // per-record events for `flowrun trace` (engine/record_trace.hpp)
 };
 
 int run_command(const PipelineArgs& pa, const RunArgs& ra, const Registry& registry);

@@ -17,11 +17,12 @@
 #include "nodes/builtin.hpp"
 #include "tools/flowrun/commands.hpp"
 #include "tools/flowrun/store_commands.hpp"
+#include "tools/flowrun/trace_command.hpp"
 
 namespace {
 
 const std::vector<std::string> kCommands = {"run", "check", "dot", "nodes", "report", "test", "help",
-                                            "backup", "prune", "worker"};
+                                            "backup", "prune", "worker", "trace"};
 
 // `flowrun FILE` means `flowrun run FILE`, also after the global options
 // (`flowrun --log-format json FILE`).
@@ -135,6 +136,8 @@ int main(int argc, char** argv) {
   run->add_flag("--quiet,-q", ra.quiet, "No live progress lines");
   run->add_flag("--resume", ra.resume,
                 "Sources with checkpoints continue their last unfinished crawl instead of starting a new one");
+  run->add_option("--trace-file", ra.trace_file,
+                  "Write one JSON line per record per node (ports, timings, attempts) for `flowrun trace`");
   run->add_option("--run-id", ra.run_id, "Run id (default: generated); a rerun with the same id continues its crawl");
 
   auto* worker = app.add_subcommand("worker", "Serve one group of a clustered pipeline's runs (docs/cluster.md)");
@@ -173,6 +176,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Validator([](std::string& v) { return cli::period_days(v) > 0 ? "" : "use 1d, 7d, ... (days)"; }, "DAYS"));
 
   auto store_commands = cli::add_store_commands(app, registry);  // backup, prune
+  auto trace_command = cli::add_trace_command(app, registry);
 
   auto args = normalise_args(argc, argv);
   std::reverse(args.begin(), args.end());
@@ -198,6 +202,7 @@ int main(int argc, char** argv) {
     if (*test) return cli::test_command(test_files, registry);
     if (*report) return cli::report_command(rep, registry);
     if (auto rc = store_commands()) return *rc;
+    if (auto rc = trace_command()) return *rc;
   } catch (const PipelineError& e) {
     for (const auto& d : e.diagnostics().all()) std::cerr << d.str() << "\n";
     return 2;

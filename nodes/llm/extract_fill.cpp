@@ -19,8 +19,8 @@ bool same_value(const json::value& a, const json::value& b) {
   return a == b;
 }
 
-bool reads(const quality::Rule& r, const std::string& field) {
-  if (r.type == quality::RuleType::no_override) return false;  // compares enrichment.* with the source
+bool reads(const validator::Rule& r, const std::string& field) {
+  if (r.type == validator::RuleType::no_override) return false;  // compares enrichment.* with the source
   return r.field == field || r.other == field || std::find(r.fields.begin(), r.fields.end(), field) != r.fields.end();
 }
 
@@ -31,9 +31,9 @@ json::object dropped(const std::string& field, const json::value& value, const s
 
 }  // namespace
 
-ExtractFill::ExtractFill(std::vector<std::string> fields, const quality::RuleSet& rules) : fields_(std::move(fields)) {
+ExtractFill::ExtractFill(std::vector<std::string> fields, const validator::RuleSet& rules) : fields_(std::move(fields)) {
   for (const auto& f : fields_) {
-    quality::RuleSet mine = rules;
+    validator::RuleSet mine = rules;
     mine.rules.clear();
     for (const auto& r : rules.rules)
       if (reads(r, f)) mine.rules.push_back(r);
@@ -68,8 +68,8 @@ json::object ExtractFill::apply(json::object& record, json::object& extraction, 
     const json::value before = source ? *source : json::value();
     const bool had = source != nullptr;
     record[f] = *v;
-    quality::Outcome o = quality::evaluate(rules_of_.at(f), record);
-    std::vector<quality::Failure> failures = o.errors;
+    validator::Outcome o = validator::evaluate(rules_of_.at(f), record);
+    std::vector<validator::Failure> failures = o.errors;
     failures.insert(failures.end(), o.warnings.begin(), o.warnings.end());
     if (!failures.empty()) {
       if (had) record[f] = before;

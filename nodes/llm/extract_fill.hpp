@@ -23,7 +23,7 @@ namespace flowrun::llm {
 class ExtractFill {
  public:
   ExtractFill() = default;
-  ExtractFill(std::vector<std::string> fields, const quality::RuleSet& rules);
+  ExtractFill(std::vector<std::string> fields, const validator::RuleSet& rules);
 
   // Fills `record` from `extraction` (values refused become null there). Returns
   // {"filled": [field...], "dropped": [{field, value, rule, message}...]}; `label` goes into
@@ -35,7 +35,7 @@ class ExtractFill {
 
  private:
   std::vector<std::string> fields_;
-  std::map<std::string, quality::RuleSet> rules_of_;  // per field: only the rules that read it
+  std::map<std::string, validator::RuleSet> rules_of_;  // per field: only the rules that read it
 };
 
 }  // namespace flowrun::llm

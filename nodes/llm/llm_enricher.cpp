@@ -54,7 +54,7 @@ class LlmEnricher final : public ProcessNode {
     TaskFiles files = load_task_files(o.task, o.prompt, o.schema, node.base_dir);  // checked at load
     tmpl_ = std::move(files.prompt);
     schema_ = std::move(files.schema);
-    if (o.task == "extract" && !o.fill.empty()) fill_ = ExtractFill(o.fill, quality::load_rules_file(o.rules));
+    if (o.task == "extract" && !o.fill.empty()) fill_ = ExtractFill(o.fill, validator::load_rules_file(o.rules));
     if (o.num_ctx > 0) num_ctx_ = o.num_ctx;
     if (o.max_tokens > 0) max_tokens_ = o.max_tokens;
     seed_ = o.seed;
@@ -343,7 +343,7 @@ void check_fill(const EnricherOptions& o, const TaskFiles& files, Check& check) 
                               std::filesystem::path(files.schema_path).filename().string());
   if (o.fill.empty() || !std::filesystem::is_regular_file(o.rules)) return;  // not found: the loader said so
   try {
-    quality::load_rules_file(o.rules);
+    validator::load_rules_file(o.rules);
   } catch (const std::exception& e) {
     check.error("rules", e.what());
   }

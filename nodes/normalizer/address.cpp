@@ -5,7 +5,7 @@
 #include "nodes/normalizer/address_parser.hpp"
 #include "nodes/normalizer/text.hpp"
 
-namespace flowrun::norm {
+namespace flowrun::normalizer {
 
 Address parse_address(std::string_view text) { return addr::LineParser(text).run(); }
 
@@ -101,4 +101,4 @@ std::string describe_rules(const AddressRules& r) {
   return out;
 }
 
-}  // namespace flowrun::norm
+}  // namespace flowrun::normalizer

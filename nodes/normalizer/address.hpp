@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace flowrun::norm {
+namespace flowrun::normalizer {
 
 // Which rule produced a part, so that a wrong answer can be traced to the rule that gave it.
 enum class AddressRule : std::uint8_t {
@@ -86,4 +86,4 @@ std::optional<std::string> state_code(std::string_view s);
 // Strips "#", "Unit", "Apt", "LOT", "SP#" ... : "Apt 4b" -> "4B", "3rd Floor" -> "3".
 std::string normalize_unit(std::string_view s);
 
-}  // namespace flowrun::norm
+}  // namespace flowrun::normalizer

@@ -5,7 +5,7 @@
 
 #include "nodes/normalizer/text.hpp"
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 
 void LineParser::append_name_word(std::string& out, std::size_t i, const RoadSpan& road) const {
   const Token& t = tok(i);
@@ -66,4 +66,4 @@ void LineParser::format_street(std::size_t b, std::size_t e) {
   a_.street = std::move(s);
 }
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

@@ -7,7 +7,7 @@
 #include "nodes/normalizer/address_places.hpp"
 #include "nodes/normalizer/text.hpp"
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 namespace {
 
 bool is_zip5(std::string_view s) { return s.size() == 5 && all_digits_text(s); }
@@ -272,4 +272,4 @@ std::string LineParser::city_text(std::size_t b, std::size_t e) const {
   return out;
 }
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

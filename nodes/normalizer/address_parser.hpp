@@ -11,7 +11,7 @@
 #include "nodes/normalizer/address.hpp"
 #include "nodes/normalizer/address_tokens.hpp"
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 
 inline constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
@@ -87,4 +87,4 @@ class LineParser {
   std::vector<UnitPart> units_;
 };
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

@@ -5,7 +5,7 @@
 #include "nodes/normalizer/address_table.hpp"
 #include "nodes/normalizer/address_words.hpp"
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 namespace {
 
 constexpr PlaceRow kPlaces[] = {
@@ -117,4 +117,4 @@ const PlaceRow* find_place(std::string_view state, std::string_view key) {
 
 bool has_places(std::string_view state) { return places().states.find(state) != nullptr; }
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 
 struct PlaceRow {
   const char* state;      // "AZ"
@@ -33,4 +33,4 @@ const PlaceRow* find_place(std::string_view state, std::string_view key);
 // Whether `state` has a table (only then can a city be recognised without a comma).
 bool has_places(std::string_view state);
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

@@ -6,7 +6,7 @@
 #include "nodes/normalizer/address_places.hpp"
 #include "nodes/normalizer/text.hpp"
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 namespace {
 
 bool starts_with_digit(std::string_view s) { return !s.empty() && s[0] >= '0' && s[0] <= '9'; }
@@ -282,4 +282,4 @@ bool LineParser::city_can_start_at(std::size_t k) const {
   return digit || (k >= 2 && (tok(k - 2).is(kDesignator) || tok(k - 2).is_hash()));
 }
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 
 inline std::uint64_t fnv1a(std::string_view s) {
   std::uint64_t h = 1469598103934665603ULL;
@@ -76,4 +76,4 @@ class WordTable {
   std::size_t mask_ = 0, size_ = 0;
 };
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

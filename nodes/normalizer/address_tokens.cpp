@@ -1,6 +1,6 @@
 #include "nodes/normalizer/address_tokens.hpp"
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 namespace {
 
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -120,4 +120,4 @@ bool is_ordinal_text(std::string_view s) {
   return all_digits_text(s.substr(0, s.size() - 2)) && (tail == "ST" || tail == "ND" || tail == "RD" || tail == "TH");
 }
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

@@ -9,7 +9,7 @@
 
 #include "nodes/normalizer/address_words.hpp"
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 
 struct Token {
   std::string_view text;           // upper-case, periods removed; "#" and "-" are tokens
@@ -37,4 +37,4 @@ void tokenize(std::string_view text, TokenLine& out);
 bool all_digits_text(std::string_view s);
 bool is_ordinal_text(std::string_view s);  // 1ST 2ND 3RD 42ND 11TH
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

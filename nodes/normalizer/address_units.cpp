@@ -3,7 +3,7 @@
 // ("REAR", "BSMT"), and the assessor's bare number after the suffix ("... RD 1").
 #include "nodes/normalizer/address_parser.hpp"
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 namespace {
 
 bool has_digit_text(std::string_view s) {
@@ -138,4 +138,4 @@ void LineParser::format_unit() {
   warn("more than one secondary unit ('" + all + "'); all kept in the unit");
 }
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

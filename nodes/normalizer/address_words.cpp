@@ -4,7 +4,7 @@
 
 #include "nodes/normalizer/address_table.hpp"
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 namespace {
 
 // USPS Publication 28, appendix C1: standard abbreviation (as printed), whether it is a
@@ -464,4 +464,4 @@ std::string_view state_of_zip(std::string_view zip5) {
   return {};
 }
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

@@ -7,7 +7,7 @@
 #include <optional>
 #include <string_view>
 
-namespace flowrun::norm::addr {
+namespace flowrun::normalizer::addr {
 
 enum WordFlag : std::uint32_t {
   kSuffix = 1u << 0,          // Pub 28 C1 street suffix (any spelling)
@@ -52,4 +52,4 @@ std::optional<std::string_view> state_of_words(std::string_view upper_joined);
 // The state a ZIP's first three digits belong to ("85031" -> "AZ"); "" when unknown.
 std::string_view state_of_zip(std::string_view zip5);
 
-}  // namespace flowrun::norm::addr
+}  // namespace flowrun::normalizer::addr

@@ -9,7 +9,7 @@
 #include "nodes/normalizer/address.hpp"
 #include "nodes/normalizer/text.hpp"
 
-namespace flowrun::norm {
+namespace flowrun::normalizer {
 namespace {
 
 // Fields every canonical record has (null when unknown), in the order records show them.
@@ -286,4 +286,4 @@ std::vector<std::string> record_fields() {
   return f;
 }
 
-}  // namespace flowrun::norm
+}  // namespace flowrun::normalizer

@@ -8,7 +8,7 @@
 
 #include "nodes/normalizer/mapping.hpp"
 
-namespace flowrun::norm {
+namespace flowrun::normalizer {
 
 struct SourceInfo {
   std::string source;        // the source node id (Record.env.source)
@@ -29,4 +29,4 @@ std::string utc_now_iso();
 // the mapping's free-form attributes): what the normalizer declares to `flowrun check`.
 std::vector<std::string> record_fields();
 
-}  // namespace flowrun::norm
+}  // namespace flowrun::normalizer

@@ -12,7 +12,7 @@
 #include "nodes/normalizer/address.hpp"
 #include "nodes/normalizer/text.hpp"
 
-namespace flowrun::norm {
+namespace flowrun::normalizer {
 namespace {
 
 [[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& msg) {
@@ -548,4 +548,4 @@ Mapping load_mapping_file(const std::string& path) {
   return parse_mapping(ss.str(), path);
 }
 
-}  // namespace flowrun::norm
+}  // namespace flowrun::normalizer

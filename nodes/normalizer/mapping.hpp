@@ -12,7 +12,7 @@
 
 #include "nodes/normalizer/numbers.hpp"
 
-namespace flowrun::norm {
+namespace flowrun::normalizer {
 
 namespace json = boost::json;
 
@@ -105,4 +105,4 @@ struct Extracted {
 };
 Extracted extract(const json::object& raw, const FieldSpec& spec, const Mapping& m);
 
-}  // namespace flowrun::norm
+}  // namespace flowrun::normalizer

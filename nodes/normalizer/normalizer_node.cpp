@@ -17,7 +17,7 @@
 namespace flowrun {
 namespace {
 
-using norm::Mapping;
+using normalizer::Mapping;
 
 // `mapping:` and `mappings:` hold found file paths: the loader looks names up in
 // <pipeline dir>/mappings/ and then the shipped mappings (engine/data_files.hpp).
@@ -46,7 +46,7 @@ class NormalizerNode : public ProcessNode {
  public:
   NormalizerNode(const NormalizerOptions& o, const NodeInfo& n) : id_(n.id), keep_raw_(o.keep_raw) {
     auto load = [&](const std::string& file) {
-      mappings_.push_back(std::make_shared<Mapping>(norm::load_mapping_file(file)));
+      mappings_.push_back(std::make_shared<Mapping>(normalizer::load_mapping_file(file)));
       return mappings_.back();
     };
     if (!o.mapping.empty()) {
@@ -62,10 +62,10 @@ class NormalizerNode : public ProcessNode {
   // `in` changes only after the last step that can throw, so the engine hands it over uncopied.
   void process_in_place(Record& in, RunContext&, Emitter& out) override {
     const Mapping& m = pick(in);
-    norm::SourceInfo src{in.env.source, in.env.source_id, ""};
+    normalizer::SourceInfo src{in.env.source, in.env.source_id, ""};
     if (auto it = in.data.find("collected_at"); it != in.data.end() && it->value().is_string())
       src.collected_at = std::string(it->value().get_string());
-    json::object canon = norm::to_canonical(in.data, m, src);
+    json::object canon = normalizer::to_canonical(in.data, m, src);
     // What the source could not fetch (a detail endpoint that failed after its retries) must
     // reach the store with the record, or a parcel stored without its values says nothing of why.
     if (auto w = in.meta.find("warnings"); w != in.meta.end() && w->value().is_array() && !w->value().get_array().empty()) {
@@ -144,7 +144,7 @@ void check_mappings(const NormalizerOptions& o, Check& check) {
   auto parses = [&](const std::string& option, const std::string& file) {
     if (file.empty()) return;  // not found: the loader has said so
     try {
-      norm::load_mapping_file(file);
+      normalizer::load_mapping_file(file);
     } catch (const std::exception& e) {
       check.error(option, e.what());
     }
@@ -172,7 +172,7 @@ void register_normalizer_nodes(Registry& registry) {
   t.option("keep_raw", &NormalizerOptions::keep_raw, "Also keep the raw record under `raw`.");
   t.validate(check_mappings);
   t.fields([](const NormalizerOptions& o, const std::optional<FieldSet>&) {
-    FieldSet f(norm::record_fields());
+    FieldSet f(normalizer::record_fields());
     if (o.keep_raw) f.add("raw.*");
     return std::optional<FieldSet>(std::move(f));
   });

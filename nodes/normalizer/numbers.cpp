@@ -7,7 +7,7 @@
 
 #include "nodes/normalizer/text.hpp"
 
-namespace flowrun::norm {
+namespace flowrun::normalizer {
 namespace {
 
 bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
@@ -361,4 +361,4 @@ std::optional<Zip> parse_zip(std::string_view s) {
   return z;
 }
 
-}  // namespace flowrun::norm
+}  // namespace flowrun::normalizer

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-namespace flowrun::norm {
+namespace flowrun::normalizer {
 
 // First number in the text: digits with thousands commas and one decimal point, optional sign.
 // Blank, "na", "n/a", "none", "null", "-" give nullopt.
@@ -75,4 +75,4 @@ struct Zip {
 };
 std::optional<Zip> parse_zip(std::string_view s);
 
-}  // namespace flowrun::norm
+}  // namespace flowrun::normalizer

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <cstdio>
 
-namespace flowrun::norm {
+namespace flowrun::normalizer {
 
 static bool is_space_byte(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
@@ -117,4 +117,4 @@ std::string stable_hash(std::string_view s) {
   return buf;
 }
 
-}  // namespace flowrun::norm
+}  // namespace flowrun::normalizer

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace flowrun::norm {
+namespace flowrun::normalizer {
 
 // Trims, turns tabs/newlines/NBSP into spaces and collapses runs of spaces ("MARYVALE  3").
 std::string squish(std::string_view s);
@@ -22,4 +22,4 @@ bool all_digits(std::string_view s);
 // FNV-1a 64-bit as 16 lower-case hex digits: stable across runs, machines and compilers.
 std::string stable_hash(std::string_view s);
 
-}  // namespace flowrun::norm
+}  // namespace flowrun::normalizer

@@ -14,7 +14,7 @@
 #include "engine/diagnostics.hpp"
 #include "engine/yaml_util.hpp"
 
-namespace flowrun::quality {
+namespace flowrun::validator {
 namespace {
 
 [[noreturn]] void fail(const std::string& file, const YAML::Node& n, const std::string& msg) {
@@ -452,4 +452,4 @@ Outcome evaluate(const RuleSet& rs, const json::object& rec) {
   return o;
 }
 
-}  // namespace flowrun::quality
+}  // namespace flowrun::validator

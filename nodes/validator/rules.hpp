@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace flowrun::quality {
+namespace flowrun::validator {
 
 namespace json = boost::json;
 
@@ -86,4 +86,4 @@ Outcome evaluate(const RuleSet& rules, const json::object& record);
 // The value at a dotted path, or nullptr when any step is missing.
 const json::value* field_at(const json::object& record, const std::string& dotted);
 
-}  // namespace flowrun::quality
+}  // namespace flowrun::validator

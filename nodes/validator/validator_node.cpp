@@ -18,7 +18,7 @@ struct ValidatorOptions {
   bool strict = false;
 };
 
-json::array to_array(const std::vector<quality::Failure>& fs) {
+json::array to_array(const std::vector<validator::Failure>& fs) {
   json::array out;
   out.reserve(fs.size());
   for (const auto& f : fs) out.push_back(f.to_json());
@@ -27,10 +27,10 @@ json::array to_array(const std::vector<quality::Failure>& fs) {
 
 class ValidatorNode : public ProcessNode {
  public:
-  explicit ValidatorNode(const ValidatorOptions& o) : rules_(quality::load_rules_file(o.rules)), strict_(o.strict) {}
+  explicit ValidatorNode(const ValidatorOptions& o) : rules_(validator::load_rules_file(o.rules)), strict_(o.strict) {}
 
   void process(Record in, RunContext& ctx, Emitter& out) override {
-    quality::Outcome o = quality::evaluate(rules_, in.data);
+    validator::Outcome o = validator::evaluate(rules_, in.data);
     bool valid = o.valid() && !(strict_ && !o.warnings.empty());
     json::object q{{"completeness", o.completeness}, {"validity", o.validity},
                    {"consistency", o.consistency}};
@@ -70,7 +70,7 @@ class ValidatorNode : public ProcessNode {
   }
 
  private:
-  quality::RuleSet rules_;
+  validator::RuleSet rules_;
   bool strict_;
 };
 
@@ -78,7 +78,7 @@ class ValidatorNode : public ProcessNode {
 void check_rules(const ValidatorOptions& o, Check& check) {
   if (!std::filesystem::is_regular_file(o.rules)) return;  // not found: the loader has said so
   try {
-    quality::load_rules_file(o.rules);
+    validator::load_rules_file(o.rules);
   } catch (const std::exception& e) {
     check.error("rules", e.what());
   }

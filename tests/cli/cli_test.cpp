@@ -147,7 +147,7 @@ TEST_CASE("run of an invalid file exits 2 without running", "[cli][run]") {
   CHECK_FALSE(fs::exists(w.dir / "out"));
 }
 
-TEST_CASE("warnings pass check; --strict makes them errors", "[cli][check][strict]") {
+TEST_CASE("warnings pass check, --strict makes them errors", "[cli][check][strict]") {
   Workdir w;
   auto lax = w.run({"check", kGood + "unconsumed.yaml"});
   INFO(lax.err);
@@ -191,7 +191,7 @@ TEST_CASE("a csv column no record can carry: a check error after a normalizer, a
   CHECK(count_lines(w.dir / "out/props.csv") == 9);  // header + 8 parcels, the misspelt column empty
 }
 
-TEST_CASE("the --var flag supplies ${vars.x}; without it the pipeline is invalid", "[cli][vars]") {
+TEST_CASE("the --var flag supplies ${vars.x}, without it the pipeline is invalid", "[cli][vars]") {
   Workdir w;
   auto missing = w.run({"check", kGood + "vars.yaml"});
   CHECK(missing.code == 2);

@@ -340,7 +340,7 @@ TEST_CASE("tests inside the pipeline file itself") {
   CHECK(res[0].passed);
 }
 
-TEST_CASE("quoted YAML values stay strings; plain ones are typed") {
+TEST_CASE("quoted YAML values stay strings, plain ones are typed") {
   auto o = run_tests_text(R"(tests:
   - name: types
     inputs: [{insert_at: only_az, records: [{state: AZ, zip: "85004", n: 85004, ok: true, none: null}]}]

@@ -156,7 +156,7 @@ TEST_CASE("a set ${env.X} is substituted and remembered as a secret", "[load][su
   ::unsetenv("FLOWRUN_TEST_KEY");
 }
 
-TEST_CASE("${env.X:-fallback}: unset or empty X takes the fallback; only a value from the environment is secret", "[load][subst]") {
+TEST_CASE("${env.X:-fallback}: unset or empty X takes the fallback, only a value from the environment is secret", "[load][subst]") {
   ::unsetenv("FLOWRUN_TEST_FB");
   auto unset = load_ok(R"(nodes:
   a: {type: counter, label: "${env.FLOWRUN_TEST_FB:-sqlite:out/x.db}"}

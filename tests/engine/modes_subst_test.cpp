@@ -105,7 +105,7 @@ TEST_CASE("an unknown mode is an error at its position", "[modes]") {
   CHECK(r.diagnostics.all()[0].str() == "t.yaml:1:7: error: 'mode' must be one of sequential, parallel, mixed, adaptive, got 'paralel' (did you mean 'parallel'?)");
 }
 
-TEST_CASE("${vars.x} holding a list becomes a list option; inside text it joins with commas", "[subst]") {
+TEST_CASE("${vars.x} holding a list becomes a list option, inside text it joins with commas", "[subst]") {
   auto g = load_ok(R"(vars: {zips: ["85031", "85033", "85035"], city: Phoenix}
 nodes:
   a: {type: counter, tags: "${vars.zips}", label: "zips in ${vars.city}: ${vars.zips}"}
@@ -115,7 +115,7 @@ nodes:
   CHECK(g.find("a")->config.get_string("label") == "zips in Phoenix: 85031,85033,85035");
 }
 
-TEST_CASE("LoadOptions.vars (--var) overrides vars; commas make a list", "[subst]") {
+TEST_CASE("LoadOptions.vars (--var) overrides vars, commas make a list", "[subst]") {
   const std::string yaml = R"(vars: {zips: ["85031"]}
 nodes:
   a: {type: counter, tags: "${vars.zips}"}
@@ -159,7 +159,7 @@ TEST_CASE("LoadOptions.sets (--set) values are type-checked like the file's", "[
   CHECK(r2.diagnostics.all()[0].str() == "<command line>: error: --set expects path.to.key=value, got 'no_equals_sign'");
 }
 
-TEST_CASE("buffer: at the top sets every node's edge capacity; per node overrides", "[load]") {
+TEST_CASE("buffer: at the top sets every node's edge capacity, per node overrides", "[load]") {
   auto g = load_ok(R"(buffer: 64
 nodes:
   a: {type: counter}

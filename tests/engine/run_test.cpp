@@ -336,7 +336,7 @@ TEST_CASE("ports: a declared port and x.errors are wired by name", "[run][ports]
     if (e.from == "sp" && e.port == "rejected") CHECK(e.count == 48);
 }
 
-TEST_CASE("max_error_rate exceeded gives exit code 1; under it, 0", "[run][error_rate]") {
+TEST_CASE("max_error_rate exceeded gives exit code 1, under it, 0", "[run][error_rate]") {
   TempCwd tmp;
   auto over = run(R"(max_error_rate: 0.05
 nodes:

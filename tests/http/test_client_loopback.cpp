@@ -156,7 +156,7 @@ TEST_CASE("a gzip-encoded body is decoded, and gzip is asked for") {
   CHECK(r.header("content-encoding") == "gzip");
 }
 
-TEST_CASE("User-Agent is honest by default and configurable; headers are sent") {
+TEST_CASE("User-Agent is honest by default and configurable, headers are sent") {
   LoopbackServer s;
   std::string ua, auth;
   s.svr.Get("/ua", [&](const httplib::Request& req, httplib::Response& res) {

@@ -7,7 +7,7 @@
 using namespace flowrun::http;
 using namespace std::chrono_literals;
 
-TEST_CASE("default retry statuses: 408, 429 and 5xx except 501; never 4xx client errors") {
+TEST_CASE("default retry statuses: 408, 429 and 5xx except 501, never 4xx client errors") {
   RetryPolicy p;
   for (long s : {408L, 429L, 500L, 502L, 503L, 504L, 599L}) CHECK(p.retry_status(s));
   for (long s : {200L, 301L, 400L, 401L, 403L, 404L, 501L}) CHECK_FALSE(p.retry_status(s));

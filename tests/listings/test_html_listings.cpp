@@ -186,7 +186,7 @@ TEST_CASE("html_listings: a block that clears is retried and the crawl goes on",
   CHECK(s.stopped.empty());
 }
 
-TEST_CASE("html_listings: server errors are retried by the client; a dead page goes to errors", "[html_listings][e2e]") {
+TEST_CASE("html_listings: server errors are retried by the client, a dead page goes to errors", "[html_listings][e2e]") {
   ListingSiteServer server;
   server.start();
   SECTION("two 500s are retried") {

@@ -18,7 +18,7 @@ std::vector<std::string> texts(const json::value& root, const char* path) {
 }
 }  // namespace
 
-TEST_CASE("JSON paths: keys, [N], [*], quoted keys, $; a missing step is nothing", "[json_path]") {
+TEST_CASE("JSON paths: keys, [N], [*], quoted keys, $, a missing step is nothing", "[json_path]") {
   json::value doc = json::parse(R"J({"props": {"searchData": {"homes": [{"id": 1, "price": 10}, {"id": 2}, {"id": 3, "price": 30}]}},
     "offers": [{"price": "425000.00"}], "@type": "Product", "a.b": {"c": true}, "byId": {"x": 1, "y": 2}})J");
   using V = std::vector<std::string>;
@@ -64,7 +64,7 @@ TEST_CASE("page JSON: comments, trailing commas, raw newlines, text around the v
   CHECK_THROWS_WITH(parse_page_json("{\"a\": [1, 2"), Catch::Contains("incomplete"));
 }
 
-TEST_CASE("JSON-LD cards: top level, arrays, @graph, ItemList items; siblings by url or another key", "[json_cards]") {
+TEST_CASE("JSON-LD cards: top level, arrays, @graph, ItemList items, siblings by url or another key", "[json_cards]") {
   HtmlDocument doc(R"(<html><head>
 <script type="application/ld+json">[{"@type": "Residence", "url": "/h/1", "n": 1}, {"@type": "Product", "url": "http://x.test/h/1", "p": 100},
   {"@type": "Product", "url": "/h/2", "p": 200}]</script>

@@ -59,7 +59,7 @@ const flowrun::NodeSummary* node(const flowrun::RunSummary& s, const std::string
 
 }  // namespace
 
-TEST_CASE("pipeline: html_listings and csv_listings feed a sink; bad CSV rows reach the error sink", "[pipeline][e2e]") {
+TEST_CASE("pipeline: html_listings and csv_listings feed a sink, bad CSV rows reach the error sink", "[pipeline][e2e]") {
   ListingSiteServer server;
   server.start();
   std::string yaml = "name: listings_e2e\nnodes:\n"

@@ -69,7 +69,7 @@ TEST_CASE("ollama: each record gets schema-valid enrichment, tokens and metadata
   }
 }
 
-TEST_CASE("openai: response_format carries the schema; bearer key sent, never leaked") {
+TEST_CASE("openai: response_format carries the schema, bearer key sent, never leaked") {
   FakeLlmServer::Options o;
   o.api_key = "sk-very-secret-42";
   FakeLlmServer fake(o);
@@ -186,7 +186,7 @@ TEST_CASE("503 queue-full is retried with backoff, then succeeds") {
   CHECK(fake.calls("/api/chat") == 3);
 }
 
-TEST_CASE("the breaker opens after N failures; then records take the on_unavailable path") {
+TEST_CASE("the breaker opens after N failures, then records take the on_unavailable path") {
   const std::string resources = "{breakers: {llm: {failures: 3, open_for: 60s}}}";
   FakeLlmServer fake;
   fake.start();
@@ -229,7 +229,7 @@ TEST_CASE("the breaker opens after N failures; then records take the on_unavaila
   }
 }
 
-TEST_CASE("a spent budget stops LLM calls; the rest follow on_unavailable") {
+TEST_CASE("a spent budget stops LLM calls, the rest follow on_unavailable") {
   FakeLlmServer fake;
   fake.start();
   auto node = make_node("llm_enricher", opts(fake, "budget: llm"), FLOWRUN_SOURCE_DIR "/pipelines",

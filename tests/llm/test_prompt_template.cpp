@@ -6,7 +6,7 @@
 using namespace flowrun::llm;
 namespace json = boost::json;
 
-TEST_CASE("templates fill dotted placeholders; unknown ones say unknown") {
+TEST_CASE("templates fill dotted placeholders, unknown ones say unknown") {
   PromptTemplate t("Home at {{ address.street }}, {{address.city}} for {{price}}; HOA {{hoa}}.");
   json::object vars{{"address", json::object{{"street", "1 Main St"}, {"city", "Phoenix"}}}, {"price", 450000}};
   CHECK(t.render(vars) == "Home at 1 Main St, Phoenix for 450000; HOA unknown.");

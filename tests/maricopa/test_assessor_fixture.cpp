@@ -51,7 +51,7 @@ TEST_CASE("fixture: search pages 25 at a time with TOTAL and PascalCase rows") {
   CHECK(s.requests("/search/property/") == 5);
 }
 
-TEST_CASE("fixture: the same seed gives the same data; another seed differs") {
+TEST_CASE("fixture: the same seed gives the same data, another seed differs") {
   AssessorServer a, b, other(AssessorOptions{.seed = 43});
   a.start();
   b.start();

@@ -114,7 +114,7 @@ struct TempDir {
 
 }  // namespace
 
-TEST_CASE("body quirks: 404, empty, [] and null are absent; HTML and garbage are not data") {
+TEST_CASE("body quirks: 404, empty, [] and null are absent, HTML and garbage are not data") {
   using namespace flowrun::maricopa;
   CHECK(classify_body(404, "").kind == BodyKind::absent);
   CHECK(classify_body(200, "  ").kind == BodyKind::absent);
@@ -199,7 +199,7 @@ TEST_CASE("a query without parcels ends after one request") {
   CHECK(s.requests("/search/") == 2);
 }
 
-TEST_CASE("details are fetched per parcel and merged; [] and null details are absent") {
+TEST_CASE("details are fetched per parcel and merged, [] and null details are absent") {
   AssessorServer s(AssessorOptions{.parcels_per_zip = 30});
   s.start();
   Harness h;

@@ -3,9 +3,9 @@
 
 #include "nodes/normalizer/address.hpp"
 
-using flowrun::norm::Address;
-using flowrun::norm::AddressError;
-using flowrun::norm::parse_address;
+using flowrun::normalizer::Address;
+using flowrun::normalizer::AddressError;
+using flowrun::normalizer::parse_address;
 
 namespace {
 struct Case {
@@ -110,7 +110,7 @@ TEST_CASE("unparseable addresses are errors with a reason", "[address]") {
 }
 
 TEST_CASE("state, city and unit on their own", "[address]") {
-  using namespace flowrun::norm;
+  using namespace flowrun::normalizer;
   CHECK(normalize_state("Arizona") == "AZ");
   CHECK(normalize_state("ARIZ") == "AZ");
   CHECK(normalize_state("Ariz.") == "AZ");

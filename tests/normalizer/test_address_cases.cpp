@@ -8,8 +8,8 @@
 
 #include "nodes/normalizer/address.hpp"
 
-using flowrun::norm::Address;
-using flowrun::norm::parse_address;
+using flowrun::normalizer::Address;
+using flowrun::normalizer::parse_address;
 
 namespace {
 
@@ -439,7 +439,7 @@ TEST_CASE("units written together with their number, spelled-out floors, parts b
   for (const auto& c : cases) {
     if (!c.street) {  // no street in the line: an error, not a guess
       INFO("input: \"" << c.input << "\"");
-      CHECK_THROWS_AS(parse_address(c.input), flowrun::norm::AddressError);
+      CHECK_THROWS_AS(parse_address(c.input), flowrun::normalizer::AddressError);
       continue;
     }
     check(c);

@@ -13,7 +13,7 @@
 #include "nodes/normalizer/canonical.hpp"
 #include "nodes/normalizer/register.hpp"
 
-using namespace flowrun::norm;
+using namespace flowrun::normalizer;
 namespace json = boost::json;
 
 TEST_CASE("each part says which rule produced it", "[address][rules]") {
@@ -44,7 +44,7 @@ TEST_CASE("each part says which rule produced it", "[address][rules]") {
   }
 }
 
-TEST_CASE("a line the tables resolve carries no warning; an ambiguous one says what it did", "[address][rules]") {
+TEST_CASE("a line the tables resolve carries no warning, an ambiguous one says what it did", "[address][rules]") {
   CHECK(parse_address("1800 M Street, NW, Washington, DC 20036").warnings.empty());
   CHECK(parse_address("800 N Lindbergh Blvd St. Louis MO").warnings.empty());
   auto a = parse_address("1180 Peachtree Street, NE");

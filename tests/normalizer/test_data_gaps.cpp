@@ -6,7 +6,7 @@
 #include "engine/node.hpp"
 #include "nodes/normalizer/canonical.hpp"
 
-using namespace flowrun::norm;
+using namespace flowrun::normalizer;
 namespace json = boost::json;
 
 namespace {

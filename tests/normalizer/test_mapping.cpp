@@ -3,7 +3,7 @@
 
 #include "nodes/normalizer/mapping.hpp"
 
-using namespace flowrun::norm;
+using namespace flowrun::normalizer;
 namespace json = boost::json;
 
 TEST_CASE("shipped mappings load", "[mapping]") {

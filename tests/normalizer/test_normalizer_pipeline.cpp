@@ -198,7 +198,7 @@ TEST_CASE("a mapping named bare is found among the shipped mappings and runs", "
     if (n.id == "n") CHECK(n.out == 1);
 }
 
-TEST_CASE("unknown property types are one run warning each, with a count; a keyed record without an address passes",
+TEST_CASE("unknown property types are one run warning each, with a count, a keyed record without an address passes",
           "[pipeline][issue12]") {
   TempDir tmp;
   {

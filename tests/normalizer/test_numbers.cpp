@@ -6,7 +6,7 @@
 
 #include "nodes/normalizer/numbers.hpp"
 
-using namespace flowrun::norm;
+using namespace flowrun::normalizer;
 
 namespace {
 template <class T>

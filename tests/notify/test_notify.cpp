@@ -145,7 +145,7 @@ TEST_CASE("notify: a webhook gets the run's headline when it ends", "[notify][we
   CHECK(counter(s, "notify.failed") == 0);
 }
 
-TEST_CASE("notify: a webhook answering 503 is retried; one that is down is a warning, not a failed run", "[notify][webhook]") {
+TEST_CASE("notify: a webhook answering 503 is retried, one that is down is a warning, not a failed run", "[notify][webhook]") {
   TempDir t("retry");
   {
     fixtures::WebhookServer flaky(2, 503);

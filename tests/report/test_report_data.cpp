@@ -130,7 +130,7 @@ TEST_CASE("report: the weekly view adds up the week's runs", "[report]") {
   CHECK(rep.at("period").at("from") == "2026-11-15T00:00:00Z");
 }
 
-TEST_CASE("report: json, csv and html files; bad format and bad store are errors", "[report]") {
+TEST_CASE("report: json, csv and html files, bad format and bad store are errors", "[report]") {
   auto dir = temp_dir("formats");
   auto url = make_store(dir);
   REQUIRE(report::write_report(url, "json", (dir / "out/r.json").string(), "") == 0);

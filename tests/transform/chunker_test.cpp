@@ -78,7 +78,7 @@ TEST_CASE("chunks stay within size, overlap, and end on paragraphs or sentences"
   CHECK(chunks[0].text == kListing.substr(0, kListing.find("\n\n")));
 }
 
-TEST_CASE("boundary none cuts at the size; word boundaries never split a word", "[chunker]") {
+TEST_CASE("boundary none cuts at the size, word boundaries never split a word", "[chunker]") {
   ChunkSpec s;
   s.size = 50;
   s.overlap = 0;

@@ -4,7 +4,7 @@
 
 #include "nodes/validator/rules.hpp"
 
-using namespace flowrun::quality;
+using namespace flowrun::validator;
 namespace json = boost::json;
 
 namespace {

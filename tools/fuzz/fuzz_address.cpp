@@ -10,7 +10,7 @@
 
 #include "nodes/normalizer/address.hpp"
 
-using namespace flowrun::norm;
+using namespace flowrun::normalizer;
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include "nodes/normalizer/address.hpp"
 #include "nodes/normalizer/numbers.hpp"
 
-using namespace flowrun::norm;
+using namespace flowrun::normalizer;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view s(reinterpret_cast<const char*>(data), size);

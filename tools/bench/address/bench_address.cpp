@@ -1,4 +1,4 @@
-// Addresses parsed per second by flowrun::norm::parse_address, the normalizer's per-record
+// Addresses parsed per second by flowrun::normalizer::parse_address, the normalizer's per-record
 // address step, over a deterministic mix of the lines it sees: assessor situs lines, Redfin
 // street lines with units, full one-line addresses with and without commas, numbered roads,
 // park spaces, grid numbers. Prints the rate per kind and overall, and the overall cost as a
@@ -68,9 +68,9 @@ double ns_per_line(const std::vector<std::string>& lines, int rounds, std::size_
     auto start = Clock::now();
     for (const auto& line : lines) {
       try {
-        auto a = flowrun::norm::parse_address(line);
+        auto a = flowrun::normalizer::parse_address(line);
         sink += a.street.size() + a.city.size() + a.unit.size();
-      } catch (const flowrun::norm::AddressError&) {
+      } catch (const flowrun::normalizer::AddressError&) {
         ++sink;
       }
     }

@@ -29,6 +29,10 @@ class ValidatorNode : public ProcessNode {
  public:
   explicit ValidatorNode(const ValidatorOptions& o) : rules_(validator::load_rules_file(o.rules)), strict_(o.strict) {}
 
+  // Counted from the start, so that a day without rejections shows 0, not a missing series (the
+  // dashboards' rejection rate).
+  void open(RunContext& ctx) override { ctx.add_counter("validator.rejected", 0); }
+
   void process(Record in, RunContext& ctx, Emitter& out) override {
     validator::Outcome o = validator::evaluate(rules_, in.data);
     bool valid = o.valid() && !(strict_ && !o.warnings.empty());

@@ -97,7 +97,7 @@ TEST_CASE("flowrun trace shows a stored record's and a dead letter's path, attem
   CHECK(run_flowrun({"trace", "t1-1"}, dir).code == 2);
 }
 
-TEST_CASE("--metrics-port serves Prometheus text over HTTP while the run goes on", "[cli][metrics]") {
+TEST_CASE("metrics: --metrics-port serves Prometheus text over HTTP while the run goes on", "[cli][metrics]") {
   FakeLlmServer llm;
   llm.start();
   llm.set_latency(std::chrono::milliseconds(150));  // 12 records at concurrency 1: about 2 s

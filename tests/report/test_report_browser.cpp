@@ -164,7 +164,10 @@ TEST_CASE("report in Chromium: the shipped daily run from its cassette", "[repor
   CHECK(h.at("dead_letters").to_number<int>() > 0);
   // Dead letters are grouped by field and rule; a reason says its field and rule once.
   const auto& groups = rep.at("quality").at("dead_letters").as_array();
-  CHECK(groups.size() == 2);  // normalize address: parseable (4), validate rental_estimate: range (2)
+  // normalize address: parseable (4). The LLM's rental estimates no longer fail the validator's
+  // range: the shipped schema bounds them, so the grammar keeps them in range.
+  REQUIRE(groups.size() == 1);
+  CHECK(std::string(groups[0].at("reason").as_string()).find("address") != std::string::npos);
   for (const auto& g : groups) {
     CHECK(g.at("examples").as_array().size() <= 3);
     for (const auto& e : g.at("examples").as_array()) {

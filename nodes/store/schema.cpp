@@ -10,6 +10,21 @@ namespace flowrun::store {
 // Lineage (3): every row names the record (Envelope::trace_id, "<run id>-<n>") and the run that last
 // wrote it, so `flowrun trace ID` finds a record's rows; trace ids are indexed for that lookup.
 
+// Migration 3 is plain SQL both dialects run alike.
+constexpr const char* kLineageSql = R"SQL(
+ALTER TABLE properties ADD COLUMN last_trace_id TEXT;
+CREATE INDEX properties_trace ON properties (last_trace_id);
+ALTER TABLE property_history ADD COLUMN trace_id TEXT;
+ALTER TABLE raw_records ADD COLUMN trace_id TEXT;
+ALTER TABLE raw_records ADD COLUMN run_id TEXT;
+CREATE INDEX raw_records_trace ON raw_records (trace_id);
+ALTER TABLE dead_letters ADD COLUMN trace_id TEXT;
+CREATE INDEX dead_letters_trace ON dead_letters (trace_id);
+ALTER TABLE llm_cache ADD COLUMN trace_id TEXT;
+ALTER TABLE llm_cache ADD COLUMN run_id TEXT;
+CREATE INDEX llm_cache_trace ON llm_cache (trace_id);
+)SQL";
+
 const std::vector<Migration>& sqlite_migrations() {
   static const std::vector<Migration> m = {
       {1, "initial schema", R"SQL(
@@ -47,19 +62,7 @@ CREATE VIEW pending_enrichment AS
       {2, "enrichment attempts", R"SQL(
 ALTER TABLE properties ADD COLUMN enrichment_attempts INTEGER NOT NULL DEFAULT 0;
 )SQL"},
-      {3, "lineage: trace and run ids on every row", R"SQL(
-ALTER TABLE properties ADD COLUMN last_trace_id TEXT;
-CREATE INDEX properties_trace ON properties (last_trace_id);
-ALTER TABLE property_history ADD COLUMN trace_id TEXT;
-ALTER TABLE raw_records ADD COLUMN trace_id TEXT;
-ALTER TABLE raw_records ADD COLUMN run_id TEXT;
-CREATE INDEX raw_records_trace ON raw_records (trace_id);
-ALTER TABLE dead_letters ADD COLUMN trace_id TEXT;
-CREATE INDEX dead_letters_trace ON dead_letters (trace_id);
-ALTER TABLE llm_cache ADD COLUMN trace_id TEXT;
-ALTER TABLE llm_cache ADD COLUMN run_id TEXT;
-CREATE INDEX llm_cache_trace ON llm_cache (trace_id);
-)SQL"},
+      {3, "lineage: trace and run ids on every row", kLineageSql},
   };
   return m;
 }
@@ -103,19 +106,7 @@ CREATE VIEW pending_enrichment AS
       {2, "enrichment attempts", R"SQL(
 ALTER TABLE properties ADD COLUMN enrichment_attempts INTEGER NOT NULL DEFAULT 0;
 )SQL"},
-      {3, "lineage: trace and run ids on every row", R"SQL(
-ALTER TABLE properties ADD COLUMN last_trace_id TEXT;
-CREATE INDEX properties_trace ON properties (last_trace_id);
-ALTER TABLE property_history ADD COLUMN trace_id TEXT;
-ALTER TABLE raw_records ADD COLUMN trace_id TEXT;
-ALTER TABLE raw_records ADD COLUMN run_id TEXT;
-CREATE INDEX raw_records_trace ON raw_records (trace_id);
-ALTER TABLE dead_letters ADD COLUMN trace_id TEXT;
-CREATE INDEX dead_letters_trace ON dead_letters (trace_id);
-ALTER TABLE llm_cache ADD COLUMN trace_id TEXT;
-ALTER TABLE llm_cache ADD COLUMN run_id TEXT;
-CREATE INDEX llm_cache_trace ON llm_cache (trace_id);
-)SQL"},
+      {3, "lineage: trace and run ids on every row", kLineageSql},
   };
   return m;
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "engine/registry.hpp"
 #include "engine/yaml_util.hpp"
 
 namespace flowrun {
@@ -166,7 +167,7 @@ void bind_cluster(Graph& g, const YAML::Node& cluster, const Registry& registry,
   g.clustered = true;
 }
 
-void check_placement(const Graph& g, Diagnostics& diags) {
+void check_placement(const Graph& g, const Registry& registry, Diagnostics& diags) {
   std::set<std::string> used;
   for (const auto& n : g.nodes) used.insert(n.group);
   if (!g.clustered) {
@@ -202,6 +203,13 @@ void check_placement(const Graph& g, Diagnostics& diags) {
       diags.warning(n.where, "node '" + n.id + "' writes a local file in group '" + n.group +
                                  "': each worker writes its own, and records are acknowledged before the file is "
                                  "complete; put file outputs in group main or use the store");
+    if (n.desc && n.desc->store_url) {
+      const std::string url = n.desc->store_url(n.options).empty() ? g.store : n.desc->store_url(n.options);
+      if (!url.empty() && registry.store_on_one_machine(url))
+        diags.warning(n.where, "node '" + n.id + "' writes the store " + url.substr(0, url.find(':') + 1) + " in group '" +
+                                   n.group + "': a SQLite file lives on one machine, so each worker writes its own; "
+                                   "use a PostgreSQL store (postgresql://...) shared by the cluster");
+    }
   }
   for (const auto& name : g.groups)
     if (name != "main" && !used.count(name))

@@ -68,7 +68,7 @@ void bind_cluster(Graph& g, const YAML::Node& cluster, const Registry& registry,
                   const Location& where);
 // `flowrun check`: every group is declared, sources and control edges stay where they can work,
 // rate-limited nodes run in one process (so that the limit holds cluster-wide).
-void check_placement(const Graph& g, Diagnostics& diags);
+void check_placement(const Graph& g, const Registry& registry, Diagnostics& diags);
 
 // The summary of a whole run from its processes' summaries (main's and every worker's): counts
 // of a node summed over the processes that ran it, in the expanded graph's node order.

@@ -39,6 +39,13 @@ std::vector<const NodeDescriptor*> Registry::all() const {
   return out;
 }
 
+bool Registry::store_on_one_machine(const std::string& url) const {
+  const std::string scheme = url.substr(0, url.find(':'));
+  for (const auto& s : store_schemes_)
+    if (s.scheme == scheme) return s.one_machine;
+  return false;
+}
+
 std::string Registry::resolve_store(const std::string& url, const std::string& base_dir, std::string& why) const {
   const std::string scheme = url.substr(0, url.find(':'));
   std::string known;

@@ -48,6 +48,10 @@ struct NodeDescriptor {
   std::function<std::string(const BoundOptions&, const NodeInfo&, const Settings&)> check_env;
   // Optional: output ports that depend on the instance's options (a route node's route names).
   std::function<std::vector<std::string>(const BoundOptions&)> instance_ports;
+  // Optional, for nodes that write the store: the store URL an instance writes ("" = the
+  // pipeline's `store:`), so that `flowrun check` can warn about a worker group writing a store
+  // that lives on one machine (docs/cluster.md).
+  std::function<std::string(const BoundOptions&)> store_url;
   // Optional: the fields the records on this node's data ports carry, given the fields of what
   // arrives (nullopt: unknown). Absent means unknown, which is always safe (engine/fields.hpp).
   std::function<std::optional<FieldSet>(const BoundOptions&, const std::optional<FieldSet>& input)> record_fields;
@@ -75,6 +79,9 @@ struct StoreScheme {
   // Makes the URL independent of the working directory (a relative SQLite path resolves from the
   // pipeline's folder); "" when fine, else sets `why`.
   std::function<std::string(const std::string& url, const std::string& base_dir, std::string& why)> resolve;
+  // A file on the machine of the process that opens it (SQLite): every worker of a cluster group
+  // would write its own copy.
+  bool one_machine = false;
 };
 
 struct ClusterTransport;  // engine/cluster.hpp
@@ -89,6 +96,7 @@ class Registry {
   void add_store_scheme(StoreScheme s) { store_schemes_.push_back(std::move(s)); }
   // The URL resolved by its scheme; an unknown scheme sets `why` (naming the known ones).
   std::string resolve_store(const std::string& url, const std::string& base_dir, std::string& why) const;
+  bool store_on_one_machine(const std::string& url) const;  // its scheme says so (StoreScheme)
 
   void add_observer(RunObserver o) { observers_.push_back(std::move(o)); }
   const std::vector<RunObserver>& observers() const { return observers_; }

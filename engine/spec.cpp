@@ -228,7 +228,7 @@ LoadResult load_unredacted(const std::string& text, const std::string& file, con
   if (root["nodes"].IsMap())
     for (const auto& kv : root["nodes"]) declared.insert(kv.first.Scalar());
   if (!g.nodes.empty()) validate_graph(g, registry, diags, opts.strict, declared);
-  if (!diags.has_errors()) check_placement(g, diags);
+  if (!diags.has_errors()) check_placement(g, registry, diags);
   if (!diags.has_errors()) infer_record_fields(g);  // engine/fields.hpp: for the checks below
   for (const auto& n : g.nodes) check_node_options(n, diags);
   return result;

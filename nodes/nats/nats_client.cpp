@@ -215,15 +215,19 @@ std::unique_ptr<Kv> Connection::bucket(const std::string& name, bool create, std
 
 void Connection::delete_bucket(const std::string& name) { check(js_DeleteKeyValue(js_, name.c_str()), "delete KV bucket " + name); }
 
-natsSubscription* Connection::pull_subscribe(const std::string& stream, const std::string& durable, const std::string& subject) {
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = stream.c_str();
-  so.Consumer = durable.c_str();
-  natsSubscription* sub = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  check(js_PullSubscribe(&sub, js_, subject.c_str(), durable.c_str(), nullptr, &so, &jerr), "subscribe to " + durable, jerr);
-  return sub;
+Connection::PullInbox Connection::pull_inbox(const std::string& stream, const std::string& durable) {
+  consumer_state(stream, durable);  // throws when the consumer is missing, as binding to it would
+  natsInbox* inbox = nullptr;
+  check(natsInbox_Create(&inbox), "NATS inbox");
+  PullInbox p;
+  p.inbox = inbox;
+  natsInbox_Destroy(inbox);
+  p.next_subject = "$JS.API.CONSUMER.MSG.NEXT." + stream + "." + durable;
+  check(natsConnection_SubscribeSync(&p.sub, nc_, (p.inbox + ".*").c_str()), "subscribe to the pull inbox of " + durable);
+  // A pull never asks for more than 64 messages, but late ones of earlier pulls may queue: no limit
+  // may drop a message that JetStream counts as delivered to us.
+  natsSubscription_SetPendingLimits(p.sub, -1, -1);
+  return p;
 }
 
 Kv::~Kv() {

@@ -75,8 +75,13 @@ class Connection {
   std::unique_ptr<Kv> bucket(const std::string& name, bool create, std::chrono::milliseconds ttl = {});
   void delete_bucket(const std::string& name);
 
-  // Binds a pull subscription to an existing durable consumer.
-  natsSubscription* pull_subscribe(const std::string& stream, const std::string& durable, const std::string& subject);
+  // The inbox on which this process pulls from an existing durable consumer (InputEdge).
+  struct PullInbox {
+    natsSubscription* sub = nullptr;  // <inbox>.* : messages and the status of each pull
+    std::string inbox;
+    std::string next_subject;  // $JS.API.CONSUMER.MSG.NEXT.<stream>.<durable>
+  };
+  PullInbox pull_inbox(const std::string& stream, const std::string& durable);
 
  private:
   natsConnection* nc_ = nullptr;

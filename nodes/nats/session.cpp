@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <string_view>
 
 #include "engine/node.hpp"
 #include "nodes/nats/wire.hpp"
@@ -57,12 +60,45 @@ void throw_outage(const Session& s, const std::string& what, const std::string& 
 
 // ---- InputEdge ----------------------------------------------------------------------------------
 
+Delivery delivery_of(natsMsg* m) {
+  // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>, or with
+  // <domain>.<account hash> after ACK and a trailing token (servers 2.9+ may send either).
+  Delivery d;
+  const char* reply = natsMsg_GetReply(m);
+  if (!reply) return d;
+  std::vector<std::string_view> t;
+  std::string_view rest(reply);
+  for (std::size_t dot; (dot = rest.find('.')) != std::string_view::npos; rest.remove_prefix(dot + 1)) t.push_back(rest.substr(0, dot));
+  t.push_back(rest);
+  if (t.size() < 9 || t[0] != "$JS" || t[1] != "ACK") return d;
+  const std::size_t at = t.size() == 9 ? 4 : 6;
+  auto number = [](std::string_view v) { return std::strtoull(std::string(v).c_str(), nullptr, 10); };
+  d.delivered = std::max<std::uint64_t>(1, number(t[at]));
+  d.stream_seq = number(t[at + 1]);
+  return d;
+}
+
 InputEdge::~InputEdge() {
   for (auto* m : prefetched_) natsMsg_Destroy(m);
-  if (sub_) {
-    natsSubscription_Unsubscribe(sub_);
-    natsSubscription_Destroy(sub_);
+  if (in_.sub) {
+    natsSubscription_Unsubscribe(in_.sub);
+    natsSubscription_Destroy(in_.sub);
   }
+}
+
+natsStatus InputEdge::answer(natsMsg* m, const char* what) {
+  const char* reply = natsMsg_GetReply(m);
+  if (!reply) return NATS_ILLEGAL_STATE;
+  return natsConnection_PublishString(conn_->nc(), reply, what);
+}
+
+void InputEdge::keep(natsMsg* m, int n, std::vector<natsMsg*>& out) {
+  if (static_cast<int>(out.size()) < n) {
+    out.push_back(m);
+    return;
+  }
+  std::lock_guard lock(mu_);  // a late message of an earlier pull: ours, the next fetch's first
+  prefetched_.push_back(m);
 }
 
 natsStatus InputEdge::fetch(int n, std::chrono::milliseconds wait, std::vector<natsMsg*>& out) {
@@ -75,21 +111,51 @@ natsStatus InputEdge::fetch(int n, std::chrono::milliseconds wait, std::vector<n
   }
   if (!out.empty()) return NATS_OK;
   std::lock_guard lock(fetch_mu_);
-  natsMsgList list{};
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = natsSubscription_Fetch(&list, sub_, n, wait.count(), &jerr);
-  // Never read past the batch asked for: under ASan, while the server restarted, a list came back
-  // whose Count exceeded the n slots libnats 3.4.1 had allocated (issue 14, heap corruption).
-  if (list.Count > n) {
-    spdlog::error("NATS fetch returned {} messages for a batch of {}: the excess is ignored", list.Count, n);
-    *const_cast<int*>(&list.Count) = n;
+  auto is_record = [](natsMsg* m) {
+    const char* reply = natsMsg_GetReply(m);
+    return reply && std::strncmp(reply, "$JS.ACK.", 8) == 0;
+  };
+  // What came after an earlier pull stopped waiting (a server that restarted meanwhile) is ours.
+  int queued = 0;
+  natsSubscription_GetPending(in_.sub, &queued, nullptr);
+  for (natsMsg* m = nullptr; queued-- > 0 && natsSubscription_NextMsg(&m, in_.sub, 1) == NATS_OK; m = nullptr) {
+    if (is_record(m)) keep(m, n, out);
+    else natsMsg_Destroy(m);  // the end of an earlier pull
   }
-  for (int i = 0; i < list.Count; ++i) {
-    out.push_back(list.Msgs[i]);
-    list.Msgs[i] = nullptr;  // ours now
+  if (!out.empty()) return NATS_OK;
+
+  const std::string reply = in_.inbox + "." + std::to_string(++pulls_);
+  const std::string body = "{\"batch\":" + std::to_string(n) + ",\"expires\":" + std::to_string(wait.count() * 1'000'000) + "}";
+  natsStatus s = natsConnection_PublishRequestString(conn_->nc(), in_.next_subject.c_str(), reply.c_str(), body.c_str());
+  if (s != NATS_OK) return s;
+  // JetStream ends the pull with status 408 when it expires; the margin covers that answer's trip.
+  const auto deadline = std::chrono::steady_clock::now() + wait + std::chrono::milliseconds(250);
+  natsStatus last = NATS_TIMEOUT;
+  while (static_cast<int>(out.size()) < n) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    natsMsg* m = nullptr;
+    s = natsSubscription_NextMsg(&m, in_.sub, left.count());
+    if (s != NATS_OK) {
+      if (s != NATS_TIMEOUT) last = s;
+      break;
+    }
+    if (is_record(m)) {
+      keep(m, n, out);
+      continue;
+    }
+    // A status: 408 (expired) or 404 ends a pull; 503 no JetStream (restarting); 409 the consumer
+    // is gone or too many pulls wait; 100 is a heartbeat. Only the current pull's end matters.
+    const char* code = nullptr;
+    const int status = natsMsgHeader_Get(m, "Status", &code) == NATS_OK && code ? std::atoi(code) : 0;
+    const bool current = reply == natsMsg_GetSubject(m);
+    natsMsg_Destroy(m);
+    if (!current || status == 100) continue;
+    if (status == 503) last = NATS_NO_RESPONDERS;
+    else if (status == 409) last = NATS_ERR;
+    break;
   }
-  natsMsgList_Destroy(&list);
-  return out.empty() ? s : NATS_OK;
+  return out.empty() ? last : NATS_OK;
 }
 
 void InputEdge::put_back(natsMsg* m) {
@@ -111,7 +177,7 @@ std::shared_ptr<Handoff> InputEdge::take(natsMsg* m, std::string id) {
 }
 
 void InputEdge::nak(natsMsg* m) {
-  natsMsg_Nak(m, nullptr);
+  answer(m, "-NAK");
   natsMsg_Destroy(m);
 }
 
@@ -128,7 +194,7 @@ void InputEdge::release(natsMsg* m, bool failed) {
   {
     std::lock_guard lock(mu_);
     held_.erase(m);
-    s = failed ? natsMsg_Nak(m, nullptr) : natsMsg_Ack(m, nullptr);
+    s = answer(m, failed ? "-NAK" : "+ACK");
   }
   if (s != NATS_OK) spdlog::warn("NATS: could not {} a message: {}", failed ? "nak" : "ack", natsStatus_GetText(s));
   natsMsg_Destroy(m);
@@ -139,7 +205,7 @@ void InputEdge::keep_alive(std::chrono::milliseconds older_than) {
   std::lock_guard lock(mu_);
   for (auto& [m, since] : held_)
     if (now - since >= older_than) {
-      natsMsg_InProgress(m, nullptr);
+      answer(m, "+WPI");
       since = now;
     }
 }
@@ -198,8 +264,7 @@ std::shared_ptr<InputEdge> Session::input(int i) {
   auto& slot = inputs_[i];
   if (!slot) {
     const auto& e = edge(i);
-    natsSubscription* sub = conn_->pull_subscribe(names_.stream, names_.consumer(e.index), names_.subject(e.index));
-    slot = std::make_shared<InputEdge>(conn_, sub);
+    slot = std::make_shared<InputEdge>(conn_, conn_->pull_inbox(names_.stream, names_.consumer(e.index)));
   }
   return slot;
 }

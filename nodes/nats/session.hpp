@@ -23,14 +23,25 @@
 
 namespace flowrun::nats {
 
-// The subscription of one edge this process consumes, and the messages it holds unacknowledged.
+// What a JetStream message's reply subject says about its delivery.
+struct Delivery {
+  std::uint64_t delivered = 1;   // 1 = first delivery
+  std::uint64_t stream_seq = 0;  // its sequence in the stream
+};
+Delivery delivery_of(natsMsg* m);
+
+// The pull inbox of one edge this process consumes, and the messages it holds unacknowledged.
+// Pulls are JetStream requests of our own (MSG.NEXT with batch and expires) and acknowledgements
+// are published to each message's reply subject: libnats 3.4.1's natsSubscription_Fetch returned
+// more messages than its batch while the server restarted and wrote past its own array (issue 14).
 class InputEdge : public std::enable_shared_from_this<InputEdge> {
  public:
-  InputEdge(std::shared_ptr<Connection> conn, natsSubscription* sub) : conn_(std::move(conn)), sub_(sub) {}
+  InputEdge(std::shared_ptr<Connection> conn, Connection::PullInbox in) : conn_(std::move(conn)), in_(std::move(in)) {}
   ~InputEdge();
 
   // Up to `n` messages, waiting at most `wait`; messages taken before (a worker's watch between
-  // rounds) come first. Returns the status of the fetch (NATS_TIMEOUT when none came).
+  // rounds) and late ones of earlier pulls come first. Returns the status of the pull
+  // (NATS_TIMEOUT when none came).
   natsStatus fetch(int n, std::chrono::milliseconds wait, std::vector<natsMsg*>& out);
   void put_back(natsMsg* m);  // taken but not yet emitted: the next fetch returns it first
   bool has_prefetched();
@@ -45,12 +56,16 @@ class InputEdge : public std::enable_shared_from_this<InputEdge> {
   void release(natsMsg* m, bool failed);  // by the root token
 
  private:
+  natsStatus answer(natsMsg* m, const char* what);  // +ACK, -NAK, +WPI to the reply subject
+  void keep(natsMsg* m, int n, std::vector<natsMsg*>& out);
+
   std::shared_ptr<Connection> conn_;
-  natsSubscription* sub_;
+  Connection::PullInbox in_;
   std::mutex mu_;
   std::map<natsMsg*, std::chrono::steady_clock::time_point> held_;
   std::deque<natsMsg*> prefetched_;
   std::mutex fetch_mu_;
+  std::uint64_t pulls_ = 0;
 };
 
 class Session {

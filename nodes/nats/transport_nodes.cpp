@@ -122,15 +122,11 @@ class Subscriber final : public SourceNode {
   enum class Next { more, end_round };
 
   Next deliver(natsMsg* m, RunContext& ctx, Emitter& out) {
-    std::uint64_t delivered = 1;
-    jsMsgMetaData* md = nullptr;
-    if (natsMsg_GetMetaData(&md, m) == NATS_OK) {
-      delivered = md->NumDelivered;
-      jsMsgMetaData_Destroy(md);
-    }
+    const Delivery delivery = delivery_of(m);
+    const std::uint64_t delivered = delivery.delivered;
     const char* id = nullptr;
     natsMsgHeader_Get(m, "Nats-Msg-Id", &id);
-    const std::string root = id ? id : "seq" + std::to_string(natsMsg_GetSequence(m));
+    const std::string root = id ? id : "seq" + std::to_string(delivery.stream_seq);
     const std::string_view payload(natsMsg_GetData(m), static_cast<std::size_t>(natsMsg_GetDataLength(m)));
     Record r;
     std::string problem;

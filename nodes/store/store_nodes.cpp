@@ -435,6 +435,13 @@ void add_probe(NodeType<Opts>& t) {
   t.check_env([](const Opts& o, const NodeInfo&, const Settings& s) { return probe_store(o.url, s); });
 }
 
+// The URL an instance writes, for `flowrun check`'s placement warnings (NodeDescriptor::store_url).
+template <class Opts>
+NodeDescriptor with_store_url(NodeDescriptor d) {
+  d.store_url = [](const BoundOptions& b) { return b.as<Opts>().url; };
+  return d;
+}
+
 NodeDescriptor store_descriptor() {
   NodeType<StoreOptions> t("store", Role::sink,
                            "Upserts records into the store in batched transactions: canonical properties keyed by "
@@ -453,7 +460,7 @@ NodeDescriptor store_descriptor() {
   t.blocking_io();
   add_probe(t);
   t.create([](const StoreOptions& o, const NodeInfo& n) { return std::make_unique<StoreSink>(o, n); });
-  return t.descriptor();
+  return with_store_url<StoreOptions>(t.descriptor());
 }
 
 NodeDescriptor changed_filter_descriptor() {
@@ -471,7 +478,7 @@ NodeDescriptor changed_filter_descriptor() {
   t.blocking_io();
   add_probe(t);
   t.create([](const ChangedFilterOptions& o, const NodeInfo& n) { return std::make_unique<ChangedFilter>(o, n); });
-  return t.descriptor();
+  return with_store_url<ChangedFilterOptions>(t.descriptor());
 }
 
 NodeDescriptor dead_letter_store_descriptor() {
@@ -484,7 +491,7 @@ NodeDescriptor dead_letter_store_descriptor() {
   t.blocking_io().dead_letter();
   add_probe(t);
   t.create([](const DeadLetterStoreOptions& o, const NodeInfo& n) { return std::make_unique<DeadLetterStore>(o, n); });
-  return t.descriptor();
+  return with_store_url<DeadLetterStoreOptions>(t.descriptor());
 }
 
 }  // namespace

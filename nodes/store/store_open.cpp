@@ -49,7 +49,7 @@ std::string resolve_store_url(const std::string& url, const std::string& base_di
 // The schemes a pipeline's `store:` may use. A relative SQLite path resolves from the pipeline's
 // folder (cron does not `cd`); sqlite:///abs and sqlite:/abs are absolute already.
 void register_store_schemes(Registry& registry) {
-  registry.add_store_scheme({"sqlite", "an embedded SQLite file (WAL)", resolve_store_url});
+  registry.add_store_scheme({"sqlite", "an embedded SQLite file (WAL)", resolve_store_url, /*one_machine=*/true});
   for (const char* scheme : {"postgresql", "postgres"})
     registry.add_store_scheme({scheme, "a PostgreSQL server (libpq URL)", resolve_store_url});
 }

@@ -115,7 +115,6 @@ class Client {
   std::unique_ptr<Impl> impl_;
 };
 
-// Node types include http::client_option_group() (nodes/http/client_options.hpp) or, for the LLM
-// endpoint, http::client_table() (nodes/http/client_table.hpp).
+// Node types include http::client_option_group() (nodes/http/client_options.hpp).
 
 }  // namespace flowrun::http

@@ -43,7 +43,7 @@ OptionTable<EndpointOptions> endpoint_table(const std::string& fields_doc,
   t.add("fields", &E::fields, fields_doc);
   t.add("max_field_chars", &E::max_field_chars, "each field is cut to this many characters (HTML stripped)")
       .range(16, 1'000'000);
-  t.include(&E::http, http::client_table());
+  t.include(&E::http, http::client_option_group());
   t.validate([](const E& o, Check& check) {
     if (!o.base_url.empty() && o.base_url.rfind("http://", 0) != 0 && o.base_url.rfind("https://", 0) != 0)
       check.error("base_url", "must start with http:// or https://, got '" + o.base_url + "'");
@@ -70,7 +70,7 @@ EndpointSettings settings_of(const EndpointOptions& o, const std::vector<std::st
 
 Endpoint::Endpoint(const EndpointOptions& opts, const EndpointSettings& s, const std::string& node_id, RunContext& ctx)
     : s_(s) {
-  http::ClientOptions o = http::client_options(opts.http, node_id, ctx);
+  http::ClientOptions o = http::client_options(opts.http, NodeInfo{node_id, "", "", {}}, ctx);
   if (!s.api_key.empty()) o.secrets.push_back(s.api_key);
   // The probe must answer fast: a missing server is reported once, not after minutes of retries.
   http::ClientOptions p = o;

@@ -10,7 +10,7 @@
 
 #include "engine/option_table.hpp"
 #include "engine/registry.hpp"
-#include "nodes/http/client_table.hpp"
+#include "nodes/http/client_options.hpp"
 #include "nodes/llm/llm_protocol.hpp"
 
 namespace flowrun {
@@ -24,8 +24,8 @@ OnUnavailable parse_on_unavailable(const std::string& s);
 const char* to_string(OnUnavailable u);
 
 // A local model answers slowly under load, and retrying a stuck generation is expensive.
-inline http::ClientSettings llm_client_defaults() {
-  http::ClientSettings s;
+inline http::HttpOptions llm_client_defaults() {
+  http::HttpOptions s;
   s.timeout = std::chrono::seconds(120);
   s.retries = 2;
   return s;
@@ -43,7 +43,7 @@ struct EndpointOptions {
   std::chrono::milliseconds cache_ttl = std::chrono::hours(24 * 30);
   std::vector<std::string> fields;  // empty = the node type's default fields
   int max_field_chars = 1500;
-  http::ClientSettings http = llm_client_defaults();
+  http::HttpOptions http = llm_client_defaults();
 };
 
 // The shared table; the node types differ in the doc of `fields` and which fallbacks they offer.

@@ -94,6 +94,19 @@ TEST_CASE("openai: response_format carries the schema, bearer key sent, never le
   CHECK(auth[0] == "Bearer sk-very-secret-42");
 }
 
+TEST_CASE("headers: the LLM nodes share the HTTP option group, extra headers reach the server") {
+  FakeLlmServer fake;
+  fake.start();
+  auto node = make_node("llm_enricher", opts(fake, "headers: {X-Tenant: phoenix, Accept: application/x-test}"));
+  Harness h;
+  h.run(*node, properties(1));
+  REQUIRE(h.out.on("out").size() == 1);
+  const auto tenant = fake.headers("X-Tenant");
+  REQUIRE(tenant.size() >= 2);  // the probe and the chat request
+  for (const auto& t : tenant) CHECK(t == "phoenix");
+  for (const auto& a : fake.headers("Accept")) CHECK(a == "application/json");  // the request's own wins
+}
+
 TEST_CASE("openai: a wrong key is reported in one line and nothing is sent") {
   FakeLlmServer::Options o;
   o.api_key = "right-key";

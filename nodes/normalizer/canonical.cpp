@@ -18,6 +18,22 @@ constexpr const char* kAlwaysFields[] = {"id", "source", "source_id", "raw_kind"
                                          "full_cash_value", "tax_year", "beds", "baths", "bath_fixtures", "sqft",
                                          "lot_sqft", "year_built", "price_per_sqft", "collected_at"};
 constexpr const char* kAddressParts[] = {"street", "unit", "city", "state", "zip", "zip4"};  // address_of()
+// Capacities a canonical record and its provenance start with: the fixed fields, the ranged
+// fields' ends, attributes, provenance and warnings; provenance has one key per field filled.
+constexpr std::size_t kRecordRoom = std::size(kAlwaysFields) + 16;
+constexpr std::size_t kProvenanceRoom = 40;
+
+// utc_now_iso(), formatted once per second per thread rather than once per record.
+const std::string& utc_now_iso_cached() {
+  thread_local std::time_t last = -1;
+  thread_local std::string text;
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  if (now != last) {
+    text = utc_now_iso();
+    last = now;
+  }
+  return text;
+}
 
 std::string str_of(const json::value& v) {
   return v.is_string() ? std::string(v.get_string()) : std::string();
@@ -50,9 +66,11 @@ std::string ranged_base(const std::string& name, bool* is_min) {
 }
 
 // Sets `key` from `v` unless an earlier field already did (the first mapped field wins).
-void fill(json::object& out, json::object& prov, const std::string& key, const json::value& v, const std::string& from) {
-  if (v.is_null() || !out[key].is_null()) return;
-  out[key] = v;
+void fill(json::object& out, json::object& prov, const std::string& key, const json::value& v, std::string_view from) {
+  if (v.is_null()) return;
+  json::value& slot = out[key];  // one lookup, not two
+  if (!slot.is_null()) return;
+  slot = v;
   prov[key] = from;
 }
 
@@ -134,6 +152,7 @@ json::object address_of(const json::object& raw, const Mapping& m, const Extract
   addr["state"] = text_or_null(a.state);
   addr["zip"] = text_or_null(a.zip);
   addr["zip4"] = text_or_null(a.zip4);
+  addr.reserve(8);
   prov["address.street"] = line.from;
   prov["address.parse"] = describe_rules(a.rules);  // which rule gave each part of the line
   for (const char* k : {"unit", "city", "state", "zip", "zip4"})
@@ -184,18 +203,20 @@ std::string address_key(const json::object& a) {
 }
 
 json::object to_canonical(const json::object& raw, const Mapping& m, const SourceInfo& src) {
-  json::object prov;
+  // Room for every key up front: growing a Boost.JSON object rehashes it (and each rehash is a
+  // large allocation), which cost more than the mapping itself.
+  json::object prov(kProvenanceRoom);
 
   // Address first. A record without one is kept only when its id does not depend on it (an
   // assessor parcel with its APN, a listing with its MLS number): then the address is null.
   Extracted line = extract(raw, *m.line, m);
   const bool no_address = line.value.is_null() || str_of(line.value).empty();
-  const std::string empty_reason = "address is empty (raw field " + m.line->from.front().text + ")";
+  auto empty_reason = [&] { return "address is empty (raw field " + m.line->from.front().text + ")"; };
   Address a;
   json::object addr;
   if (!no_address) addr = address_of(raw, m, line, a, prov);
 
-  json::object out;
+  json::object out(kRecordRoom);
   for (const char* k : kAlwaysFields) out[k] = nullptr;
   out["source"] = src.source;
   out["raw_kind"] = m.kind;
@@ -207,10 +228,13 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
   settle_listing_type(out, prov, monthly_price);
 
   json::object attrs;
+  attrs.reserve(m.attributes.size() + 1);
+  std::string key = "attributes.";
   for (const auto& spec : m.attributes) {
     Extracted e = extract(raw, spec, m);
     if (!e.found()) continue;
-    prov["attributes." + spec.name] = e.from;
+    key.resize(11);  // "attributes."
+    prov[key.append(spec.name)] = e.from;
     if (!e.value.is_null()) {
       attrs[spec.name] = std::move(e.value);
     } else {  // a range: both ends, never one of them as the value
@@ -239,7 +263,7 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
   }
   if (out["source_id"].is_null() && !src.source_id.empty()) out["source_id"] = src.source_id;
 
-  if (out["collected_at"].is_null()) out["collected_at"] = src.collected_at.empty() ? utc_now_iso() : src.collected_at;
+  if (out["collected_at"].is_null()) out["collected_at"] = src.collected_at.empty() ? utc_now_iso_cached() : src.collected_at;
 
   // Only from exact values: a range or a rent gives no price per square foot.
   double price = num_of(out["price"]), sqft = num_of(out["sqft"]);
@@ -264,8 +288,8 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
     prov["id"] = rule;
     break;
   }
-  if (no_address && out["id"].is_null()) throw RecordError("address", "parseable", empty_reason);
-  if (no_address) a.warnings.push_back(empty_reason + ": kept by its " + str_of(prov["id"]) + ", address null");
+  if (no_address && out["id"].is_null()) throw RecordError("address", "parseable", empty_reason());
+  if (no_address) a.warnings.push_back(empty_reason() + ": kept by its " + str_of(prov["id"]) + ", address null");
 
   out["attributes"] = std::move(attrs);
   out["provenance"] = std::move(prov);

@@ -287,6 +287,7 @@ FieldSpec field_spec(const std::string& file, const std::string& name, const YAM
     } else if (k == "value") {
       if (!kv.second.IsScalar()) fail(file, kv.second, "`value` must be a scalar");
       f.constant = yaml_scalar_to_json(kv.second);
+      f.constant_from = "=" + scalar_text(*f.constant).value_or("");
     } else {
       fail(file, kv.first, "unknown key '" + k + "' in field '" + name + "'" + hint(k, keys));
     }
@@ -440,7 +441,7 @@ Extracted extract(const json::object& raw, const FieldSpec& spec, const Mapping&
   if (spec.constant) {
     Extracted out = apply(spec.parser, *spec.constant, spec, m);
     if (out.found()) {
-      out.from = "=" + scalar_text(*spec.constant).value_or("");
+      out.from = spec.constant_from;
       return out;
     }
   }

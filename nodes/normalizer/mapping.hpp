@@ -68,6 +68,7 @@ struct FieldSpec {
   Parser parser = Parser::string;
   AreaUnit unit = AreaUnit::sqft;
   std::optional<json::value> constant;  // `value:` -- a fact about the source (state: AZ)
+  std::string constant_from;            // "=<constant>": its provenance, made once at load
 };
 
 struct Mapping {
@@ -100,7 +101,7 @@ struct Extracted {
   json::value value;     // null for a range or when nothing usable was found
   json::value min, max;  // the range's ends; both equal `value` for an exact value
   bool monthly = false;  // money written as a monthly amount ("$1,850/mo"): a rent
-  std::string from;      // raw path text, or "=<constant>"
+  std::string_view from;  // raw path text, or "=<constant>" (points into the FieldSpec: no copy per record)
   bool found() const { return !value.is_null() || !min.is_null(); }
 };
 Extracted extract(const json::object& raw, const FieldSpec& spec, const Mapping& m);

@@ -77,8 +77,8 @@ void fill(json::object& out, json::object& prov, const std::string& key, const j
 // A ranged field: an exact value sets the plain field and both ends, a range only the ends.
 void put_ranged(json::object& out, json::object& prov, const std::string& name, const Extracted& e) {
   fill(out, prov, name, e.value, e.from);
-  fill(out, prov, name + "_min", e.min, e.from);
-  fill(out, prov, name + "_max", e.max, e.from);
+  fill(out, prov, name + "_min", e.lo(), e.from);
+  fill(out, prov, name + "_max", e.hi(), e.from);
 }
 
 // Bounds given on their own (`beds_min: bedrooms.min`) that meet make the exact value.
@@ -128,7 +128,7 @@ bool put_fields(const json::object& raw, const Mapping& m, json::object& out, js
       put_ranged(out, prov, spec.name, e);
       if (spec.name == "price") monthly_price = monthly_price || e.monthly;
     } else if (std::string base = ranged_base(spec.name, &is_min); !base.empty()) {
-      fill(out, prov, spec.name, is_min ? e.min : e.max, e.from);
+      fill(out, prov, spec.name, is_min ? e.lo() : e.hi(), e.from);
     } else {
       out[spec.name] = std::move(e.value);
       prov[spec.name] = e.from;

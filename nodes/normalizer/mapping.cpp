@@ -203,7 +203,7 @@ Extracted apply(Parser p, const json::value& raw, const FieldSpec& spec, const M
     if (auto r = apply_ranged(p, *text, spec)) return std::move(*r);
     out.value = apply_text(p, *text, spec, m);
   }
-  out.min = out.max = out.value;
+  out.exact = true;  // lo() and hi() are the value itself: no two copies of every string per field
   return out;
 }
 

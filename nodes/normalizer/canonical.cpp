@@ -145,14 +145,13 @@ json::object address_of(const json::object& raw, const Mapping& m, const Extract
   } catch (const AddressError& e) {
     throw RecordError("address", "parseable", e.what());
   }
-  json::object addr;
+  json::object addr(8);  // six parts, room for none to regrow
   addr["street"] = a.street;
   addr["unit"] = text_or_null(a.unit);
   addr["city"] = text_or_null(a.city);
   addr["state"] = text_or_null(a.state);
   addr["zip"] = text_or_null(a.zip);
   addr["zip4"] = text_or_null(a.zip4);
-  addr.reserve(8);
   prov["address.street"] = line.from;
   prov["address.parse"] = describe_rules(a.rules);  // which rule gave each part of the line
   for (const char* k : {"unit", "city", "state", "zip", "zip4"})

@@ -1,10 +1,10 @@
 #include "nodes/normalizer/numbers.hpp"
 
 #include <array>
-#include <charconv>
-#include <stdexcept>
 #include <cctype>
+#include <charconv>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 
 #include "nodes/normalizer/text.hpp"

@@ -1,7 +1,9 @@
 #include "engine/json_text.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace flowrun {
 
@@ -26,13 +28,34 @@ std::string format_number(double d) {
   return s;
 }
 
+namespace {
+// Bytes that need an escape in a JSON string: controls, '"' and '\\'.
+constexpr std::array<bool, 256> kEscape = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[c] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
+  std::size_t clean = 0;
+  while (clean < s.size() && !kEscape[static_cast<unsigned char>(s[clean])]) ++clean;
+  if (clean == s.size()) {  // the usual case: nothing to escape, one copy
+    const std::size_t at = out.size();
+    out.resize(at + s.size() + 2);
+    char* p = out.data() + at;
+    p[0] = '"';
+    std::memcpy(p + 1, s.data(), s.size());
+    p[s.size() + 1] = '"';
+    return;
+  }
   out.push_back('"');
   std::size_t run = 0;  // start of the current run of characters that need no escape
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kEscape[c]) continue;
     out.append(s.data() + run, i - run);
     run = i + 1;
     out.push_back('\\');

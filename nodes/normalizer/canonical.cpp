@@ -18,6 +18,22 @@ constexpr const char* kAlwaysFields[] = {"id", "source", "source_id", "raw_kind"
                                          "full_cash_value", "tax_year", "beds", "baths", "bath_fixtures", "sqft",
                                          "lot_sqft", "year_built", "price_per_sqft", "collected_at"};
 constexpr const char* kAddressParts[] = {"street", "unit", "city", "state", "zip", "zip4"};  // address_of()
+// Capacities a canonical record and its provenance start with: the fixed fields, the ranged
+// fields' ends, attributes, provenance and warnings; provenance has one key per field filled.
+constexpr std::size_t kRecordRoom = std::size(kAlwaysFields) + 16;
+constexpr std::size_t kProvenanceRoom = 40;
+
+// utc_now_iso(), formatted once per second per thread rather than once per record.
+const std::string& utc_now_iso_cached() {
+  thread_local std::time_t last = -1;
+  thread_local std::string text;
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  if (now != last) {
+    text = utc_now_iso();
+    last = now;
+  }
+  return text;
+}
 
 std::string str_of(const json::value& v) {
   return v.is_string() ? std::string(v.get_string()) : std::string();
@@ -50,17 +66,19 @@ std::string ranged_base(const std::string& name, bool* is_min) {
 }
 
 // Sets `key` from `v` unless an earlier field already did (the first mapped field wins).
-void fill(json::object& out, json::object& prov, const std::string& key, const json::value& v, const std::string& from) {
-  if (v.is_null() || !out[key].is_null()) return;
-  out[key] = v;
+void fill(json::object& out, json::object& prov, const std::string& key, const json::value& v, std::string_view from) {
+  if (v.is_null()) return;
+  json::value& slot = out[key];  // one lookup, not two
+  if (!slot.is_null()) return;
+  slot = v;
   prov[key] = from;
 }
 
 // A ranged field: an exact value sets the plain field and both ends, a range only the ends.
 void put_ranged(json::object& out, json::object& prov, const std::string& name, const Extracted& e) {
   fill(out, prov, name, e.value, e.from);
-  fill(out, prov, name + "_min", e.min, e.from);
-  fill(out, prov, name + "_max", e.max, e.from);
+  fill(out, prov, name + "_min", e.lo(), e.from);
+  fill(out, prov, name + "_max", e.hi(), e.from);
 }
 
 // Bounds given on their own (`beds_min: bedrooms.min`) that meet make the exact value.
@@ -110,7 +128,7 @@ bool put_fields(const json::object& raw, const Mapping& m, json::object& out, js
       put_ranged(out, prov, spec.name, e);
       if (spec.name == "price") monthly_price = monthly_price || e.monthly;
     } else if (std::string base = ranged_base(spec.name, &is_min); !base.empty()) {
-      fill(out, prov, spec.name, is_min ? e.min : e.max, e.from);
+      fill(out, prov, spec.name, is_min ? e.lo() : e.hi(), e.from);
     } else {
       out[spec.name] = std::move(e.value);
       prov[spec.name] = e.from;
@@ -127,7 +145,7 @@ json::object address_of(const json::object& raw, const Mapping& m, const Extract
   } catch (const AddressError& e) {
     throw RecordError("address", "parseable", e.what());
   }
-  json::object addr;
+  json::object addr(8);  // six parts, room for none to regrow
   addr["street"] = a.street;
   addr["unit"] = text_or_null(a.unit);
   addr["city"] = text_or_null(a.city);
@@ -184,18 +202,20 @@ std::string address_key(const json::object& a) {
 }
 
 json::object to_canonical(const json::object& raw, const Mapping& m, const SourceInfo& src) {
-  json::object prov;
+  // Room for every key up front: growing a Boost.JSON object rehashes it (and each rehash is a
+  // large allocation), which cost more than the mapping itself.
+  json::object prov(kProvenanceRoom);
 
   // Address first. A record without one is kept only when its id does not depend on it (an
   // assessor parcel with its APN, a listing with its MLS number): then the address is null.
   Extracted line = extract(raw, *m.line, m);
   const bool no_address = line.value.is_null() || str_of(line.value).empty();
-  const std::string empty_reason = "address is empty (raw field " + m.line->from.front().text + ")";
+  auto empty_reason = [&] { return "address is empty (raw field " + m.line->from.front().text + ")"; };
   Address a;
   json::object addr;
   if (!no_address) addr = address_of(raw, m, line, a, prov);
 
-  json::object out;
+  json::object out(kRecordRoom);
   for (const char* k : kAlwaysFields) out[k] = nullptr;
   out["source"] = src.source;
   out["raw_kind"] = m.kind;
@@ -207,10 +227,13 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
   settle_listing_type(out, prov, monthly_price);
 
   json::object attrs;
+  attrs.reserve(m.attributes.size() + 1);
+  std::string key = "attributes.";
   for (const auto& spec : m.attributes) {
     Extracted e = extract(raw, spec, m);
     if (!e.found()) continue;
-    prov["attributes." + spec.name] = e.from;
+    key.resize(11);  // "attributes."
+    prov[key.append(spec.name)] = e.from;
     if (!e.value.is_null()) {
       attrs[spec.name] = std::move(e.value);
     } else {  // a range: both ends, never one of them as the value
@@ -239,7 +262,7 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
   }
   if (out["source_id"].is_null() && !src.source_id.empty()) out["source_id"] = src.source_id;
 
-  if (out["collected_at"].is_null()) out["collected_at"] = src.collected_at.empty() ? utc_now_iso() : src.collected_at;
+  if (out["collected_at"].is_null()) out["collected_at"] = src.collected_at.empty() ? utc_now_iso_cached() : src.collected_at;
 
   // Only from exact values: a range or a rent gives no price per square foot.
   double price = num_of(out["price"]), sqft = num_of(out["sqft"]);
@@ -264,8 +287,8 @@ json::object to_canonical(const json::object& raw, const Mapping& m, const Sourc
     prov["id"] = rule;
     break;
   }
-  if (no_address && out["id"].is_null()) throw RecordError("address", "parseable", empty_reason);
-  if (no_address) a.warnings.push_back(empty_reason + ": kept by its " + str_of(prov["id"]) + ", address null");
+  if (no_address && out["id"].is_null()) throw RecordError("address", "parseable", empty_reason());
+  if (no_address) a.warnings.push_back(empty_reason() + ": kept by its " + str_of(prov["id"]) + ", address null");
 
   out["attributes"] = std::move(attrs);
   out["provenance"] = std::move(prov);

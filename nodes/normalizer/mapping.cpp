@@ -203,7 +203,7 @@ Extracted apply(Parser p, const json::value& raw, const FieldSpec& spec, const M
     if (auto r = apply_ranged(p, *text, spec)) return std::move(*r);
     out.value = apply_text(p, *text, spec, m);
   }
-  out.min = out.max = out.value;
+  out.exact = true;  // lo() and hi() are the value itself: no two copies of every string per field
   return out;
 }
 
@@ -287,6 +287,7 @@ FieldSpec field_spec(const std::string& file, const std::string& name, const YAM
     } else if (k == "value") {
       if (!kv.second.IsScalar()) fail(file, kv.second, "`value` must be a scalar");
       f.constant = yaml_scalar_to_json(kv.second);
+      f.constant_from = "=" + scalar_text(*f.constant).value_or("");
     } else {
       fail(file, kv.first, "unknown key '" + k + "' in field '" + name + "'" + hint(k, keys));
     }
@@ -440,7 +441,7 @@ Extracted extract(const json::object& raw, const FieldSpec& spec, const Mapping&
   if (spec.constant) {
     Extracted out = apply(spec.parser, *spec.constant, spec, m);
     if (out.found()) {
-      out.from = "=" + scalar_text(*spec.constant).value_or("");
+      out.from = spec.constant_from;
       return out;
     }
   }

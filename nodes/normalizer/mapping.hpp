@@ -68,6 +68,7 @@ struct FieldSpec {
   Parser parser = Parser::string;
   AreaUnit unit = AreaUnit::sqft;
   std::optional<json::value> constant;  // `value:` -- a fact about the source (state: AZ)
+  std::string constant_from;            // "=<constant>": its provenance, made once at load
 };
 
 struct Mapping {
@@ -98,10 +99,13 @@ Mapping parse_mapping(const std::string& yaml_text, const std::string& file_name
 // both bounds; a range ("0-2", "$3,834 - $4,002") only the bounds, never one end as the value.
 struct Extracted {
   json::value value;     // null for a range or when nothing usable was found
-  json::value min, max;  // the range's ends; both equal `value` for an exact value
+  json::value min, max;  // the range's ends (read them through lo() and hi())
   bool monthly = false;  // money written as a monthly amount ("$1,850/mo"): a rent
-  std::string from;      // raw path text, or "=<constant>"
+  bool exact = false;    // an exact value: both ends are `value` (not copied into min and max)
+  std::string_view from;  // raw path text, or "=<constant>" (points into the FieldSpec: no copy per record)
   bool found() const { return !value.is_null() || !min.is_null(); }
+  const json::value& lo() const { return exact ? value : min; }
+  const json::value& hi() const { return exact ? value : max; }
 };
 Extracted extract(const json::object& raw, const FieldSpec& spec, const Mapping& m);
 

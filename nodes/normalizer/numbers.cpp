@@ -2,7 +2,9 @@
 
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 
 #include "nodes/normalizer/text.hpp"
@@ -13,10 +15,28 @@ namespace {
 bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }
 bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 
+// True for "", "na", "n/a", "none", "null", "-", "--", "nan" in any case, with any spaces around
+// (a UTF-8 no-break space counts as one, as in squish()). On every number parsed: no allocation.
 bool is_blank_word(std::string_view s) {
-  std::string t = to_lower(squish(s));
-  return t.empty() || t == "na" || t == "n/a" || t == "none" || t == "null" || t == "-" ||
-         t == "--" || t == "nan";
+  auto space_at_front = [&] {
+    if (s.empty()) return std::size_t{0};
+    const auto c = static_cast<unsigned char>(s.front());
+    if (c == ' ' || (c >= '\t' && c <= '\r')) return std::size_t{1};
+    return c == 0xC2 && s.size() > 1 && static_cast<unsigned char>(s[1]) == 0xA0 ? std::size_t{2} : std::size_t{0};
+  };
+  auto space_at_back = [&] {
+    if (s.empty()) return std::size_t{0};
+    const auto c = static_cast<unsigned char>(s.back());
+    if (c == ' ' || (c >= '\t' && c <= '\r')) return std::size_t{1};
+    return c == 0xA0 && s.size() > 1 && static_cast<unsigned char>(s[s.size() - 2]) == 0xC2 ? std::size_t{2} : std::size_t{0};
+  };
+  for (std::size_t n; (n = space_at_front()) > 0;) s.remove_prefix(n);
+  for (std::size_t n; (n = space_at_back()) > 0;) s.remove_suffix(n);
+  if (s.size() > 4) return false;  // the longest blank word is 4 letters
+  char t[4];
+  for (std::size_t i = 0; i < s.size(); ++i) t[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));
+  const std::string_view w(t, s.size());
+  return w.empty() || w == "na" || w == "n/a" || w == "none" || w == "null" || w == "-" || w == "--" || w == "nan";
 }
 
 struct Scanned {
@@ -35,27 +55,41 @@ std::optional<Scanned> scan_number(std::string_view s, std::size_t from, bool al
   Scanned out;
   out.begin = i;
   bool negative = allow_sign && i > 0 && s[i - 1] == '-' && (i < 2 || !is_digit(s[i - 2]));
-  std::string digits;
+  // The digits without separators, for from_chars (same rounding as strtod); a longer number
+  // than the buffer takes (hundreds of digits) goes through a string.
+  char buf[64];
+  std::size_t len = 0;
+  std::string long_digits;
+  auto push = [&](char c) {
+    if (len < sizeof buf) buf[len] = c;
+    else if (len == sizeof buf) long_digits.assign(buf, len).push_back(c);
+    else long_digits.push_back(c);
+    ++len;
+  };
   bool seen_dot = false;
   while (i < s.size()) {
     char c = s[i];
     if (is_digit(c)) {
-      digits.push_back(c);
+      push(c);
       ++i;
-    } else if (c == ',' && !seen_dot && !digits.empty() && i + 3 < s.size() && is_digit(s[i + 1]) &&
+    } else if (c == ',' && !seen_dot && len > 0 && i + 3 < s.size() && is_digit(s[i + 1]) &&
                is_digit(s[i + 2]) && is_digit(s[i + 3]) && (i + 4 == s.size() || !is_digit(s[i + 4]))) {
       ++i;  // a thousands separator
     } else if (c == '.' && !seen_dot && i + 1 < s.size() && is_digit(s[i + 1])) {
       seen_dot = true;
-      digits.push_back('.');
+      push('.');
       ++i;
     } else {
       break;
     }
   }
+  const std::string_view digits = len <= sizeof buf ? std::string_view(buf, len) : std::string_view(long_digits);
   if (digits.empty() || digits == ".") return std::nullopt;
   out.end = i;
-  out.value = std::stod(digits) * (negative ? -1 : 1);
+  double value = 0;
+  const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (r.ec == std::errc::result_out_of_range) throw std::out_of_range("stod");  // as std::stod did
+  out.value = value * (negative ? -1 : 1);
   if (negative) out.begin -= 1;
   return out;
 }

@@ -117,6 +117,24 @@ TEST_CASE("plain numbers, years, booleans, zips", "[numbers]") {
   CHECK_FALSE(parse_zip("85001-12").has_value());
 }
 
+// The blank words and the digit scanner without allocations (issue 15) read as before: any case,
+// spaces (also a UTF-8 no-break space) around, exact rounding, numbers longer than any buffer.
+TEST_CASE("blank words and long numbers", "[numbers]") {
+  for (const char* blank : {"", " ", "NA", " n/a ", "None", "NULL", "\t-\t", "--", "NaN", "\xC2\xA0na\xC2\xA0", "\r\nnull\f"})
+    CHECK_FALSE(parse_number(blank).has_value());
+  CHECK_FALSE(parse_money_span(" N/A ").has_value());
+  CHECK(parse_number("nana 5") == 5);      // not a blank word: the number in it
+  CHECK(parse_number("n a 7") == 7);       // a space inside: no blank word either
+  CHECK(parse_number("none1") == 1);
+  CHECK(parse_number("0.1") == 0.1);       // the double strtod gives, not an approximation
+  CHECK(parse_number("1,234,567.25") == 1234567.25);
+  CHECK(parse_number(".5") == 0.5);
+  const std::string big = "1" + std::string(99, '0');  // 1e99: 100 digits, past the scanner's buffer
+  CHECK(parse_number(big) == 1e99);
+  CHECK(parse_number(big + ".5") == 1e99);
+  CHECK_THROWS_AS(parse_number("1" + std::string(400, '0')), std::out_of_range);  // as std::stod
+}
+
 // Issue 21's acceptance cases: ranges keep both ends and never collapse; the single-value
 // parsers give null for a range rather than one of its ends.
 TEST_CASE("ranges keep both ends", "[numbers][ranges]") {

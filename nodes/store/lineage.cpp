@@ -9,7 +9,7 @@ struct TableQuery {
   const char* sql;  // columns: key, run_id, at, detail, record
 };
 
-// Indexed lookups (properties_trace, raw_records_trace, dead_letters_trace, llm_cache_trace);
+// Indexed lookups (properties_trace, raw_records_trace, dead_letters_trace, llm_cache_trace, chunks_trace);
 // property_history has no trace index: it is searched by the ids found in properties.
 constexpr TableQuery kQueries[] = {
     {"properties",
@@ -20,6 +20,9 @@ constexpr TableQuery kQueries[] = {
      "SELECT COALESCE(record_id, ''), run_id, at, node || ': ' || reason, CAST(record AS TEXT) FROM dead_letters "
      "WHERE trace_id = ? ORDER BY id"},
     {"llm_cache", "SELECT key, run_id, created_at, model, NULL FROM llm_cache WHERE trace_id = ?"},
+    {"chunks",
+     "SELECT parent_id || '#' || CAST(chunk_index AS TEXT), run_id, stored_at, "
+     "'chunk ' || CAST(chunk_index AS TEXT) || ' of ' || CAST(chunk_count AS TEXT), NULL FROM chunks WHERE trace_id = ?"},
 };
 
 std::string text(const Row& r, std::size_t i) { return i < r.size() && r[i] ? *r[i] : ""; }

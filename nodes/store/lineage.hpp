@@ -10,10 +10,12 @@
 namespace flowrun::store {
 
 struct LineageRow {
-  std::string table;  // properties | property_history | raw_records | dead_letters | llm_cache
-  std::string key;    // the row's own key (property id, source/source_id, cache key, record id)
+  std::string table;  // properties | property_history | raw_records | dead_letters | llm_cache | chunks
+  std::string key;    // the row's own key (property id, source/source_id, cache key, record id,
+                      // parent id#chunk index)
   std::string run_id, at;  // the run that wrote it, and when
-  std::string detail;      // properties: last_status; dead letters: "node: reason"; cache: model
+  std::string detail;      // properties: last_status; dead letters: "node: reason"; cache: model;
+                           // chunks: "chunk I of N"
   std::string record;      // dead letters: the stored record JSON (its env and meta.error)
 };
 

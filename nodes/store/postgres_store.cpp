@@ -209,6 +209,56 @@ class PostgresStore final : public Store {
     return c;
   }
 
+  UpsertCounts upsert_chunks(const std::vector<ChunkRow>& rows, const std::string& run_id, const std::string& now,
+                             bool touch_unchanged) override {
+    std::lock_guard lock(mu_);
+    if (rows.empty()) return {};
+    Tx tx(*this);
+    Params par, idx;
+    for (const auto& r : rows) par.push_back(r.parent_id), idx.push_back(std::to_string(r.chunk_index));
+    using Key = std::pair<std::string, std::int64_t>;
+    std::map<Key, std::string> known;
+    {
+      Result res = exec_prepared("sel_chunks", {pg_text_array(par), pg_text_array(idx)});
+      for (int i = 0; i < res.rows(); ++i) known[{*res.text(i, 0), std::stoll(*res.text(i, 1))}] = *res.text(i, 2);
+    }
+    UpsertCounts c;
+    // ON CONFLICT cannot touch one row twice in a statement: keep the last of duplicate keys.
+    std::map<Key, const ChunkRow*> last;
+    std::map<std::string, std::int64_t> counts;  // per parent: the chunk count of its last row
+    for (const auto& r : rows) {
+      Key key{r.parent_id, r.chunk_index};
+      auto it = known.find(key);
+      if (it == known.end()) ++c.inserted;
+      else if (it->second == r.content_hash) ++c.unchanged;
+      else ++c.updated;
+      c.changed.push_back(it == known.end() || it->second != r.content_hash);
+      known[key] = r.content_hash;
+      counts[r.parent_id] = r.chunk_count;
+      if (touch_unchanged || c.changed.back()) last[key] = &r;
+    }
+    if (!last.empty()) {
+      Params p, i, n, st, en, text, fields, emb, model, hash, trace;
+      for (const auto& [k, r] : last)
+        p.push_back(r->parent_id), i.push_back(std::to_string(r->chunk_index)),
+            n.push_back(std::to_string(r->chunk_count)), st.push_back(std::to_string(r->start_offset)),
+            en.push_back(std::to_string(r->end_offset)), text.push_back(r->text), fields.push_back(r->fields),
+            emb.push_back(text_or_null(r->embedding)), model.push_back(text_or_null(r->embedding_model)),
+            hash.push_back(r->content_hash), trace.push_back(text_or_null(r->trace_id));
+      exec_prepared("upsert_chunks",
+                    {now, text_or_null(run_id), pg_text_array(p), pg_text_array(i), pg_text_array(n),
+                     pg_text_array(st), pg_text_array(en), pg_text_array(text), pg_text_array(fields),
+                     pg_text_array(emb), pg_text_array(model), pg_text_array(hash), pg_text_array(trace)});
+    }
+    Params dp, dn;
+    for (const auto& [parent, count] : counts) dp.push_back(parent), dn.push_back(std::to_string(count));
+    Result del = exec_prepared("del_chunks", {pg_text_array(dp), pg_text_array(dn)});
+    const char* gone = PQcmdTuples(del.r);
+    c.removed = gone && *gone ? std::stoll(gone) : 0;
+    tx.commit();
+    return c;
+  }
+
   std::vector<std::optional<std::string>> content_hashes(const std::vector<std::string>& ids) override {
     std::lock_guard lock(mu_);
     Params p(ids.begin(), ids.end());
@@ -440,6 +490,24 @@ ON CONFLICT (id) DO UPDATE SET source = EXCLUDED.source, zip = EXCLUDED.zip, bod
             "ON CONFLICT (source, source_id) DO UPDATE SET fetched_at = EXCLUDED.fetched_at, "
             "content_hash = EXCLUDED.content_hash, body = EXCLUDED.body, trace_id = EXCLUDED.trace_id, "
             "run_id = EXCLUDED.run_id");
+    prepare("sel_chunks",
+            "SELECT c.parent_id, c.chunk_index, c.content_hash FROM chunks c JOIN "
+            "unnest($1::text[], $2::bigint[]) AS u(p, i) ON c.parent_id = u.p AND c.chunk_index = u.i "
+            "FOR UPDATE OF c");
+    prepare("upsert_chunks", R"SQL(
+INSERT INTO chunks (parent_id, chunk_index, chunk_count, start_offset, end_offset, text, fields, embedding,
+  embedding_model, content_hash, stored_at, trace_id, run_id)
+SELECT u.p, u.i, u.n, u.s, u.e, u.t, u.f, u.emb, u.m, u.h, $1, u.tr, $2
+FROM unnest($3::text[], $4::int[], $5::int[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[],
+  $11::text[], $12::text[], $13::text[]) AS u(p, i, n, s, e, t, f, emb, m, h, tr)
+ON CONFLICT (parent_id, chunk_index) DO UPDATE SET chunk_count = EXCLUDED.chunk_count,
+  start_offset = EXCLUDED.start_offset, end_offset = EXCLUDED.end_offset, text = EXCLUDED.text,
+  fields = EXCLUDED.fields, embedding = EXCLUDED.embedding, embedding_model = EXCLUDED.embedding_model,
+  content_hash = EXCLUDED.content_hash, stored_at = EXCLUDED.stored_at, trace_id = EXCLUDED.trace_id,
+  run_id = EXCLUDED.run_id)SQL");
+    prepare("del_chunks",
+            "DELETE FROM chunks c USING unnest($1::text[], $2::bigint[]) AS u(p, n) "
+            "WHERE c.parent_id = u.p AND c.chunk_index >= u.n");
     prepare("sel_hashes", "SELECT id, content_hash FROM properties WHERE id = ANY($1::text[])");
     prepare("sel_states",
             "SELECT id, content_hash, enrichment_status, enrichment_attempts FROM properties "

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <stdexcept>
@@ -163,6 +164,80 @@ RawRow to_raw_row(const Record& r, const std::vector<std::string>& exclude, cons
   if (row.fetched_at.empty()) row.fetched_at = now;
   row.body = canonical_body(r.data);
   row.content_hash = content_hash(r.data, exclude);
+  row.trace_id = r.env.trace_id;
+  return row;
+}
+
+static std::string record_name(const Record& r) {
+  std::string id = text_of(r.data.if_contains("id"));
+  if (!id.empty()) return "record " + id;
+  return "record " + r.env.source + ":" + r.env.source_id;
+}
+
+// A whole number >= 0 at chunk.<key>, or a RecordError naming chunk.<key>.
+static std::int64_t chunk_number(const Record& r, const json::object& chunk, const char* key) {
+  const json::value* v = chunk.if_contains(key);
+  const std::string field = std::string("chunk.") + key;
+  if (!v || v->is_null())
+    throw RecordError(field, "required", record_name(r) + " has no `" + field + "`; chunks come from a `chunker`");
+  std::int64_t n = -1;
+  if (v->is_int64()) n = v->get_int64();
+  else if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) n = static_cast<std::int64_t>(v->get_uint64());
+  if (n < 0) throw RecordError(field, "type", record_name(r) + ": `" + field + "` must be a whole number >= 0");
+  return n;
+}
+
+ChunkRow to_chunk_row(const Record& r, const std::vector<std::string>& exclude) {
+  ChunkRow row;
+  row.parent_id = text_of(r.data.if_contains("parent_id"));
+  if (row.parent_id.empty())
+    throw RecordError("parent_id", "required",
+                      record_name(r) + " has no `parent_id`; the store keys chunks by their parent's id and "
+                                       "position (make them with a `chunker`)");
+  const json::value* c = r.data.if_contains("chunk");
+  if (!c || !c->is_object())
+    throw RecordError("chunk", c ? "type" : "required",
+                      record_name(r) + ": `chunk` must be an object {index, count, start, end, text} (a `chunker`'s)");
+  const auto& chunk = c->get_object();
+  row.chunk_index = chunk_number(r, chunk, "index");
+  row.chunk_count = chunk_number(r, chunk, "count");
+  row.start_offset = chunk_number(r, chunk, "start");
+  row.end_offset = chunk_number(r, chunk, "end");
+  if (row.chunk_index >= row.chunk_count)
+    throw RecordError("chunk.index", "range",
+                      record_name(r) + ": chunk index " + std::to_string(row.chunk_index) + " is not below its count " +
+                          std::to_string(row.chunk_count));
+  if (row.end_offset < row.start_offset)
+    throw RecordError("chunk.end", "range", record_name(r) + ": chunk end " + std::to_string(row.end_offset) +
+                                                " is before its start " + std::to_string(row.start_offset));
+  const json::value* t = chunk.if_contains("text");
+  if (!t || !t->is_string())
+    throw RecordError("chunk.text", t ? "type" : "required", record_name(r) + ": `chunk.text` must be a string");
+  row.text = std::string(t->get_string());
+  if (const json::value* e = r.data.if_contains("embedding"); e && !e->is_null()) {
+    bool numbers = e->is_array();
+    if (numbers)
+      for (const auto& x : e->get_array()) numbers = numbers && x.is_number();
+    if (!numbers) throw RecordError("embedding", "type", record_name(r) + ": `embedding` must be an array of numbers");
+    // Every element as a double: a vector read back from the LLM cache holds 0 or 1 as whole
+    // numbers where the server's reply had 0.0 or 1.0, and must store (and hash) the same.
+    row.embedding = "[";
+    for (const auto& x : e->get_array()) {
+      if (row.embedding.size() > 1) row.embedding += ',';
+      append_number(row.embedding, x.to_number<double>());
+    }
+    row.embedding += ']';
+  }
+  row.embedding_model = text_of(r.data.if_contains("embedding_model"));
+  json::object fields;
+  for (const auto& kv : r.data)
+    if (kv.key() != "id" && kv.key() != "parent_id" && kv.key() != "chunk" && kv.key() != "embedding" &&
+        kv.key() != "embedding_model")
+      fields.emplace(kv.key(), kv.value());
+  row.fields = canonical_body(fields);
+  std::vector<std::string> hash_exclude = exclude;
+  hash_exclude.insert(hash_exclude.end(), {"embedding", "embedding_model"});
+  row.content_hash = sha256_hex(content_hash(r.data, hash_exclude) + "\n" + row.embedding + "\n" + row.embedding_model);
   row.trace_id = r.env.trace_id;
   return row;
 }

@@ -29,6 +29,11 @@ std::string content_hash(const boost::json::object& data, const std::vector<std:
 std::string property_id(const Record& r);
 PropertyRow to_property_row(const Record& r, const std::vector<std::string>& exclude);
 RawRow to_raw_row(const Record& r, const std::vector<std::string>& exclude, const std::string& now);
+// A `chunker` record (`parent_id`, `chunk {index, count, start, end, text}`, optionally `embedding`
+// and `embedding_model` from the embedder) as a chunks row. The content hash leaves out the
+// `exclude` fields except `embedding` and `embedding_model`: a vector that arrives or changes
+// updates the row. Throws RecordError naming the field when the record is not a chunk.
+ChunkRow to_chunk_row(const Record& r, const std::vector<std::string>& exclude);
 
 // ISO 8601 UTC with milliseconds ("2026-11-23T09:30:00.123Z"); sorts as text in both stores.
 std::string iso_now();

@@ -9,6 +9,9 @@ namespace flowrun::store {
 // can stop retrying after `pending_attempts`.
 // Lineage (3): every row names the record (Envelope::trace_id, "<run id>-<n>") and the run that last
 // wrote it, so `flowrun trace ID` finds a record's rows; trace ids are indexed for that lookup.
+// Chunks (4): the `chunker`'s passages of a long text, keyed by their parent's id and their place
+// in it, with the embedding when the embedder added one (a JSON array as text in both dialects,
+// so that one SQL text creates the table; cast it in PostgreSQL: `embedding::jsonb`).
 
 // Migration 3 is plain SQL both dialects run alike.
 constexpr const char* kLineageSql = R"SQL(
@@ -23,6 +26,17 @@ CREATE INDEX dead_letters_trace ON dead_letters (trace_id);
 ALTER TABLE llm_cache ADD COLUMN trace_id TEXT;
 ALTER TABLE llm_cache ADD COLUMN run_id TEXT;
 CREATE INDEX llm_cache_trace ON llm_cache (trace_id);
+)SQL";
+
+// Migration 4 is plain SQL both dialects run alike (BIGINT is an INTEGER column in SQLite).
+constexpr const char* kChunksSql = R"SQL(
+CREATE TABLE chunks (
+  parent_id TEXT NOT NULL, chunk_index INTEGER NOT NULL, chunk_count INTEGER NOT NULL,
+  start_offset BIGINT NOT NULL, end_offset BIGINT NOT NULL, text TEXT NOT NULL, fields TEXT NOT NULL,
+  embedding TEXT, embedding_model TEXT, content_hash TEXT NOT NULL, stored_at TEXT NOT NULL,
+  trace_id TEXT, run_id TEXT,
+  PRIMARY KEY (parent_id, chunk_index));
+CREATE INDEX chunks_trace ON chunks (trace_id);
 )SQL";
 
 const std::vector<Migration>& sqlite_migrations() {
@@ -63,6 +77,7 @@ CREATE VIEW pending_enrichment AS
 ALTER TABLE properties ADD COLUMN enrichment_attempts INTEGER NOT NULL DEFAULT 0;
 )SQL"},
       {3, "lineage: trace and run ids on every row", kLineageSql},
+      {4, "chunks of long texts, linked to their parent", kChunksSql},
   };
   return m;
 }
@@ -107,6 +122,7 @@ CREATE VIEW pending_enrichment AS
 ALTER TABLE properties ADD COLUMN enrichment_attempts INTEGER NOT NULL DEFAULT 0;
 )SQL"},
       {3, "lineage: trace and run ids on every row", kLineageSql},
+      {4, "chunks of long texts, linked to their parent", kChunksSql},
   };
   return m;
 }

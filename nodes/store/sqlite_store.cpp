@@ -99,6 +99,16 @@ ON CONFLICT (id) DO UPDATE SET source = excluded.source, zip = excluded.zip, bod
   last_run_id = excluded.last_run_id, last_status = excluded.last_status,
   last_trace_id = excluded.last_trace_id)SQL";
 
+constexpr const char* kUpsertChunk = R"SQL(
+INSERT INTO chunks (parent_id, chunk_index, chunk_count, start_offset, end_offset, text, fields, embedding,
+  embedding_model, content_hash, stored_at, trace_id, run_id)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+ON CONFLICT (parent_id, chunk_index) DO UPDATE SET chunk_count = excluded.chunk_count,
+  start_offset = excluded.start_offset, end_offset = excluded.end_offset, text = excluded.text,
+  fields = excluded.fields, embedding = excluded.embedding, embedding_model = excluded.embedding_model,
+  content_hash = excluded.content_hash, stored_at = excluded.stored_at, trace_id = excluded.trace_id,
+  run_id = excluded.run_id)SQL";
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const std::string& path) {
@@ -135,6 +145,10 @@ class SqliteStore final : public Store {
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (source, source_id) DO UPDATE SET "
         "fetched_at = excluded.fetched_at, content_hash = excluded.content_hash, body = excluded.body, "
         "trace_id = excluded.trace_id, run_id = excluded.run_id");
+    sel_chunk_ = std::make_unique<Stmt>(db_,
+        "SELECT content_hash FROM chunks WHERE parent_id = ?1 AND chunk_index = ?2");
+    upsert_chunk_ = std::make_unique<Stmt>(db_, kUpsertChunk);
+    del_chunks_ = std::make_unique<Stmt>(db_, "DELETE FROM chunks WHERE parent_id = ?1 AND chunk_index >= ?2");
     sel_hash_ = std::make_unique<Stmt>(db_, "SELECT content_hash FROM properties WHERE id = ?1");
     sel_state_ = std::make_unique<Stmt>(db_,
         "SELECT content_hash, enrichment_status, enrichment_attempts FROM properties WHERE id = ?1");
@@ -142,7 +156,8 @@ class SqliteStore final : public Store {
 
   ~SqliteStore() override {
     sel_prop_.reset(), upsert_prop_.reset(), touch_.reset(), hist_.reset(), sel_raw_.reset(),
-        upsert_raw_.reset(), sel_hash_.reset(), sel_state_.reset();
+        upsert_raw_.reset(), sel_hash_.reset(), sel_state_.reset(), sel_chunk_.reset(), upsert_chunk_.reset(),
+        del_chunks_.reset();
     sqlite3_close(db_);
   }
 
@@ -206,6 +221,35 @@ class SqliteStore final : public Store {
           .bind(4, r.content_hash).bind(5, r.body).bind_or_null(6, r.trace_id).bind_or_null(7, r.run_id).run();
     }
     sel_raw_->reset();
+    tx.commit();
+    return c;
+  }
+
+  UpsertCounts upsert_chunks(const std::vector<ChunkRow>& rows, const std::string& run_id, const std::string& now,
+                             bool touch_unchanged) override {
+    std::lock_guard lock(mu_);
+    Tx tx(*this);
+    UpsertCounts c;
+    std::map<std::string, std::int64_t> counts;  // per parent: the chunk count of its last row
+    for (const auto& r : rows) {
+      auto& s = sel_chunk_->reset().bind(1, r.parent_id).bind(2, r.chunk_index);
+      std::optional<std::string> old = s.step() ? s.text(0) : std::nullopt;
+      sel_chunk_->reset();
+      if (!old) ++c.inserted;
+      else if (*old == r.content_hash) ++c.unchanged;
+      else ++c.updated;
+      c.changed.push_back(!old || *old != r.content_hash);
+      counts[r.parent_id] = r.chunk_count;
+      if (!touch_unchanged && !c.changed.back()) continue;
+      upsert_chunk_->reset().bind(1, r.parent_id).bind(2, r.chunk_index).bind(3, r.chunk_count)
+          .bind(4, r.start_offset).bind(5, r.end_offset).bind(6, r.text).bind(7, r.fields)
+          .bind_or_null(8, r.embedding).bind_or_null(9, r.embedding_model).bind(10, r.content_hash)
+          .bind(11, now).bind_or_null(12, r.trace_id).bind_or_null(13, run_id).run();
+    }
+    for (const auto& [parent, n] : counts) {
+      del_chunks_->reset().bind(1, parent).bind(2, n).run();
+      c.removed += sqlite3_changes64(db_);
+    }
     tx.commit();
     return c;
   }
@@ -404,7 +448,8 @@ ON CONFLICT (run_id) DO UPDATE SET finished_at = excluded.finished_at, status = 
 
   std::mutex mu_;
   sqlite3* db_ = nullptr;
-  std::unique_ptr<Stmt> sel_prop_, upsert_prop_, touch_, hist_, sel_raw_, upsert_raw_, sel_hash_, sel_state_;
+  std::unique_ptr<Stmt> sel_prop_, upsert_prop_, touch_, hist_, sel_raw_, upsert_raw_, sel_hash_, sel_state_,
+      sel_chunk_, upsert_chunk_, del_chunks_;
 };
 
 }  // namespace

@@ -33,11 +33,26 @@ struct RawRow {
   std::string trace_id, run_id;  // lineage: the record and the run that last wrote the row
 };
 
+// One passage of a long text (a `chunker` record, nodes/transform/chunker_node.cpp), keyed by its
+// parent's id and its place in it; migration 4.
+struct ChunkRow {
+  std::string parent_id;
+  std::int64_t chunk_index = 0, chunk_count = 0;   // its place, and how many the parent's text made
+  std::int64_t start_offset = 0, end_offset = 0;   // code point offsets in the parent's text
+  std::string text;
+  std::string fields;           // the record's other fields (those kept from the parent), canonical JSON
+  std::string embedding;        // JSON array of numbers; "" when the embedder added none
+  std::string embedding_model;  // "" when none
+  std::string content_hash;     // covers the text, the fields and the embedding
+  std::string trace_id;         // the record that writes the row (lineage)
+};
+
 struct UpsertCounts {
   std::int64_t inserted = 0, updated = 0, unchanged = 0;
+  std::int64_t removed = 0;   // chunks: stale rows deleted (a parent whose text now makes fewer)
   std::vector<bool> changed;  // per input row: inserted or updated (not unchanged)
   UpsertCounts& operator+=(const UpsertCounts& o) {
-    inserted += o.inserted, updated += o.updated, unchanged += o.unchanged;
+    inserted += o.inserted, updated += o.updated, unchanged += o.unchanged, removed += o.removed;
     return *this;
   }
 };
@@ -99,6 +114,14 @@ class Store {
                                          const std::string& run_id, const std::string& now,
                                          bool touch_unchanged = true) = 0;
   virtual UpsertCounts upsert_raw(const std::vector<RawRow>& rows, bool touch_unchanged = true) = 0;
+  // One transaction. Each row replaces the chunk stored at (parent_id, chunk_index): a new key ->
+  // `inserted`, the same content hash -> `unchanged`, else `updated`; the same key twice counts as
+  // two writes in order, and the later one is stored. Written rows take `now` as stored_at, `run_id`
+  // and their trace id. Then, for each parent in the batch, the stored chunks at or past the
+  // chunk_count of its last row are deleted (`removed`): a parent whose text now makes fewer chunks
+  // keeps no stale ones. touch_unchanged = false: unchanged rows are only counted.
+  virtual UpsertCounts upsert_chunks(const std::vector<ChunkRow>& rows, const std::string& run_id,
+                                     const std::string& now, bool touch_unchanged = true) = 0;
 
   // Stored content hash per id (nullopt when absent).
   virtual std::vector<std::optional<std::string>> content_hashes(const std::vector<std::string>& ids) = 0;

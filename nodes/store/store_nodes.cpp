@@ -75,11 +75,13 @@ Record with_error(Record r, const std::string& node, const std::string& reason) 
 // records go to dead letters with the reason, and later batches are not tried. Every write is an
 // idempotent upsert, so a batch lost to a crash is simply written again by the rerun.
 class StoreSink final : public ProcessNode {
+  enum class Kind { properties, raw, chunks };
+
  public:
   StoreSink(const StoreOptions& o, const NodeInfo& n)
       : id_(n.id),
         configured_url_(o.url),
-        raw_(o.kind == "raw"),
+        kind_(o.kind == "raw" ? Kind::raw : o.kind == "chunks" ? Kind::chunks : Kind::properties),
         batch_size_(static_cast<std::size_t>(o.batch_size)),
         changed_only_(o.changed_only),
         exclude_(o.hash_exclude) {}
@@ -93,9 +95,12 @@ class StoreSink final : public ProcessNode {
     // Row building (canonical JSON, SHA-256) happens here, outside the lock, on the I/O thread.
     std::optional<PropertyRow> prop;
     std::optional<RawRow> raw;
-    if (raw_) {
+    std::optional<ChunkRow> chunk;
+    if (kind_ == Kind::raw) {
       raw = to_raw_row(in, exclude_, iso_now());
       raw->run_id = ctx.run_id();
+    } else if (kind_ == Kind::chunks) {
+      chunk = to_chunk_row(in, exclude_);
     } else {
       prop = to_property_row(in, exclude_);
     }
@@ -105,6 +110,7 @@ class StoreSink final : public ProcessNode {
     {
       std::lock_guard lock(mu_);
       if (raw) buf_.raw.push_back(std::move(*raw));
+      else if (chunk) buf_.chunks.push_back(std::move(*chunk));
       else buf_.props.push_back(std::move(*prop));
       buf_.records.push_back(std::move(in));
       if (buf_.size() < batch_size_) return;
@@ -129,6 +135,7 @@ class StoreSink final : public ProcessNode {
   struct Batch {
     std::vector<PropertyRow> props;
     std::vector<RawRow> raw;
+    std::vector<ChunkRow> chunks;
     std::vector<Record> records;  // what the rows came from: dead-lettered if the batch fails
     std::size_t size() const { return records.size(); }
   };
@@ -143,14 +150,23 @@ class StoreSink final : public ProcessNode {
     if (failed_.load()) return release_all(b, out, failed_reason());
     UpsertCounts c;
     try {
-      c = raw_ ? store_->upsert_raw(b.raw, !changed_only_)
-               : store_->upsert_properties(b.props, ctx.run_id(), iso_now(), !changed_only_);
+      c = kind_ == Kind::raw      ? store_->upsert_raw(b.raw, !changed_only_)
+          : kind_ == Kind::chunks ? store_->upsert_chunks(b.chunks, ctx.run_id(), iso_now(), !changed_only_)
+                                  : store_->upsert_properties(b.props, ctx.run_id(), iso_now(), !changed_only_);
     } catch (const std::exception& e) {
       const std::string reason = write_failure(id_, url_, b.size(), e);
       fail(reason, out);
       return release_all(b, out, reason);
     }
     out.written(static_cast<std::int64_t>(b.size()));
+    if (kind_ == Kind::chunks) {
+      // Apart from the properties' counts, which the run ledger records as the run's.
+      ctx.add_counter("store.chunks_inserted", static_cast<double>(c.inserted));
+      ctx.add_counter("store.chunks_updated", static_cast<double>(c.updated));
+      ctx.add_counter("store.chunks_unchanged", static_cast<double>(c.unchanged));
+      ctx.add_counter("store.chunks_removed", static_cast<double>(c.removed));
+      return;
+    }
     ctx.add_counter("store.inserted", static_cast<double>(c.inserted));
     ctx.add_counter("store.updated", static_cast<double>(c.updated));
     ctx.add_counter("store.unchanged", static_cast<double>(c.unchanged));
@@ -174,7 +190,7 @@ class StoreSink final : public ProcessNode {
   }
 
   std::string id_, configured_url_;
-  bool raw_;
+  Kind kind_;
   std::size_t batch_size_;
   bool changed_only_;
   std::vector<std::string> exclude_;
@@ -445,12 +461,16 @@ NodeDescriptor with_store_url(NodeDescriptor d) {
 NodeDescriptor store_descriptor() {
   NodeType<StoreOptions> t("store", Role::sink,
                            "Upserts records into the store in batched transactions: canonical properties keyed by "
-                           "`id` (new / updated / unchanged by content hash, price history) or raw records keyed by "
-                           "source + source id. Idempotent: reruns and resumes after a crash add no rows. A batch "
-                           "that cannot be written fails the run; its records go to `errors` with the reason.");
+                           "`id` (new / updated / unchanged by content hash, price history), raw records keyed by "
+                           "source + source id, or a `chunker`'s chunks keyed by parent id + chunk index (with their "
+                           "embedding; a parent's stale higher-index chunks are deleted). Idempotent: reruns and "
+                           "resumes after a crash add no rows. A batch that cannot be written fails the run; its "
+                           "records go to `errors` with the reason.");
   add_url_option(t);
-  t.option("kind", &StoreOptions::kind, "What to write: `properties` or `raw` (`table:` is an alias).")
-      .choices({"properties", "raw"})
+  t.option("kind", &StoreOptions::kind,
+           "What to write: `properties`, `raw` or `chunks` (the `chunker`'s records, into the `chunks` table; "
+           "counted as `store.chunks_*`) (`table:` is an alias).")
+      .choices({"properties", "raw", "chunks"})
       .alias("table");
   t.option("batch_size", &StoreOptions::batch_size, "Records per transaction.").at_least(1);
   t.option("changed_only", &StoreOptions::changed_only,

@@ -74,7 +74,7 @@ TEMPLATE_TEST_CASE("store: schema is migrated once and reopening keeps the data"
   auto s = open_or_skip(url);
   if (!s) return;
   CHECK(s->kind() == TestType::name);
-  const int latest = 3;  // lineage: trace and run ids
+  const int latest = 4;  // chunks
   CHECK(s->schema_version() == latest);
   s->upsert_properties({prop("a", "h1", 100)}, "run1", "2026-01-01T00:00:00.000Z");
   s.reset();
@@ -184,6 +184,73 @@ TEMPLATE_TEST_CASE("store: raw records are keyed by source and source id", "[sto
   CHECK(c.updated == 1);
   CHECK(c.unchanged == 2);
   CHECK(count(*s, "SELECT COUNT(*) FROM raw_records") == 3);
+}
+
+ChunkRow chunk(const std::string& parent, std::int64_t index, std::int64_t count, const std::string& text,
+               const std::string& embedding = "") {
+  ChunkRow c;
+  c.parent_id = parent;
+  c.chunk_index = index;
+  c.chunk_count = count;
+  c.start_offset = index * 10;
+  c.end_offset = index * 10 + static_cast<std::int64_t>(text.size());
+  c.text = text;
+  c.fields = R"({"source":"listings"})";
+  c.embedding = embedding;
+  c.embedding_model = embedding.empty() ? "" : "m";
+  c.content_hash = "h:" + text + ":" + embedding;
+  c.trace_id = "run-" + std::to_string(index);
+  return c;
+}
+
+TEMPLATE_TEST_CASE("store: chunks are keyed by parent and index, and a shorter parent leaves none stale", "[store]",
+                   SqliteBackend, PostgresBackend) {
+  auto s = open_or_skip(TestType::url());
+  if (!s) return;
+  const std::string t1 = "2026-01-01T00:00:00.000Z", t2 = "2026-01-02T00:00:00.000Z";
+  std::vector<ChunkRow> a = {chunk("p", 0, 4, "zero"), chunk("p", 1, 4, "one"), chunk("p", 2, 4, "two"),
+                             chunk("p", 3, 4, "three"), chunk("q", 0, 1, "only")};
+  auto c = s->upsert_chunks(a, "run1", t1);
+  CHECK(c.inserted == 5);
+  CHECK(c.removed == 0);
+  CHECK(count(*s, "SELECT COUNT(*) FROM chunks") == 5);
+  // Rerun: unchanged, nothing added; the rows name the run that last wrote them.
+  c = s->upsert_chunks(a, "run2", t2);
+  CHECK(c.unchanged == 5);
+  CHECK(c.changed == std::vector<bool>(5, false));
+  CHECK(count(*s, "SELECT COUNT(*) FROM chunks WHERE run_id = 'run2' AND stored_at = ?", {t2}) == 5);
+  // changed_only: unchanged rows are counted, not written.
+  c = s->upsert_chunks({chunk("q", 0, 1, "only")}, "run3", t2, false);
+  CHECK(c.unchanged == 1);
+  CHECK(*s->query("SELECT run_id FROM chunks WHERE parent_id = 'q'")[0][0] == "run2");
+  // An embedding arriving later updates the chunk.
+  c = s->upsert_chunks({chunk("q", 0, 1, "only", "[0.5,1]")}, "run4", t2);
+  CHECK(c.updated == 1);
+  auto q = s->query("SELECT embedding, embedding_model, trace_id FROM chunks WHERE parent_id = 'q'");
+  CHECK(*q[0][0] == "[0.5,1]");
+  CHECK(*q[0][1] == "m");
+  CHECK(*q[0][2] == "run-0");
+  // p's text now makes two chunks: 0 and 1 replaced, 2 and 3 deleted; q untouched.
+  c = s->upsert_chunks({chunk("p", 0, 2, "new zero"), chunk("p", 1, 2, "new one")}, "run5", t2);
+  CHECK(c.updated == 2);
+  CHECK(c.removed == 2);
+  auto p = s->query("SELECT chunk_index, chunk_count, text FROM chunks WHERE parent_id = 'p' ORDER BY chunk_index");
+  REQUIRE(p.size() == 2);
+  CHECK(*p[0][2] == "new zero");
+  CHECK(*p[1][1] == "2");
+  CHECK(count(*s, "SELECT COUNT(*) FROM chunks WHERE parent_id = 'q'") == 1);
+  // The same key twice in one batch: two writes in order, the later one stored; the last row's
+  // count decides what is stale (here an older four-chunk copy followed by a three-chunk one).
+  c = s->upsert_chunks({chunk("r", 0, 4, "a"), chunk("r", 3, 4, "d"), chunk("r", 0, 3, "A"), chunk("r", 1, 3, "B"),
+                        chunk("r", 2, 3, "C")},
+                       "run6", t2);
+  CHECK(c.inserted == 4);
+  CHECK(c.updated == 1);
+  CHECK(c.removed == 1);
+  auto r = s->query("SELECT text FROM chunks WHERE parent_id = 'r' ORDER BY chunk_index");
+  REQUIRE(r.size() == 3);
+  CHECK(*r[0][0] == "A");
+  CHECK(*r[2][0] == "C");
 }
 
 TEMPLATE_TEST_CASE("store: content hashes, touch, dead letters, cache", "[store]", SqliteBackend,

@@ -6,7 +6,10 @@
 # twice: with checkpoints (every answer and page mark written to the SQLite store) and without.
 # Then a detail crawl (valuations per parcel) of the smallest size, with and without. The rate
 # limit is off (the county's would make a full crawl take days); the ratios are what matter.
-set -euo pipefail
+set -eEuo pipefail
+# A step that fails says which; `set -e` alone ends the script without a word (a read at EOF, a
+# grep that finds nothing), as the 1.7M row's first attempt did.
+trap 'echo "run.sh: line $LINENO: \"$BASH_COMMAND\" failed" >&2' ERR
 build=$(cd "${1:?build dir}" && pwd)
 shift
 sizes=("$@")
@@ -23,8 +26,12 @@ zips=$(seq 85001 85100 | paste -sd, -)
 start_fixture() {  # parcels per ZIP
   "$fixture" --port 0 --api-key bench --parcels-per-zip "$1" >"$tmp/fixture.out" 2>"$tmp/fixture.err" &
   fixture_pid=$!
-  for _ in $(seq 100); do grep -q listening "$tmp/fixture.out" 2>/dev/null && break; sleep 0.1; done
-  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/fixture.out")
+  for _ in $(seq 600); do grep -q listening "$tmp/fixture.out" 2>/dev/null && break; sleep 0.1; done
+  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$tmp/fixture.out") || {
+    echo "the assessor fixture ($1 parcels per ZIP) did not start within 60 s:" >&2
+    tail -5 "$tmp/fixture.err" >&2
+    exit 1
+  }
 }
 
 stop_fixture() { kill $fixture_pid; wait $fixture_pid 2>/dev/null || true; fixture_pid=; }

@@ -144,6 +144,14 @@ void AdaptiveLimit::record(Signal s, Clock::time_point start, Clock::time_point 
   }
 }
 
+void AdaptiveLimit::record_service(Clock::time_point start, Clock::time_point end, std::chrono::microseconds served) {
+  std::lock_guard lock(mu_);
+  if (start < last_cut_ || start < window_.opened || served.count() <= 0) return;  // as in record()
+  const double ratio = std::max(1.0, micros(end - start) / static_cast<double>(served.count()));
+  window_.served++;
+  window_.log_queue_sum += std::log(ratio);
+}
+
 // Learning starts with the first real request (what bodies taught before, from cache hits or
 // refusals, is forgotten). Its first window runs at `min` to time the server unloaded: a window
 // at `initial` could already be queueing, and a no-load time measured in a queue would make that
@@ -197,8 +205,13 @@ void AdaptiveLimit::close_window(Clock::time_point now) {
     set_limit(resume_at_);
     return open_window(now);
   }
-  const double excess = learn_base(log_mean);  // this window over the no-load time, as a ratio
-  if (excess > kTolerance && !still_scaling(log_mean)) {
+  // This window over the no-load time, as a ratio; or, where the server said how long it worked
+  // on most answers, their round trips over that time (the answer to the record that closes a
+  // window reports its time after the window closed, hence "most").
+  const double over_base = learn_base(log_mean);
+  const bool told = window_.served >= std::max(kMinAnswers - 1, (n + 1) / 2);
+  const double excess = told ? std::exp(window_.log_queue_sum / window_.served) : over_base;
+  if (excess > kTolerance && (told || !still_scaling(log_mean))) {
     // One slow window may be bad luck; queueing stays. Cut on the second in a row.
     if (whole_limit() > bounds_.min && ++slow_windows_ >= 2) {
       slow_at_floor_ = slow_windows_ = 0;

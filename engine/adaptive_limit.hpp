@@ -22,6 +22,14 @@
 //   Unless the slower answers still come faster overall: a server that batches (llama-server on
 //   a CPU) is slower per request with each one it takes on, yet serves more; a slow window is
 //   forgiven while the limit gives at least sqrt(2) times the requests a second of half of it.
+// - A server that says how long it worked on each request (an LLM server's timings) answers the
+//   question directly: a round trip over that time is time spent waiting for a free slot. There,
+//   a window is slow when its answers spent more than 1.5x the server's own time in the round
+//   trip (a third of it in the queue), whatever the no-load time: llama-server on a CPU shares
+//   the CPU among its slots, so every request it takes on slows the others, and its round trips
+//   rise just the same whether the requests are in its slots or in its queue; only the server
+//   knows which. The limit then fills the slots and keeps a short queue (K slots, C in flight:
+//   each waits (C - K) / C of its round trip), and is cut by the same ratio back to about K.
 // - Back-pressure lowers the limit at once by half, at most once per round trip. A 429/503 while
 //   other requests are answered sets a ceiling just above the most requests a recent window had
 //   at the server without a refusal: the limit comes back within a window to just below it and
@@ -83,6 +91,9 @@ class AdaptiveLimit {
   // One finished attempt that started at `start` and ended at `end` (so that tests can drive the
   // limit on a simulated clock).
   void record(Signal s, Clock::time_point start, Clock::time_point end, Source src = Source::request);
+  // The server said it worked `served` of that answered request's round trip (start..end): the
+  // rest it waited in the server's queue (engine/adaptive_feedback.hpp, adaptive_service_time).
+  void record_service(Clock::time_point start, Clock::time_point end, std::chrono::microseconds served);
 
   int limit() const;
   AdaptiveSummary snapshot() const;  // engine/metrics.hpp
@@ -98,6 +109,8 @@ class AdaptiveLimit {
     bool throttled = false;  // ... or was it a rate limit (note_throttled)
     int peak_requests = 0;   // most requests at the server at once
     bool refused = false;    // a 429/503/failure came in it
+    int served = 0;          // answers whose server said how long it worked on them ...
+    double log_queue_sum = 0;  // ... and the sum of log(round trip / that time)
   };
 
   int whole_limit() const { return static_cast<int>(limit_); }

@@ -13,6 +13,8 @@ struct ThreadState {
   bool attempted = false;  // an attempt was reported during this body
   Clock::time_point start{};
   Clock::duration waited{};
+  Clock::time_point last_start{}, last_end{};  // the last finished attempt (adaptive_service_time)
+  bool last_answered = false;
 };
 
 thread_local ThreadState t_state;
@@ -35,7 +37,18 @@ void AdaptiveAttempt::finish(Signal s) {
   if (!limit_ || finished_) return;
   finished_ = true;
   t_state.attempted = true;
-  limit_->record(s, start_, Clock::now());
+  const auto end = Clock::now();
+  t_state.last_start = start_;
+  t_state.last_end = end;
+  t_state.last_answered = s == Signal::ok;
+  limit_->record(s, start_, end);
+}
+
+void adaptive_service_time(std::chrono::microseconds served) {
+  auto& t = t_state;
+  if (!t.limit || !t.last_answered) return;
+  t.last_answered = false;  // once per attempt
+  t.limit->record_service(t.last_start, t.last_end, served);
 }
 
 AdaptiveAttempt::~AdaptiveAttempt() {
@@ -67,7 +80,7 @@ AdaptiveWait::~AdaptiveWait() {
 AdaptiveBodyScope::AdaptiveBodyScope(AdaptiveLimit* limit) {
   if (!limit) return;
   limit->acquire();
-  t_state = ThreadState{limit, true, true, false, Clock::now(), {}};
+  t_state = ThreadState{limit, true, true, false, Clock::now(), {}, {}, {}, false};
   active_ = true;
 }
 

@@ -44,6 +44,12 @@ class AdaptiveWait {
   AdaptiveLimit::Clock::time_point start_;
 };
 
+// The server said how long it worked on the request whose attempt last finished on this thread
+// (an LLM server's own timings: llama.cpp's prompt_ms + predicted_ms, Ollama's eval durations);
+// the rest of that round trip was spent in the server's queue. Call it after the client returned
+// the answer. Does nothing on a thread without a limit or without a finished attempt.
+void adaptive_service_time(std::chrono::microseconds served);
+
 // Engine side. A body on an I/O thread holds one permit from start to end; if it made no request
 // attempt, its own time (less its waits) is the sample.
 class AdaptiveBodyScope {

@@ -144,6 +144,15 @@ void AdaptiveLimit::record(Signal s, Clock::time_point start, Clock::time_point 
   }
 }
 
+void AdaptiveLimit::record_service(Clock::time_point start, Clock::time_point end, std::chrono::microseconds served) {
+  std::lock_guard lock(mu_);
+  if (start < last_cut_ || start < window_.opened || served.count() <= 0) return;  // as in record()
+  const double us = static_cast<double>(served.count());
+  window_.served++;
+  window_.served_sum_us += us;
+  window_.wait_sum_us += std::max(0.0, micros(end - start) - us);
+}
+
 // Learning starts with the first real request (what bodies taught before, from cache hits or
 // refusals, is forgotten). Its first window runs at `min` to time the server unloaded: a window
 // at `initial` could already be queueing, and a no-load time measured in a queue would make that
@@ -156,6 +165,7 @@ void AdaptiveLimit::restart_learning(Clock::time_point now) {
   ceiling_ = last_good_peak_ = 0;
   rtt_ewma_us_ = base_rtt_us_ = sigma_ = 0;
   recent_count_ = recent_next_ = 0;
+  wait_count_ = wait_next_ = 0;
   slow_at_floor_ = slow_windows_ = 0;
   failing_ = false;
   open_window(now);
@@ -191,14 +201,25 @@ void AdaptiveLimit::close_window(Clock::time_point now) {
   rtt_ewma_us_ = rtt_ewma_us_ == 0 ? mean_us : rtt_ewma_us_ + kEwmaAlpha * (mean_us - rtt_ewma_us_);
   sigma_ = sigma_ == 0 ? spread : sigma_ + kSigmaAlpha * (spread - sigma_);
   failing_ = false;
+  // Where the server said how long it worked on most answers (the answer to the record that
+  // closes a window reports its time after the window closed, hence "most"): their round trips
+  // over that time, less the wait that is no queue.
+  const bool told = window_.served >= std::max(kMinAnswers - 1, (n + 1) / 2);
+  double queue = 0;
+  if (told) {
+    const double served_us = window_.served_sum_us / window_.served, wait_us = window_.wait_sum_us / window_.served;
+    queue = (served_us + std::max(0.0, wait_us - learn_wait(wait_us))) / std::max(1.0, served_us);
+  }
   if (timing_unloaded_) {
     timing_unloaded_ = false;
     learn_base(log_mean);
     set_limit(resume_at_);
     return open_window(now);
   }
-  const double excess = learn_base(log_mean);  // this window over the no-load time, as a ratio
-  if (excess > kTolerance && !still_scaling(log_mean)) {
+  // This window over the no-load time, as a ratio; or the queue, where the server said.
+  const double over_base = learn_base(log_mean);
+  const double excess = told ? queue : over_base;
+  if (excess > kTolerance && (told || !still_scaling(log_mean))) {
     // One slow window may be bad luck; queueing stays. Cut on the second in a row.
     if (whole_limit() > bounds_.min && ++slow_windows_ >= 2) {
       slow_at_floor_ = slow_windows_ = 0;
@@ -211,6 +232,10 @@ void AdaptiveLimit::close_window(Clock::time_point now) {
     if (whole_limit() <= bounds_.min && ++slow_at_floor_ >= kFloorWindows) {
       recent_count_ = recent_next_ = 0;
       learn_base(log_mean);
+      if (told) {
+        wait_count_ = wait_next_ = 0;
+        learn_wait(window_.wait_sum_us / window_.served);
+      }
       slow_at_floor_ = 0;
     }
   } else {
@@ -268,6 +293,23 @@ double AdaptiveLimit::learn_base(double log_mean) {
   const double base_log = logs[static_cast<std::size_t>(low / 4)];
   base_rtt_us_ = std::exp(base_log);
   return std::exp(log_mean - base_log);
+}
+
+// The wait outside the server's time that is no queue: from the last 50 windows with the
+// server's times, the one picked as learn_base() picks, among those at the lowest limits.
+// Returns it (this window included).
+double AdaptiveLimit::learn_wait(double wait_us) {
+  recent_wait_[static_cast<std::size_t>(wait_next_)] = {whole_limit(), wait_us};
+  wait_next_ = (wait_next_ + 1) % kBaseWindows;
+  wait_count_ = std::min(wait_count_ + 1, kBaseWindows);
+  std::array<Seen, kBaseWindows> by_level = recent_wait_;
+  auto end = by_level.begin() + wait_count_;
+  std::sort(by_level.begin(), end, [](const Seen& a, const Seen& b) { return a.level < b.level; });
+  const int low = std::max(1, wait_count_ / 3);
+  std::vector<double> waits;
+  for (int i = 0; i < low; ++i) waits.push_back(by_level[static_cast<std::size_t>(i)].log_mean);
+  std::nth_element(waits.begin(), waits.begin() + low / 4, waits.end());
+  return waits[static_cast<std::size_t>(low / 4)];
 }
 
 void AdaptiveLimit::grow() {

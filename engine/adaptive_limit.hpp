@@ -22,6 +22,16 @@
 //   Unless the slower answers still come faster overall: a server that batches (llama-server on
 //   a CPU) is slower per request with each one it takes on, yet serves more; a slow window is
 //   forgiven while the limit gives at least sqrt(2) times the requests a second of half of it.
+// - A server that says how long it worked on each request (an LLM server's timings) answers the
+//   question directly: a round trip over that time is time spent waiting for a free slot. There,
+//   a window is slow when its answers spent more than 1.5x the server's own time in the round
+//   trip (a third of it in the queue), whatever the no-load time (less the wait outside the
+//   server's time that windows at the lowest limits saw: the HTTP exchange, threads waiting
+//   for a core, a constant that is no queue): llama-server on a CPU shares
+//   the CPU among its slots, so every request it takes on slows the others, and its round trips
+//   rise just the same whether the requests are in its slots or in its queue; only the server
+//   knows which. The limit then fills the slots and keeps a short queue (K slots, C in flight:
+//   each waits (C - K) / C of its round trip), and is cut by the same ratio back to about K.
 // - Back-pressure lowers the limit at once by half, at most once per round trip. A 429/503 while
 //   other requests are answered sets a ceiling just above the most requests a recent window had
 //   at the server without a refusal: the limit comes back within a window to just below it and
@@ -83,6 +93,9 @@ class AdaptiveLimit {
   // One finished attempt that started at `start` and ended at `end` (so that tests can drive the
   // limit on a simulated clock).
   void record(Signal s, Clock::time_point start, Clock::time_point end, Source src = Source::request);
+  // The server said it worked `served` of that answered request's round trip (start..end): the
+  // rest it waited in the server's queue (engine/adaptive_feedback.hpp, adaptive_service_time).
+  void record_service(Clock::time_point start, Clock::time_point end, std::chrono::microseconds served);
 
   int limit() const;
   AdaptiveSummary snapshot() const;  // engine/metrics.hpp
@@ -98,6 +111,8 @@ class AdaptiveLimit {
     bool throttled = false;  // ... or was it a rate limit (note_throttled)
     int peak_requests = 0;   // most requests at the server at once
     bool refused = false;    // a 429/503/failure came in it
+    int served = 0;          // answers whose server said how long it worked on them ...
+    double served_sum_us = 0, wait_sum_us = 0;  // ... that time, and the rest of their round trips
   };
 
   int whole_limit() const { return static_cast<int>(limit_); }
@@ -105,6 +120,7 @@ class AdaptiveLimit {
   void restart_learning(Clock::time_point now);
   void close_window(Clock::time_point now);
   double learn_base(double log_mean);
+  double learn_wait(double wait_us);
   bool still_scaling(double log_mean) const;
   int answers_needed() const;
   void on_backpressure(Signal s, Clock::time_point now);
@@ -130,6 +146,8 @@ class AdaptiveLimit {
   double sigma_ = 0;                          // spread of log round trips within a window
   std::array<Seen, kBaseWindows> recent_{};   // the last windows, for the no-load time
   int recent_count_ = 0, recent_next_ = 0;
+  std::array<Seen, kBaseWindows> recent_wait_{};  // ... those with the server's times: mean wait per answer, us
+  int wait_count_ = 0, wait_next_ = 0;
   int slow_windows_ = 0;                      // slow windows in a row
   int slow_at_floor_ = 0;                     // ... while at min
   double ssthresh_;                // below it the limit doubles per window, above it adds one

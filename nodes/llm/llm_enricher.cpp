@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "engine/adaptive_feedback.hpp"
 #include "engine/context.hpp"
 #include "engine/json_text.hpp"
 #include "engine/node_type.hpp"
@@ -199,6 +200,10 @@ class LlmEnricher final : public ProcessNode {
         ctx.add_counter("llm.invalid_replies", 1);
         continue;
       }
+      // The server's own time for it tells an adaptive limit how much of the round trip was
+      // spent in the server's queue (nothing without one).
+      if (reply.service_ms > 0)
+        adaptive_service_time(std::chrono::microseconds(static_cast<std::int64_t>(reply.service_ms * 1000)));
       account(reply, ctx, meta);
       json::value v;
       try {

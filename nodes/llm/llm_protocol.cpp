@@ -98,6 +98,7 @@ void absorb_ollama(const json::object& o, ChatReply& r, bool& done) {
     r.prompt_tokens = int_or(o, "prompt_eval_count");
     r.completion_tokens = int_or(o, "eval_count");
     r.server_ms = static_cast<double>(int_or(o, "total_duration")) / 1e6;
+    r.service_ms = static_cast<double>(int_or(o, "prompt_eval_duration") + int_or(o, "eval_duration")) / 1e6;
     if (auto* dr = o.if_contains("done_reason"); dr && dr->is_string()) r.finish_reason = dr->get_string();
   }
 }
@@ -117,6 +118,14 @@ void absorb_openai(const json::object& o, ChatReply& r) {
   if (auto* u = o.if_contains("usage"); u && u->is_object()) {
     r.prompt_tokens = int_or(u->get_object(), "prompt_tokens");
     r.completion_tokens = int_or(u->get_object(), "completion_tokens");
+  }
+  // llama.cpp's own extension; on a stream it rides on the last chunk.
+  if (auto* t = o.if_contains("timings"); t && t->is_object()) {
+    double ms = 0;
+    for (const char* k : {"prompt_ms", "predicted_ms"})
+      if (auto* v = t->get_object().if_contains(k); v && (v->is_double() || v->is_int64() || v->is_uint64()))
+        ms += v->to_number<double>();
+    r.service_ms = ms;
   }
 }
 

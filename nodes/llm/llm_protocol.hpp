@@ -41,6 +41,12 @@ struct ChatReply {
   std::string content;  // the assistant's text (concatenated over stream chunks)
   std::int64_t prompt_tokens = 0, completion_tokens = 0;
   double server_ms = 0;  // Ollama's total_duration, when given
+  // How long the server worked on the request, from when it took it up to its last token
+  // (llama.cpp's timings.prompt_ms + predicted_ms, Ollama's prompt_eval_duration +
+  // eval_duration); 0 when the server does not say. The rest of the round trip was spent
+  // waiting for a free slot (or on the wire): what the adaptive limit needs to tell a server
+  // that queues from one that shares its CPU among its slots (engine/adaptive_limit.hpp).
+  double service_ms = 0;
   std::string finish_reason;
 };
 

@@ -3,7 +3,9 @@
 // bodies, handed back during waits) behaves as documented.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <sstream>
 #include <cmath>
 #include <thread>
 
@@ -237,4 +239,104 @@ TEST_CASE("once a source's scope ends its thread reports to no limit", "[adaptiv
   }
   CHECK(limit.snapshot().samples == 0);
   CHECK(limit.snapshot().backpressure == 0);
+}
+
+namespace {
+
+// llama-server on a CPU: K slots share the CPU (all of it is used from one request on; batching
+// several buys a little: n slots together get n^gain the work done of one), and requests beyond
+// K wait for a slot. Round trips rise with every request in flight, in the slots or in the queue
+// alike, and throughput is nearly flat: only the server's own time per request (from taking it
+// into a slot to its last token, as its timings say) tells the queue apart. Stepped at 1 ms.
+struct SharedCpuRun {
+  double ok_per_s = 0;
+  int median_limit = 0, min_limit = 0, max_limit = 0;
+};
+
+SharedCpuRun shared_cpu_run(AdaptiveLimit* limit, int fixed, int k, double gain, bool report_service,
+                            std::chrono::seconds settle, std::chrono::seconds measure) {
+  struct Req {
+    SimClock::time_point sent, in_slot{};
+    double work = 0;  // seconds of one slot alone
+  };
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> work(std::log(0.25), 0.5);
+  std::vector<Req> slots;
+  std::deque<Req> queue;
+  auto now = SimClock::time_point{} + std::chrono::hours(1);
+  const auto measure_from = now + settle, until = measure_from + measure;
+  int in_flight = 0;
+  std::int64_t ok = 0;
+  std::vector<int> limits;
+  for (int step = 0; now < until; ++step) {
+    for (;;) {  // the client always has work: it sends whenever it may
+      if (limit ? !limit->try_acquire() : in_flight >= fixed) break;
+      ++in_flight;
+      if (limit) limit->request_started();
+      queue.push_back({now, {}, work(rng)});
+    }
+    while (static_cast<int>(slots.size()) < k && !queue.empty()) {
+      slots.push_back(queue.front());
+      slots.back().in_slot = now;
+      queue.pop_front();
+    }
+    now += 1ms;
+    const double n = static_cast<double>(slots.size());
+    const double each = n > 0 ? std::pow(n, gain) / n * 0.001 : 0;  // work done per slot this step
+    for (std::size_t i = 0; i < slots.size();) {
+      slots[i].work -= each;
+      if (slots[i].work > 0) {
+        ++i;
+        continue;
+      }
+      const Req r = slots[i];
+      slots.erase(slots.begin() + static_cast<long>(i));
+      --in_flight;
+      if (now >= measure_from) ++ok;
+      if (limit) {
+        limit->record(Signal::ok, r.sent, now);
+        if (report_service)
+          limit->record_service(r.sent, now, std::chrono::duration_cast<std::chrono::microseconds>(now - r.in_slot));
+        limit->request_ended();
+        limit->release();
+      }
+    }
+    if (limit && now >= measure_from && step % 100 == 0) limits.push_back(limit->limit());
+  }
+  SharedCpuRun out;
+  out.ok_per_s = static_cast<double>(ok) / std::chrono::duration<double>(measure).count();
+  if (!limits.empty()) {
+    std::vector<int> v = limits;
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+    out.median_limit = v[v.size() / 2];
+    out.min_limit = *std::min_element(limits.begin(), limits.end());
+    out.max_limit = *std::max_element(limits.begin(), limits.end());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("adaptive limit fills the slots of a server that shares one CPU among them, and queues little",
+          "[adaptive]") {
+  for (int k : {4, 8}) {
+    for (double gain : {0.0, 0.3}) {
+      double best = 0;
+      int best_c = 0;
+      for (int c : {1, 2, k, 2 * k}) {
+        const double r = shared_cpu_run(nullptr, c, k, gain, true, 10s, 120s).ok_per_s;
+        if (r > best) best = r, best_c = c;
+      }
+      AdaptiveLimit limit("sim", bounds(1, 64, 1));
+      auto a = shared_cpu_run(&limit, 0, k, gain, true, 60s, 240s);
+      std::ostringstream what;
+      what << "K " << k << ", batching gain " << gain << ": adaptive " << a.ok_per_s << "/s, limit median "
+           << a.median_limit << " (" << a.min_limit << ".." << a.max_limit << "); best fixed " << best << "/s at "
+           << best_c;
+      INFO(what.str());
+      CHECK(a.ok_per_s >= 0.95 * best);
+      CHECK(a.median_limit >= k);
+      CHECK(a.median_limit <= k + k / 2);
+    }
+  }
 }

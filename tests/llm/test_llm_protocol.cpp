@@ -84,3 +84,22 @@ TEST_CASE("model lists and embeddings") {
   CHECK(v[1][0] == 9.0);
   CHECK(json::parse(build_embed_body(Provider::openai, "m", {"a", "b"})).at("input").as_array().size() == 2);
 }
+
+TEST_CASE("the server's own time for a reply: llama.cpp timings, Ollama durations") {
+  // llama-server (trimmed from a real reply): prompt_ms + predicted_ms, from taking the request
+  // into a slot to its last token; the rest of the round trip was its queue.
+  auto l = parse_chat_reply(Provider::openai, R"({"choices":[{"finish_reason":"stop","message":{"content":"{}"}}],
+    "usage":{"completion_tokens":216,"prompt_tokens":4},
+    "timings":{"cache_n":3,"prompt_n":1,"prompt_ms":8.642,"predicted_n":216,"predicted_ms":681.236}})");
+  CHECK(l.service_ms == Approx(689.878));
+  auto sse = parse_chat_reply(Provider::openai,
+                              "data: {\"choices\":[{\"delta\":{\"content\":\"{}\"}}]}\n\n"
+                              "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}],"
+                              "\"timings\":{\"prompt_ms\":10,\"predicted_ms\":90}}\n\ndata: [DONE]\n\n");
+  CHECK(sse.service_ms == Approx(100));
+  auto o = parse_chat_reply(Provider::ollama, R"({"message":{"content":"{}"},"done":true,"total_duration":5000000000,
+    "load_duration":1000000,"prompt_eval_duration":250000000,"eval_duration":750000000})");
+  CHECK(o.service_ms == Approx(1000));  // the prompt and the reply, not total_duration (loading too)
+  auto none = parse_chat_reply(Provider::openai, R"({"choices":[{"message":{"content":"{}"}}]})");
+  CHECK(none.service_ms == 0);
+}

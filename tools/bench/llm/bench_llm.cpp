@@ -16,7 +16,7 @@
 //     the share of requests answered 429.
 //
 //   flowrun-bench-llm llama [--settle-s 3] [--measure-s 4]
-//     Fixed C = 2, 4, 8 and adaptive against a real llama-server --parallel 4 (when
+//     Fixed C = 1, 2, 4, 6, 8 and adaptive against a real llama-server --parallel 4 (when
 //     tools/llama/build.sh has built it; else it says so).
 //
 // All print markdown tables; every ratio is measured in the same run of this program.
@@ -178,7 +178,8 @@ int capacity(int latency_ms, int settle_s, int measure_s, const std::vector<bool
   return 0;
 }
 
-// Fixed C = 2, 4, 8 vs adaptive against a real llama-server --parallel 4 (tools/llama/build.sh).
+// Fixed C = 1, 2, 4, 6, 8 vs adaptive against a real llama-server --parallel 4 (tools/llama/build.sh),
+// one round (tests/adaptive's llama-server test runs several, interleaved).
 int llama(int settle_s, int measure_s) {
   if (!LlamaServer::found()) {
     std::printf("skipped: no llama-server or model (run tools/llama/build.sh)\n");
@@ -192,12 +193,12 @@ int llama(int settle_s, int measure_s) {
     "required":["trend"],"properties":{"trend":{"type":"string","enum":["rising","stable","declining"]}}})";
   LoadCounters counters;
   Registry reg = load_registry(counters);
-  std::printf("llama-server -t 2 --parallel 4, random-weight model, schema-constrained replies (max_tokens 32); "
+  std::printf("llama-server -t %s --parallel 4, random-weight model, schema-constrained replies (max_tokens 32); "
               "settle %d s, measure %d s\n\n| concurrency | records/s | vs best fixed | adaptive limit: median (min..max) |\n"
-              "|---|---|---|---|\n", settle_s, measure_s);
+              "|---|---|---|---|\n", LlamaServer::threads().c_str(), settle_s, measure_s);
   std::vector<std::pair<std::string, PhaseResult>> rows;
   double best = 0;
-  for (std::string c : {"2", "4", "8", "adaptive"}) {
+  for (std::string c : {"1", "2", "4", "6", "8", "adaptive"}) {
     auto yaml = enrich_pipeline(server.url(), c == "adaptive" ? "{adaptive: true, max: 16}" : c, 16,
                                 "provider: openai, model: flowrun-test, max_tokens: 32, timeout: 60s, schema: \"" +
                                     (dir / "schema.json").string() + "\"");

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "tools/fixtures/llm/llama_server.hpp"
+#include "tests/adaptive/checked_load.hpp"
 #include "tools/fixtures/llm/load_run.hpp"
 
 using namespace flowrun;
@@ -48,12 +49,12 @@ TEST_CASE("adaptive concurrency settles at llama-server's 4 parallel slots", "[a
   double best = 0;
   int best_c = 0;
   for (int c : {2, 4, 8}) {
-    auto r = run_load(pipeline(std::to_string(c)), counters, registry, nullptr, {Phase{{}, 5s, 20s}});
+    auto r = flowrun::testing::run_load_checked(pipeline(std::to_string(c)), counters, registry, nullptr, {Phase{{}, 5s, 20s}});
     const double rate = r.phases.front().done_per_s;
     UNSCOPED_INFO("fixed " << c << ": " << rate << " records/s");
     if (rate > best) best = rate, best_c = c;
   }
-  auto r = run_load(pipeline("{adaptive: true, max: 16}"), counters, registry, nullptr, {Phase{{}, 20s, 20s}});
+  auto r = flowrun::testing::run_load_checked(pipeline("{adaptive: true, max: 16}"), counters, registry, nullptr, {Phase{{}, 20s, 20s}});
   const auto& p = r.phases.front();
   INFO("adaptive: " << p.done_per_s << " records/s, limit " << p.limit_min << ".." << p.limit_max << " (median "
                     << p.limit_median() << "); best fixed " << best << " records/s at " << best_c);

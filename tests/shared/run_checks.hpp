@@ -1,7 +1,8 @@
 // Shared by every test that runs a pipeline: the accounting rule, asserted for every node of a
-// run summary (in-process RunSummary or the `flowrun run --json` object). Every record a node
-// accepted ended as exactly one of out, errors, filtered or unwritten (what a node still held
-// when it closed is counted unwritten), and what it took in is what its producers sent it (docs/reliability.md, "Counters").
+// run summary (in-process RunSummary, the `flowrun run --json` object or the table on stderr).
+// Every record a node accepted ended as exactly one of out, errors, filtered or unwritten (what a
+// node still held when it closed is counted unwritten), and what it took in is what its producers
+// sent it (docs/reliability.md, "Counters that add up").
 #pragma once
 #include <catch2/catch.hpp>
 
@@ -59,8 +60,8 @@ inline void check_balanced(const boost::json::value& summary) {
   }
 }
 
-// The JSON summary printed on a child's stdout (`flowrun run --json`): parsed and checked. Log
-// lines before the summary (a child without --quiet) are skipped: the summary is the last object.
+// The JSON summary printed on a child's stdout (`flowrun run --json`): parsed and checked. Any
+// lines before the one the summary starts on are skipped.
 inline void check_balanced(const std::string& json_text) {
   const auto at = json_text.find("\n{");
   const std::string text = json_text.starts_with("{") || at == std::string::npos ? json_text : json_text.substr(at + 1);
@@ -122,7 +123,7 @@ inline void check_balanced(const RunSummary& s) {
 }
 
 // Runs a pipeline in-process and checks every node's balance: the one way a test runs one
-// (tests/engine/option_reads_test.cpp makes sure no test calls run_pipeline() itself).
+// (tests/engine/run_helpers_test.cpp makes sure no test calls run_pipeline() itself).
 inline RunSummary run_checked(const Graph& graph, const Registry& registry, const RunOptions& opts = {}) {
   RunSummary s = run_pipeline(graph, registry, opts);
   check_balanced(s);

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "engine/context.hpp"
+#include "engine/dotted_path.hpp"
 #include "engine/fields.hpp"
 #include "engine/json_text.hpp"
 #include "engine/node_type.hpp"
@@ -33,16 +34,7 @@ std::string cell(const json::value* v) {
 // `address.street` -> data["address"]["street"]; a column that is itself a key wins (`a.b` flat).
 const json::value* lookup(const json::object& data, const std::string& column) {
   if (auto* v = data.if_contains(column)) return v;
-  const json::object* cur = &data;
-  std::size_t start = 0;
-  for (;;) {
-    const auto dot = column.find('.', start);
-    const auto* v = cur->if_contains(std::string_view(column).substr(start, dot - start));
-    if (!v || dot == std::string::npos) return v;
-    if (!v->is_object()) return nullptr;
-    cur = &v->get_object();
-    start = dot + 1;
-  }
+  return value_at(data, column);
 }
 
 void check_columns(const CsvOptions& o, Check& c) {

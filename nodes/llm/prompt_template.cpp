@@ -1,4 +1,5 @@
 #include "nodes/llm/prompt_template.hpp"
+#include "engine/dotted_path.hpp"
 #include "engine/json_text.hpp"
 
 #include <cctype>
@@ -30,19 +31,6 @@ std::string hash_hex(std::string_view data) {
 
 std::int64_t estimate_tokens(std::string_view text) {
   return static_cast<std::int64_t>((text.size() + 3) / 4);
-}
-
-const json::value* lookup_path(const json::object& data, std::string_view path) {
-  const json::object* obj = &data;
-  while (true) {
-    auto dot = path.find('.');
-    auto key = path.substr(0, dot);
-    auto* v = obj->if_contains(key);
-    if (!v || dot == std::string_view::npos) return v;
-    if (!v->is_object()) return nullptr;
-    obj = &v->get_object();
-    path.remove_prefix(dot + 1);
-  }
 }
 
 namespace {
@@ -133,7 +121,7 @@ json::object trim_input(const json::object& data, const std::vector<std::string>
                         std::size_t max_chars) {
   json::object out;
   for (const auto& f : fields) {
-    const json::value* v = lookup_path(data, f);
+    const json::value* v = value_at(data, f);
     if (!v || v->is_null()) continue;
     json::value cleaned;
     if (v->is_string()) {
@@ -203,7 +191,7 @@ std::string PromptTemplate::render(const json::object& vars) const {
     auto b = name.find_first_not_of(" \t");
     auto e = name.find_last_not_of(" \t");
     name = b == std::string::npos ? "" : name.substr(b, e - b + 1);
-    const json::value* v = lookup_path(vars, name);
+    const json::value* v = value_at(vars, name);
     if (!v || v->is_null()) out += "unknown";
     else if (v->is_string()) out += std::string(v->get_string());
     else out += to_json_text(*v);

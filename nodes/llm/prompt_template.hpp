@@ -17,9 +17,6 @@ std::string hash_hex(std::string_view data);  // 32 hex chars (two independent 6
 // Rough token count for budgeting before a call: ~4 characters per token for English text.
 std::int64_t estimate_tokens(std::string_view text);
 
-// The value at a dotted path ("address.city"), or nullptr when any step is missing.
-const boost::json::value* lookup_path(const boost::json::object& data, std::string_view path);
-
 // Text fit for a prompt: tags removed, common entities decoded, whitespace collapsed, at most
 // `max_chars` characters (cut at a word boundary, "..." appended).
 std::string clean_text(std::string_view text, std::size_t max_chars);

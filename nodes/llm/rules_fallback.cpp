@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "engine/dotted_path.hpp"
 #include "nodes/llm/prompt_template.hpp"
 
 namespace flowrun::llm {
@@ -14,7 +15,7 @@ namespace {
 const std::regex::flag_type kRe = std::regex::ECMAScript | std::regex::icase | std::regex::optimize;
 
 std::string text_of(const json::object& data, const char* path) {
-  auto* v = lookup_path(data, path);
+  auto* v = value_at(data, path);
   if (!v) return "";
   if (v->is_string()) return std::string(v->get_string());
   if (v->is_int64()) return std::to_string(v->get_int64());

@@ -2,6 +2,7 @@
 // smaller than the text. Each chunk keeps the link to its parent (`parent_id`) and its place in it
 // (`chunk.index` of `chunk.count`, character offsets `start`/`end`), so an embedding found by
 // search leads back to the property and the passage.
+#include "engine/dotted_path.hpp"
 #include "engine/node_type.hpp"
 #include "nodes/transform/field_path.hpp"
 #include "nodes/transform/text_chunks.hpp"
@@ -20,18 +21,6 @@ struct ChunkerOptions {
   std::vector<std::string> keep = {"source"};
   std::string on_missing = "skip";
 };
-
-const json::value* find_path(const json::object& o, const std::string& path) {
-  const json::object* at = &o;
-  const auto p = parse_path(path);
-  for (std::size_t i = 0; i < p.segments.size(); ++i) {
-    const auto* v = at->if_contains(p.segments[i]);
-    if (!v || i + 1 == p.segments.size()) return v;
-    if (!v->is_object()) return nullptr;
-    at = &v->get_object();
-  }
-  return nullptr;
-}
 
 ChunkSpec spec_of(const ChunkerOptions& o) {
   ChunkSpec s;
@@ -52,7 +41,7 @@ class ChunkerNode final : public ProcessNode {
   }
 
   void process(Record in, RunContext&, Emitter& out) override {
-    const json::value* text = find_path(in.data, o_.field);
+    const json::value* text = value_at(in.data, o_.field);
     if (!text || text->is_null() || (text->is_string() && text->get_string().empty())) {
       if (o_.on_missing == "error") throw RecordError(o_.field, "required", "no text to cut into chunks");
       return out.filtered();
@@ -69,7 +58,7 @@ class ChunkerNode final : public ProcessNode {
       r.data["id"] = parent + "#" + std::to_string(i);
       r.data["parent_id"] = parent;
       for (const auto& k : keep_)
-        if (const auto* v = find_path(in.data, k.text)) set_path(r.data, k, *v);
+        if (const auto* v = value_at(in.data, k.text)) set_path(r.data, k, *v);
       r.data["chunk"] = json::object{{"index", static_cast<std::int64_t>(i)},
                                      {"count", static_cast<std::int64_t>(chunks.size())},
                                      {"start", static_cast<std::int64_t>(chunks[i].start)},
@@ -90,7 +79,7 @@ class ChunkerNode final : public ProcessNode {
   }
 
   std::string parent_id(const Record& in) const {
-    if (const auto* v = find_path(in.data, o_.id_field)) {
+    if (const auto* v = value_at(in.data, o_.id_field)) {
       if (v->is_string()) return std::string(v->get_string());
       if (v->is_int64()) return std::to_string(v->get_int64());
       if (v->is_uint64()) return std::to_string(v->get_uint64());

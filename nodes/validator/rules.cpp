@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/dotted_path.hpp"
 #include "engine/json_text.hpp"
 #include "engine/diagnostics.hpp"
 #include "engine/yaml_util.hpp"
@@ -189,7 +190,7 @@ Rule parse_rule(const std::string& file, const YAML::Node& n, int year) {
 
 bool matches_all(const json::object& rec, const std::vector<Condition>& conds) {
   for (const auto& c : conds) {
-    const json::value* v = field_at(rec, c.field);
+    const json::value* v = value_at(rec, c.field);
     if (!v || v->is_null()) {
       if (c.absent) continue;
       return false;
@@ -213,7 +214,7 @@ struct Check {
 
 Check run(const Rule& r, const json::object& rec) {
   Check c;
-  const json::value* v = r.field.empty() ? nullptr : field_at(rec, r.field);
+  const json::value* v = r.field.empty() ? nullptr : value_at(rec, r.field);
   if (v) c.value = *v;
   auto label = [&](const json::value& val) { return text_of(val); };
   switch (r.type) {
@@ -227,7 +228,7 @@ Check run(const Rule& r, const json::object& rec) {
       c.passed = false;
       std::string names;
       for (const auto& f : r.fields) {
-        if (present(field_at(rec, f))) c.passed = true;
+        if (present(value_at(rec, f))) c.passed = true;
         names += (names.empty() ? "" : ", ") + f;
       }
       if (!c.passed) c.message = "none of " + names + " is present";
@@ -284,7 +285,7 @@ Check run(const Rule& r, const json::object& rec) {
       break;
     }
     case RuleType::ratio: {
-      auto a = as_number(v), b = as_number(field_at(rec, r.other));
+      auto a = as_number(v), b = as_number(value_at(rec, r.other));
       if (!a || !b || *b == 0) break;
       c.evaluated = true;
       double q = *a / *b;
@@ -299,7 +300,7 @@ Check run(const Rule& r, const json::object& rec) {
       break;
     }
     case RuleType::compare: {
-      auto a = as_number(v), b = as_number(field_at(rec, r.other));
+      auto a = as_number(v), b = as_number(value_at(rec, r.other));
       if (!a || !b) break;
       c.evaluated = true;
       const std::string& op = r.op;
@@ -310,7 +311,7 @@ Check run(const Rule& r, const json::object& rec) {
       break;
     }
     case RuleType::no_override: {
-      const json::value* src = field_at(rec, r.other);
+      const json::value* src = value_at(rec, r.other);
       if (!present(v) || !present(src)) break;  // the LLM may fill a gap, never change a value
       c.evaluated = true;
       auto a = as_number(v), b = as_number(src);
@@ -327,24 +328,6 @@ Check run(const Rule& r, const json::object& rec) {
 }
 
 }  // namespace
-
-const json::value* field_at(const json::object& record, const std::string& dotted) {
-  const json::object* obj = &record;
-  const json::value* cur = nullptr;
-  std::size_t start = 0;
-  while (start <= dotted.size()) {
-    std::size_t dot = dotted.find('.', start);
-    std::string_view key(dotted.data() + start, (dot == std::string::npos ? dotted.size() : dot) - start);
-    if (!obj) return nullptr;
-    auto it = obj->find(key);
-    if (it == obj->end()) return nullptr;
-    cur = &it->value();
-    obj = cur->is_object() ? &cur->get_object() : nullptr;
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  return cur;
-}
 
 json::object Failure::to_json() const {
   return {{"field", field}, {"rule", rule}, {"value", value}, {"message", message},
@@ -429,7 +412,7 @@ Outcome evaluate(const RuleSet& rs, const json::object& rec) {
   }
   // Completeness over the kind's expected fields (or `default`).
   const std::vector<std::string>* expected = nullptr;
-  if (const json::value* kind = field_at(rec, rs.kind_field); kind && kind->is_string()) {
+  if (const json::value* kind = value_at(rec, rs.kind_field); kind && kind->is_string()) {
     auto it = rs.completeness.find(std::string(kind->get_string()));
     if (it != rs.completeness.end()) expected = &it->second;
   }
@@ -440,7 +423,7 @@ Outcome evaluate(const RuleSet& rs, const json::object& rec) {
   if (expected && !expected->empty()) {
     int have = 0;
     for (const auto& f : *expected) {
-      if (present(field_at(rec, f))) ++have;
+      if (present(value_at(rec, f))) ++have;
       else o.missing.push_back(f);
     }
     o.completeness = static_cast<double>(have) / static_cast<double>(expected->size());

@@ -83,7 +83,4 @@ struct Outcome {
 
 Outcome evaluate(const RuleSet& rules, const json::object& record);
 
-// The value at a dotted path, or nullptr when any step is missing.
-const json::value* field_at(const json::object& record, const std::string& dotted);
-
 }  // namespace flowrun::validator

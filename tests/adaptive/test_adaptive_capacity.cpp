@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "tests/adaptive/checked_load.hpp"
 #include "tools/fixtures/llm/load_run.hpp"
 
 using namespace flowrun;
@@ -34,7 +35,7 @@ struct Bench {
     return o;
   }
   PhaseResult once(const std::string& concurrency, std::chrono::milliseconds settle, std::chrono::milliseconds measure) {
-    return run_load(enrich_pipeline(fake.url(), concurrency, 256), counters, registry, &fake, {Phase{{}, settle, measure}})
+    return flowrun::testing::run_load_checked(enrich_pipeline(fake.url(), concurrency, 256), counters, registry, &fake, {Phase{{}, settle, measure}})
         .phases.front();
   }
 };
@@ -95,7 +96,7 @@ void follows_capacity(bool reject) {
   b.fake.set_slots(4);
   const double best4 = b.once("4", 1s, 2s).done_per_s;
   b.fake.set_slots(32);
-  auto run = run_load(enrich_pipeline(b.fake.url(), "adaptive", 256), b.counters, b.registry, &b.fake,
+  auto run = flowrun::testing::run_load_checked(enrich_pipeline(b.fake.url(), "adaptive", 256), b.counters, b.registry, &b.fake,
                       {Phase{{}, 4s, 2s},
                        Phase{[&] { b.fake.set_slots(4); }, 4s, 2s},
                        Phase{[&] { b.fake.set_slots(32); }, 6s, 2s}});
@@ -136,7 +137,7 @@ TEST_CASE("two LLM nodes on one server share one adaptive limit", "[adaptive][sl
       "  enrich_b: {type: llm_enricher, inputs: [src], concurrency: {adaptive: llm_box}, buffer: 256, cache: false, "
       "task: extract, fields: [address.street], base_url: \"" + b.fake.url() + "\"}\n"
       "  sink: {type: load_sink, inputs: [enrich_a, enrich_b, enrich_a.errors, enrich_b.errors]}\n";
-  auto run = run_load(yaml, b.counters, b.registry, &b.fake, {Phase{{}, 4s, 3s}}, "enrich_a");
+  auto run = flowrun::testing::run_load_checked(yaml, b.counters, b.registry, &b.fake, {Phase{{}, 4s, 3s}}, "enrich_a");
   const auto& p = run.phases.front();
   INFO("shared: " << describe(p) << "; one node at fixed 8: " << best << "/s");
   CHECK(p.done_per_s >= 0.9 * best);  // both nodes together use the server's 8 slots
@@ -167,7 +168,7 @@ TEST_CASE("a rate limit is a ceiling the adaptive limit neither pushes against n
       "  enrich: {type: llm_enricher, inputs: [src], concurrency: {adaptive: true, initial: 8}, buffer: 64, "
       "cache: false, rate_limit: llm, base_url: \"" + b.fake.url() + "\"}\n"
       "  sink: {type: load_sink, inputs: [enrich, enrich.errors]}\n";
-  auto run = run_load(yaml, b.counters, b.registry, &b.fake, {Phase{{}, 1500ms, 3s}});
+  auto run = flowrun::testing::run_load_checked(yaml, b.counters, b.registry, &b.fake, {Phase{{}, 1500ms, 3s}});
   const auto& p = run.phases.front();
   INFO(describe(p) << "; most at the server at once: " << b.fake.max_in_flight());
   CHECK(p.limit_min >= 8);
@@ -186,7 +187,7 @@ TEST_CASE("an open breaker does not shrink the adaptive limit to nothing for goo
       "  enrich: {type: llm_enricher, inputs: [src], concurrency: adaptive, buffer: 256, cache: false, "
       "breaker: llm, retries: 0, base_url: \"" + b.fake.url() + "\"}\n"
       "  sink: {type: load_sink, inputs: [enrich, enrich.errors]}\n";
-  auto run = run_load(yaml, b.counters, b.registry, &b.fake,
+  auto run = flowrun::testing::run_load_checked(yaml, b.counters, b.registry, &b.fake,
                       {Phase{{}, 4s, 2s},
                        // The server answers 503 for 1.5 s: the breaker trips, records pass through
                        // unenriched, and the limit is cut on the 503s it did see.

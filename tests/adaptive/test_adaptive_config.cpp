@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "tools/fixtures/llm/load_run.hpp"
+#include "tests/shared/run_checks.hpp"
 
 using namespace flowrun;
 using namespace flowrun::fixtures;
@@ -156,7 +157,7 @@ TEST_CASE("a run shows the adaptive limit in the summary, the metrics and the DO
   const std::string before = to_dot(r.graph);
   CHECK(before.find("concurrency: adaptive 1..16") != std::string::npos);
 
-  auto s = run_pipeline(r.graph, registry());
+  auto s = flowrun::testing::run_checked(r.graph, registry());
   REQUIRE(s.exit_code == 0);
   const NodeSummary* e = nullptr;
   for (const auto& n : s.nodes)

@@ -18,6 +18,7 @@
 #include <algorithm>
 
 #include "tools/fixtures/llm/llama_server.hpp"
+#include "tests/adaptive/checked_load.hpp"
 #include "tools/fixtures/llm/load_run.hpp"
 
 using namespace flowrun;
@@ -72,13 +73,13 @@ TEST_CASE("adaptive concurrency settles at llama-server's 4 parallel slots", "[a
   std::map<int, Total> totals;  // by fixed concurrency; 0 = adaptive
   for (int round = 0; round < rounds; ++round) {
     for (int c : fixed) {
-      auto r = run_load(pipeline(std::to_string(c)), counters, registry, nullptr, {Phase{{}, 3s, 12s}});
+      auto r = flowrun::testing::run_load_checked(pipeline(std::to_string(c)), counters, registry, nullptr, {Phase{{}, 3s, 12s}});
       totals[c].done += r.phases.front().done;
       totals[c].seconds += r.phases.front().seconds;
     }
     // Adaptive starts again at 1 every round and must settle first (its first windows time the
     // server unloaded, then it slow-starts): 15 s of 30, where a fixed setting needs 3.
-    auto r = run_load(pipeline("{adaptive: true, max: 16}"), counters, registry, nullptr, {Phase{{}, 15s, 12s}});
+    auto r = flowrun::testing::run_load_checked(pipeline("{adaptive: true, max: 16}"), counters, registry, nullptr, {Phase{{}, 15s, 12s}});
     auto& a = totals[0];
     const auto& p = r.phases.front();
     a.done += p.done;

@@ -218,7 +218,7 @@ TEST_CASE("report: --out - writes to stdout, and a store that does not exist is 
   std::ofstream(t.dir / "p.yaml") << "name: tiny\nstore: sqlite:s.db\nnodes:\n"
                                      "  src: {type: file, path: " + (kSrc / "pipelines/data/sample_parcels.jsonl").string() +
                                          "}\n  keep: {type: store, inputs: [src]}\n";
-  auto run = run_child({kBin, "p.yaml", "-q"}, t.dir);
+  auto run = run_child({kBin, "p.yaml", "-q", "--json"}, t.dir);
   INFO(run.err);
   if (run.code != 0) {
     WARN("this build has no store family: the stdout report is not exercised");

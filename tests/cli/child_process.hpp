@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/shared/run_checks.hpp"
+
 namespace flowrun::testing {
 
 struct ChildResult {
@@ -89,9 +91,14 @@ class Child {
   int status_ = 0;
 };
 
+// A `flowrun` command that ran a pipeline has its summary checked here (every node balances,
+// tests/shared/run_checks.hpp), so each test that runs the binary through this helper checks it.
 inline ChildResult run_child(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
   Child c(args, cwd);
-  return c.wait();
+  auto r = c.wait();
+  if (r.exited && !args.empty() && std::filesystem::path(args[0]).filename() == "flowrun")
+    check_run_output({args.begin() + 1, args.end()}, r.code, r.out, r.err);
+  return r;
 }
 
 }  // namespace flowrun::testing

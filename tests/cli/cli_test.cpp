@@ -33,6 +33,7 @@ struct Workdir {
     std::error_code ec;
     fs::remove_all(dir, ec);
   }
+  // A command that runs a pipeline has its summary's balance checked by run_child().
   ChildResult run(std::vector<std::string> args) const {
     args.insert(args.begin(), kBin);
     return run_child(args, dir);
@@ -196,7 +197,7 @@ TEST_CASE("the --var flag supplies ${vars.x}, without it the pipeline is invalid
   auto missing = w.run({"check", kGood + "vars.yaml"});
   CHECK(missing.code == 2);
   CHECK(has(missing.err, "undefined variable 'outdir'"));
-  auto ok = w.run({"run", kGood + "vars.yaml", "--var", "outdir=" + (w.dir / "v").string(), "-q"});
+  auto ok = w.run({"run", kGood + "vars.yaml", "--var", "outdir=" + (w.dir / "v").string(), "-q", "--json"});
   INFO(ok.err);
   CHECK(ok.code == 0);
   CHECK(count_lines(w.dir / "v/parcels.jsonl") == 8);
@@ -209,11 +210,11 @@ TEST_CASE("the --set flag overrides the YAML: concurrency shows in dot, max_erro
   CHECK(has(dot.out, "to_csv\\ncsv\\nconcurrency: 4"));
   CHECK(has(dot.out, "to_jsonl\\njsonl\\nconcurrency: 1"));
   // the sample dead-letters 1 of 9 records (11%)
-  auto strict_rate = w.run({"pipelines/sample.yaml", "--set", "max_error_rate=0.05", "-q"});
+  auto strict_rate = w.run({"pipelines/sample.yaml", "--set", "max_error_rate=0.05", "-q", "--json"});
   INFO(strict_rate.err);
   CHECK(strict_rate.code == 1);
   CHECK(has(strict_rate.err, " failed in "));
-  auto lax_rate = w.run({"pipelines/sample.yaml", "--set", "max_error_rate=0.5", "-q"});
+  auto lax_rate = w.run({"pipelines/sample.yaml", "--set", "max_error_rate=0.5", "-q", "--json"});
   CHECK(lax_rate.code == 0);
   auto bad = w.run({"check", "pipelines/sample.yaml", "--set", "nodes.to_csv.concurrency=many"});
   CHECK(bad.code == 2);
@@ -259,7 +260,7 @@ TEST_CASE("flowrun dot prints DOT that Graphviz renders", "[cli][dot]") {
 
 TEST_CASE("the --dot-out flag writes the graph with counts after a run, and it renders", "[cli][dot]") {
   Workdir w;
-  auto r = w.run({"pipelines/sample.yaml", "--dot-out", "run.dot", "-q"});
+  auto r = w.run({"pipelines/sample.yaml", "--dot-out", "run.dot", "-q", "--json"});
   REQUIRE(r.code == 0);
   auto dot = slurp(w.dir / "run.dot");
   CHECK(has(dot, "\"parcels\" -> \"to_jsonl\" [label=\"8\""));
@@ -380,7 +381,7 @@ nodes:
   src: {type: file, path: in.jsonl, id_field: id}
   store: {type: store, inputs: [src]}
 )";
-  auto run = w.run({"run", "p.yaml", "--quiet"});
+  auto run = w.run({"run", "p.yaml", "--quiet", "--json"});
   INFO(run.err);
   REQUIRE(run.code == 0);
   auto rep = w.run({"report", "p.yaml", "--out", "out/report.json"});
@@ -432,7 +433,7 @@ TEST_CASE("the shipped cassette runs pipelines/daily.yaml offline, LLM included"
 TEST_CASE("JSON logs (--log-format json): one JSON object per line, record lines carry the trace id", "[cli][log]") {
   Workdir w;
   // Global options before the file: `flowrun --log-format json FILE` still means `run FILE`.
-  auto r = w.run({"--log-format", "json", "--log-level", "debug", "pipelines/sample.yaml", "--quiet"});
+  auto r = w.run({"--log-format", "json", "--log-level", "debug", "pipelines/sample.yaml", "--quiet", "--json"});
   REQUIRE(r.exited);
   CHECK(r.code == 0);
   int json_lines = 0, record_lines = 0;

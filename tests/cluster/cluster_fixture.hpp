@@ -18,6 +18,7 @@
 
 #include "tests/cli/child_process.hpp"
 #include "tests/cluster/nats_server.hpp"
+#include "tests/shared/run_checks.hpp"
 
 namespace clustertest {
 
@@ -128,6 +129,25 @@ inline json::object summary_of(const ChildResult& r) {
   return v.as_object();
 }
 
+// The summary of a finished `run`, which covers every process's nodes (main's and each worker's,
+// merged): every node balances there, in = out + errors + filtered + unwritten
+// (tests/shared/run_checks.hpp). A worker killed mid-run never reports its counts; the records it
+// held come back to another worker, which counts them, so the merged counts still add up.
+inline json::object checked_summary(const ChildResult& r) {
+  auto s = summary_of(r);
+  flowrun::testing::check_balanced(json::value(s));
+  return s;
+}
+
+// run_main() of a run that must finish, with its summary checked (checked_summary()).
+inline ChildResult run_main_checked(const fs::path& file, const fs::path& base, std::chrono::seconds timeout = 120s) {
+  auto r = run_main(file, base, timeout);
+  INFO(r.err);
+  REQUIRE(r.exited);
+  checked_summary(r);
+  return r;
+}
+
 inline const json::object& node_of(const json::object& s, const std::string& id) {
   for (const auto& n : s.at("nodes").as_array())
     if (n.as_object().at("id").as_string() == id) return n.as_object();
@@ -146,6 +166,7 @@ inline double counter(const json::object& s, const std::string& prefix) {
 struct Reference {
   std::vector<std::string> lines;
   std::map<std::string, std::string> rows;
+  std::string summary;  // the one-process run's JSON summary (check_balanced() it)
 };
 
 inline Reference one_process(const fs::path& base, Shape s) {
@@ -155,6 +176,7 @@ inline Reference one_process(const fs::path& base, Shape s) {
   INFO(r.err);
   REQUIRE(r.code == 0);
   Reference ref;
+  ref.summary = r.out;
   ref.lines = sorted_lines(base / "single" / "out.jsonl");
   int n = 0;
   ref.rows = stored(base / "single" / "out.db", n);

@@ -88,7 +88,7 @@ TEST_CASE("cluster: two worker groups in a row, a worker of each killed mid-run:
   const int records = 300;
   const std::string both = "json_extract(body, '$.doubled') || '/' || json_extract(body, '$.tripled')";
   const auto single = write_pipeline(tmp.path / "single", two_groups("", records));
-  REQUIRE(run_main(single, tmp.path / "single").code == 0);
+  REQUIRE(run_main_checked(single, tmp.path / "single").code == 0);
   int ref_rows = 0;
   const auto ref = stored(tmp.path / "single" / "out.db", ref_rows, both);
   REQUIRE(ref_rows == records);
@@ -121,7 +121,7 @@ TEST_CASE("cluster: two worker groups in a row, a worker of each killed mid-run:
   int rows = 0;
   CHECK(stored(base / "out.db", rows, both) == ref);
   CHECK(rows == records);
-  const auto sum = summary_of(r);
+  const auto sum = checked_summary(r);
   CHECK(counter(sum, "nats.published gen -> a") == records);
   CHECK(counter(sum, "nats.redelivered gen -> a") > 0);     // group a's victim held records
   CHECK(counter(sum, "nats.redelivered double -> b") > 0);  // and so did group b's
@@ -149,7 +149,7 @@ TEST_CASE("cluster: a worker group writes the shared PostgreSQL store, a worker 
     return pg_rows(db, "SELECT id, body->>'doubled', price FROM properties ORDER BY id");
   };
   const std::string ref_db = testpg::Server::instance().fresh_database();
-  REQUIRE(run_main(write_pipeline(tmp.path / "single", text("", ref_db)), tmp.path / "single").code == 0);
+  REQUIRE(run_main_checked(write_pipeline(tmp.path / "single", text("", ref_db)), tmp.path / "single").code == 0);
   const auto ref = rows_of(ref_db);
   REQUIRE(ref.size() == static_cast<std::size_t>(records));
 
@@ -174,7 +174,7 @@ TEST_CASE("cluster: a worker group writes the shared PostgreSQL store, a worker 
   // unchanged, so it added no history).
   CHECK(rows_of(db) == ref);
   CHECK(pg_rows(db, "SELECT COUNT(*) FROM property_history") == std::vector<std::string>{std::to_string(records)});
-  const auto sum = summary_of(r);
+  const auto sum = checked_summary(r);
   CHECK(counter(sum, "nats.redelivered") > 0);
   CHECK(lost_warnings(sum) == 1);
 }
@@ -234,7 +234,7 @@ TEST_CASE("cluster: workers share nothing with the run but a copy of the pipelin
   INFO(dead);
   CHECK(dead.find("\"apn:9\"") != std::string::npos);
   CHECK(dead.find("test_slow fails on apn:9") != std::string::npos);
-  const auto sum = summary_of(r);
+  const auto sum = checked_summary(r);
   CHECK(node_of(sum, "slow").at("in").as_int64() == 120);  // the workers' counts reached main
   CHECK(node_of(sum, "slow").at("errors").as_int64() == 1);
   CHECK(node_of(sum, "enrich").at("out").as_int64() == 119);

@@ -16,6 +16,7 @@ TEST_CASE("cluster: a run over 1 and 3 workers stores exactly what one process s
   testnats::Server nats(tmp.path / "nats");
   Shape s;
   const auto ref = one_process(tmp.path, s);
+  flowrun::testing::check_balanced(ref.summary);
   for (int workers : {1, 3}) {
     DYNAMIC_SECTION(workers << " worker(s)") {
       const fs::path base = tmp.path / ("w" + std::to_string(workers));
@@ -31,7 +32,7 @@ TEST_CASE("cluster: a run over 1 and 3 workers stores exactly what one process s
         CHECK(wr.code == 0);
       }
       same_as_reference(base, ref, s.records);
-      const auto sum = summary_of(r);
+      const auto sum = checked_summary(r);
       // The summary covers the workers' nodes: every record went through test_slow somewhere.
       CHECK(node_of(sum, "slow").at("in").as_int64() == s.records);
       CHECK(node_of(sum, "slow").at("out").as_int64() == s.records);
@@ -49,6 +50,7 @@ TEST_CASE("cluster: a worker killed with SIGKILL mid-run: its records come back,
   s.records = 300;
   s.delay_ms = 20;
   const auto ref = one_process(tmp.path, s);
+  flowrun::testing::check_balanced(ref.summary);
   const fs::path base = tmp.path / "kill";
   const auto file = write_pipeline(base, pipeline(nats.url(), s, base));
   auto victim = start_worker(file, base, "victim");
@@ -69,7 +71,7 @@ TEST_CASE("cluster: a worker killed with SIGKILL mid-run: its records come back,
   INFO(sr.err);
   CHECK(sr.code == 0);
   same_as_reference(base, ref, s.records);
-  const auto sum = summary_of(r);
+  const auto sum = checked_summary(r);  // the victim's counts died with it; the survivor's add up
   CHECK(counter(sum, "nats.redelivered") > 0);  // the victim's records were delivered again
   bool lost_warning = false;
   for (const auto& w : sum.at("warnings").as_array()) lost_warning = lost_warning || std::string(w.as_string()).find("was lost") != std::string::npos;
@@ -84,6 +86,7 @@ TEST_CASE("cluster: SIGTERM drains a worker: it leaves with exit 0 and the other
   s.records = 300;
   s.delay_ms = 20;
   const auto ref = one_process(tmp.path, s);
+  flowrun::testing::check_balanced(ref.summary);
   const fs::path base = tmp.path / "term";
   const auto file = write_pipeline(base, pipeline(nats.url(), s, base));
   auto leaver = std::make_unique<Child>(std::vector<std::string>{CLUSTER_PROC, "worker", file.string(), "work"},
@@ -105,6 +108,7 @@ TEST_CASE("cluster: SIGTERM drains a worker: it leaves with exit 0 and the other
   REQUIRE(r.code == 0);
   CHECK(stayer->wait(30s).code == 0);
   same_as_reference(base, ref, s.records);
+  checked_summary(r);  // the leaver drained and reported what it took: the counts add up
 }
 
 TEST_CASE("cluster: MaxAckPending bounds what a group holds: a slow group still finishes", "[cluster]") {
@@ -125,7 +129,7 @@ TEST_CASE("cluster: MaxAckPending bounds what a group holds: a slow group still 
   REQUIRE(r.code == 0);
   CHECK(a->wait(30s).code == 0);
   CHECK(b->wait(30s).code == 0);
-  const auto sum = summary_of(r);
+  const auto sum = checked_summary(r);
   const double most = counter(sum, "nats.max_ack_pending gen -> work");
   CHECK(most > 0);
   CHECK(most <= 8);
@@ -159,6 +163,8 @@ TEST_CASE("cluster: a poison record that kills every worker ends in dead letters
   INFO(r.err);
   REQUIRE(r.code == 0);
   CHECK(crashed == s.max_deliver);  // one crash per delivery, then the record was dead-lettered
+  // The crashed workers never reported; the poison record is counted where it was dead-lettered.
+  checked_summary(r);
   std::string dead = slurp(base / "out" / "dead_letters.jsonl");
   INFO(dead);
   CHECK(dead.find("\"apn:5\"") != std::string::npos);

@@ -10,7 +10,7 @@ using namespace flowrun::testing;
 
 TEST_CASE("bounded edge: a slow sink with buffer 16 never queues much more than 16", "[run][backpressure]") {
   reset_observations();
-  auto s = run_pipeline(load_ok(R"(nodes:
+  auto s = run_checked(load_ok(R"(nodes:
   src: {type: counter, count: 5000}
   sink: {type: slow_sink, us: 30, buffer: 16, inputs: [src]}
 )"), test_registry());
@@ -23,7 +23,7 @@ TEST_CASE("bounded edge: a slow sink with buffer 16 never queues much more than 
 
 TEST_CASE("bounded edge through a chain: every buffer in the path bounds the sink", "[run][backpressure]") {
   reset_observations();
-  auto s = run_pipeline(load_ok(R"(buffer: 16
+  auto s = run_checked(load_ok(R"(buffer: 16
 nodes:
   src: {type: counter, count: 5000}
   t: {type: pass, inputs: [src]}
@@ -38,7 +38,7 @@ nodes:
 
 TEST_CASE("bounded edge into a blocking-I/O sink", "[run][backpressure]") {
   reset_observations();
-  auto s = run_pipeline(load_ok(R"(nodes:
+  auto s = run_checked(load_ok(R"(nodes:
   src: {type: counter, count: 3000}
   sink: {type: slow_io_sink, us: 30, buffer: 16, concurrency: 4, inputs: [src]}
 )"), test_registry());
@@ -48,7 +48,7 @@ TEST_CASE("bounded edge into a blocking-I/O sink", "[run][backpressure]") {
 
 TEST_CASE("two sources into one slow sink stay bounded too", "[run][backpressure]") {
   reset_observations();
-  auto s = run_pipeline(load_ok(R"(nodes:
+  auto s = run_checked(load_ok(R"(nodes:
   a: {type: counter, count: 2500}
   b: {type: counter, count: 2500}
   sink: {type: slow_sink, us: 30, buffer: 16, inputs: [a, b]}
@@ -60,7 +60,7 @@ TEST_CASE("two sources into one slow sink stay bounded too", "[run][backpressure
 TEST_CASE("a blocking_io node with concurrency 32 keeps exactly 32 bodies in flight", "[run][async]") {
   reset_observations();
   // 320 records x 100 ms / 32 = about 1 s
-  auto s = run_pipeline(load_ok(R"(nodes:
+  auto s = run_checked(load_ok(R"(nodes:
   src: {type: counter, count: 320}
   io: {type: sleepy, ms: 100, concurrency: 32, inputs: [src]}
   sink: {type: capture, inputs: [io]}
@@ -82,7 +82,7 @@ TEST_CASE("control: the same sleep in a CPU node is limited by the oneTBB worker
     return;
   }
   reset_observations();
-  auto s = run_pipeline(load_ok(R"(nodes:
+  auto s = run_checked(load_ok(R"(nodes:
   src: {type: counter, count: 64}
   cpu: {type: cpu_sleepy, ms: 20, concurrency: 32, inputs: [src]}
   sink: {type: capture, inputs: [cpu]}
@@ -95,7 +95,7 @@ TEST_CASE("control: the same sleep in a CPU node is limited by the oneTBB worker
 
 TEST_CASE("concurrency: 1 on a blocking_io node means one body at a time", "[run][async]") {
   reset_observations();
-  auto s = run_pipeline(load_ok(R"(nodes:
+  auto s = run_checked(load_ok(R"(nodes:
   src: {type: counter, count: 10}
   io: {type: sleepy, ms: 10, inputs: [src]}
   sink: {type: capture, inputs: [io]}

@@ -77,7 +77,7 @@ TEST_CASE("DOT after a run: counts on every data edge and errors on nodes", "[do
   } cwd;
   reset_observations();
   auto g = load_ok(kPipeline);
-  auto s = run_pipeline(g, test_registry());
+  auto s = run_checked(g, test_registry());
   auto dot = to_dot(g, &s);
   // 35 records in (src 1..30, late 1..5): 3 fail (10, 20, 30); of the 32 left, 14 even, 18 odd
   CHECK(has(dot, "\"src\" -> \"t1\" [label=\"30\""));

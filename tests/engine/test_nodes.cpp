@@ -118,14 +118,18 @@ class Sleepy : public ProcessNode {
   std::atomic<int> running_{0};
 };
 
-// Swallows its inputs (counted as filtered) and emits one total when closed, like an aggregate.
+// An aggregate: holds its inputs and emits one total when closed. The inputs went into that total,
+// so they count as out once it is emitted (written), never as filtered: nothing was dropped.
 class Tally : public ProcessNode {
  public:
   void process(Record, RunContext&, Emitter& out) override {
     ++seen_;
-    out.filtered();
+    out.hold();
   }
-  void close(RunContext&, Emitter& out) override { out.emit(Record(json::object{{"total", seen_.load()}, {"n", 0}})); }
+  void close(RunContext&, Emitter& out) override {
+    out.emit(Record(json::object{{"total", seen_.load()}, {"n", 0}}));
+    out.written(seen_.load());
+  }
 
  private:
   std::atomic<std::int64_t> seen_{0};

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/pipeline.hpp"
+#include "tests/shared/run_checks.hpp"
 
 namespace flowrun::testing {
 

@@ -16,6 +16,7 @@
 #include "nodes/normalizer/register.hpp"
 #include "nodes/validator/register.hpp"
 #include "test_support.hpp"
+#include "tests/shared/run_checks.hpp"
 
 using namespace listings_test;
 using flowrun::fixtures::ListingSiteServer;
@@ -206,7 +207,7 @@ TEST_CASE("a source that finds no cards warns, and fails the run with fail_on_em
                        "}\n  sink: {type: jsonl, inputs: [ld], path: '" + (dir.path / "out.jsonl").string() + "'}\n";
     auto loaded = flowrun::load_pipeline_string(yaml, (dir.path / "p.yaml").string(), reg);
     REQUIRE(loaded.ok());
-    return flowrun::run_pipeline(loaded.graph, reg);
+    return flowrun::testing::run_checked(loaded.graph, reg);
   };
   auto quiet = run("");
   CHECK(quiet.exit_code == 0);
@@ -241,7 +242,7 @@ TEST_CASE("JSON pages through normaliser and validator: exact records, ranges an
   auto loaded = flowrun::load_pipeline_string(yaml, (dir.path / "p.yaml").string(), reg);
   for (const auto& d : loaded.diagnostics.all()) UNSCOPED_INFO(d.str());
   REQUIRE(loaded.ok());
-  auto summary = flowrun::run_pipeline(loaded.graph, reg);
+  auto summary = flowrun::testing::run_checked(loaded.graph, reg);
   CHECK(summary.exit_code == 0);
   CHECK(summary.warnings.empty());
 

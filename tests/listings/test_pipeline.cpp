@@ -9,6 +9,7 @@
 #include "listing_site.hpp"
 #include "nodes/listings/register.hpp"
 #include "test_support.hpp"
+#include "tests/shared/run_checks.hpp"
 
 using namespace listings_test;
 using flowrun::fixtures::BlockMode;
@@ -48,7 +49,7 @@ flowrun::RunSummary run_yaml(const std::string& yaml) {
   auto loaded = flowrun::load_pipeline_string(yaml, "listings_test.yaml", reg);
   for (const auto& d : loaded.diagnostics.all()) UNSCOPED_INFO(d.str());
   REQUIRE(loaded.ok());
-  return flowrun::run_pipeline(loaded.graph, reg);
+  return flowrun::testing::run_checked(loaded.graph, reg);
 }
 
 const flowrun::NodeSummary* node(const flowrun::RunSummary& s, const std::string& id) {

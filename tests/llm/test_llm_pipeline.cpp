@@ -63,8 +63,7 @@ RunSummary run_yaml(const std::string& yaml, const RunOptions& ro = {}) {
   auto loaded = load_pipeline_string(yaml, "llm-test.yaml", reg);
   for (auto& d : loaded.diagnostics.all()) UNSCOPED_INFO(d.str());
   REQUIRE(loaded.ok());
-  auto s = run_pipeline(loaded.graph, reg, ro);
-  flowrun::testing::check_balanced(s);  // every pipeline an LLM test runs
+  auto s = flowrun::testing::run_checked(loaded.graph, reg, ro);
   return s;
 }
 

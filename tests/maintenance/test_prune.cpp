@@ -15,6 +15,7 @@
 #include "tests/shared/flowrun_runs.hpp"
 #include "tests/store/pg_server.hpp"
 #include "tests/store/test_nodes.hpp"
+#include "tests/shared/run_checks.hpp"
 
 using namespace flowrun::testing;
 using namespace flowrun::store;
@@ -228,8 +229,7 @@ nodes:
 )";
       auto loaded = flowrun::load_pipeline_string(yaml, "retention.yaml", registry);
       REQUIRE(loaded.ok());
-      auto sum = flowrun::run_pipeline(loaded.graph, registry);
-      check_balanced(sum);
+      auto sum = flowrun::testing::run_checked(loaded.graph, registry);
       REQUIRE(sum.status == "ok");
       CHECK(sum.counters["store.pruned.runs"] == kRunsBefore - kRunsAfter);
       CHECK(sum.counters["store.pruned.dead_letters"] == kDeadBefore - kDeadAfter);
@@ -293,8 +293,7 @@ TEST_CASE("retention without a store is a warning in the summary, not a silent n
                                               "  rejects: {type: dead_letter_store, url: \"" + node_db + "\"}\n",
                                               "p.yaml", reg);
   REQUIRE(loaded.ok());
-  auto sum = flowrun::run_pipeline(loaded.graph, reg);
-  check_balanced(sum);
+  auto sum = flowrun::testing::run_checked(loaded.graph, reg);
   CHECK(sum.status == "ok");
   REQUIRE(sum.warnings.size() == 1);
   CHECK_THAT(sum.warnings[0], Catch::Contains("retention: the pipeline has no store"));

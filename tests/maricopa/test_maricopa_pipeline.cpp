@@ -12,6 +12,7 @@
 #include "engine/pipeline.hpp"
 #include "nodes/maricopa/register.hpp"
 #include "tools/fixtures/assessor/assessor_server.hpp"
+#include "tests/shared/run_checks.hpp"
 
 using namespace flowrun;
 using namespace flowrun::fixtures;
@@ -93,7 +94,7 @@ TEST_CASE("pipeline: the assessor source feeds a sink, under a shared rate limit
   s.start();
   take();
   auto g = load_ok(pipeline(s.base_url()));
-  auto summary = run_pipeline(g, registry());
+  auto summary = flowrun::testing::run_checked(g, registry());
   auto recs = take();
   CHECK(recs.size() == 30);
   CHECK(node(summary, "assessor").stopped_reason == "");
@@ -111,7 +112,7 @@ TEST_CASE("pipeline: a bad key stops the source with the MARICOPA_API_KEY messag
   s.start();
   take();
   auto g = load_ok(pipeline(s.base_url()));
-  auto summary = run_pipeline(g, registry());
+  auto summary = flowrun::testing::run_checked(g, registry());
   CHECK(take().empty());
   const auto& a = node(summary, "assessor");
   CHECK_THAT(a.stopped_reason, Catch::Contains("MARICOPA_API_KEY"));
@@ -133,13 +134,13 @@ TEST_CASE("pipeline: --record then --replay gives the same records with no serve
     take();
     RunOptions ro;
     ro.settings["http.record"] = dir.string();
-    run_pipeline(load_ok(pipeline(base)), registry(), ro);
+    flowrun::testing::run_checked(load_ok(pipeline(base)), registry(), ro);
     live = take();
   }
   REQUIRE(live.size() == 12);
   RunOptions ro;
   ro.settings["http.replay"] = dir.string();
-  auto summary = run_pipeline(load_ok(pipeline(base)), registry(), ro);
+  auto summary = flowrun::testing::run_checked(load_ok(pipeline(base)), registry(), ro);
   auto replayed = take();
   REQUIRE(replayed.size() == 12);
   auto by_apn = [](std::vector<Record> v) {
@@ -187,7 +188,7 @@ TEST_CASE("checkpoints: the same run id asks nothing twice, refresh_after skips 
     RunOptions ro;
     ro.run_id = run_id;
     ro.settings["store"] = "sqlite:" + (dir / "s.db").string();
-    auto summary = run_pipeline(load_ok(pipeline(s.base_url(), extra)), registry(), ro);
+    auto summary = flowrun::testing::run_checked(load_ok(pipeline(s.base_url(), extra)), registry(), ro);
     CHECK(node(summary, "assessor").stopped_reason == "");
     CHECK(take().size() == 30);  // every parcel is emitted, whether asked or served from the checkpoints
     return summary;

@@ -11,11 +11,13 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <random>
 #include <set>
 
 #include "nodes/store/store.hpp"
+#include "tests/shared/run_checks.hpp"
 #include "tools/fixtures/assessor/assessor_server.hpp"
 
 using namespace flowrun;
@@ -35,15 +37,20 @@ std::string pipeline_yaml(const std::string& base_url) {
          "  raw:\n    type: store\n    inputs: [assessor]\n    kind: raw\n    batch_size: 50\n";
 }
 
-// Runs `flowrun run FILE [args]` in `dir`; returns the exit status (-signal when killed).
+// Runs `flowrun run FILE [args]` in `dir`; returns the exit status (-signal when killed). A run
+// that finished has its summary's balance checked (tests/shared/run_checks.hpp); a SIGKILLed one
+// prints none, and what it had in flight is the resumed run's to fetch again (the store and the
+// fixture's request counts below show that nothing was lost or asked twice).
 int run_flowrun(const fs::path& dir, std::vector<std::string> args) {
-  std::vector<std::string> argv = {FLOWRUN_BIN, "run", (dir / "p.yaml").string(), "-q"};
+  std::vector<std::string> argv = {FLOWRUN_BIN, "run", (dir / "p.yaml").string(), "-q", "--json"};
   argv.insert(argv.end(), args.begin(), args.end());
   pid_t pid = fork();
   if (pid == 0) {
     if (chdir(dir.c_str()) != 0) _exit(127);
     FILE* log = fopen("run.log", "a");
-    if (log) dup2(fileno(log), 2), dup2(fileno(log), 1);
+    FILE* summary = fopen("summary.json", "w");
+    if (log) dup2(fileno(log), 2);
+    if (summary) dup2(fileno(summary), 1);
     std::vector<char*> c;
     for (auto& a : argv) c.push_back(a.data());
     c.push_back(nullptr);
@@ -54,6 +61,11 @@ int run_flowrun(const fs::path& dir, std::vector<std::string> args) {
   int status = 0;
   waitpid(pid, &status, 0);
   g_child = 0;
+  if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 1)) {
+    std::ifstream in(dir / "summary.json");
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    flowrun::testing::check_balanced(text);
+  }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 

@@ -16,6 +16,7 @@
 #include "nodes/file/register.hpp"
 #include "nodes/normalizer/register.hpp"
 #include "nodes/validator/register.hpp"
+#include "tests/shared/run_checks.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
@@ -99,7 +100,7 @@ nodes:
   auto loaded = flowrun::load_pipeline_string(yaml, (tmp.path / "p.yaml").string(), reg);
   for (const auto& d : loaded.diagnostics.all()) INFO(d.str());
   REQUIRE(loaded.ok());
-  auto summary = flowrun::run_pipeline(loaded.graph, reg);
+  auto summary = flowrun::testing::run_checked(loaded.graph, reg);
 
   auto good = read_jsonl(tmp.path / "out/good.jsonl");
   auto rejected = read_jsonl(tmp.path / "out/rejected.jsonl");
@@ -189,7 +190,7 @@ TEST_CASE("a mapping named bare is found among the shipped mappings and runs", "
                        "}\n  s: {type: jsonl, inputs: [n], path: " + tmp.path.string() + "/o.jsonl}\n";
     auto loaded = flowrun::load_pipeline_string(yaml, (tmp.path / "p.yaml").string(), reg);
     REQUIRE(loaded.ok());
-    return flowrun::run_pipeline(loaded.graph, reg);
+    return flowrun::testing::run_checked(loaded.graph, reg);
   };
   // Option errors are `check` errors now (test_node_options.cpp); a bare name resolves through
   // engine/data_files.hpp whatever the working directory.
@@ -220,7 +221,7 @@ TEST_CASE("unknown property types are one run warning each, with a count, a keye
   auto loaded = flowrun::load_pipeline_string(yaml, dir + "/p.yaml", reg);
   for (const auto& d : loaded.diagnostics.all()) INFO(d.str());
   REQUIRE(loaded.ok());
-  auto s = flowrun::run_pipeline(loaded.graph, reg);
+  auto s = flowrun::testing::run_checked(loaded.graph, reg);
 
   std::vector<std::string> type_warnings;
   for (const auto& w : s.warnings)

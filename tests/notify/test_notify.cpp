@@ -16,6 +16,7 @@
 #include "tests/store/test_nodes.hpp"
 #include "tools/fixtures/notify/smtp_server.hpp"
 #include "tools/fixtures/notify/webhook_server.hpp"
+#include "tests/shared/run_checks.hpp"
 
 using namespace flowrun;
 namespace fs = std::filesystem;
@@ -68,7 +69,7 @@ nodes:
   store: {type: store, inputs: [gen]}
   tell: {type: notify, inputs: [gen], after: [store], retry_base_delay: 10ms, )" + notify_options + "}\n";
   auto loaded = load(yaml, dir, reg);
-  return run_pipeline(loaded.graph, reg);
+  return flowrun::testing::run_checked(loaded.graph, reg);
 }
 
 double counter(const RunSummary& s, const char* k) {
@@ -189,7 +190,7 @@ nodes:
   store: {type: store, inputs: [gen], url: "sqlite:/proc/no/such/place.db"}
   tell: {type: notify, inputs: [gen], when: failure, webhook: )" + hook.url() + "}\n";
   auto loaded = load(yaml, t.dir, reg);
-  auto failed = run_pipeline(loaded.graph, reg);
+  auto failed = flowrun::testing::run_checked(loaded.graph, reg);
   CHECK(failed.exit_code == 1);
   INFO(to_json_text(failed.to_json()));
   REQUIRE(hook.posts().size() == 1);

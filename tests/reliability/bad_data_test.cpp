@@ -10,6 +10,7 @@
 #include "engine/pipeline.hpp"
 #include "nodes/file/register.hpp"
 #include "tests/reliability/child_process.hpp"
+#include "tests/shared/run_checks.hpp"
 
 using namespace flowrun;
 using namespace flowrun::reltest;
@@ -53,11 +54,7 @@ Outcome run_file(const TempDir& dir, const std::string& name, const std::string&
   for (const auto& d : loaded.diagnostics.all()) UNSCOPED_INFO(d.str());
   REQUIRE(loaded.ok());
   Outcome o;
-  o.summary = run_pipeline(loaded.graph, file_registry());
-  for (const auto& n : o.summary.nodes) {
-    INFO("node " << n.id << " in=" << n.in << " out=" << n.out << " errors=" << n.errors << " filtered=" << n.filtered);
-    CHECK(n.balanced);
-  }
+  o.summary = flowrun::testing::run_checked(loaded.graph, file_registry());  // every node balances
   for (auto [file, into] : {std::pair{"good.jsonl", &o.good}, std::pair{"dead.jsonl", &o.dead}}) {
     const auto lines = lines_of(read_file(dir.file(file)));
     (into == &o.good ? o.good_lines : o.dead_lines) = lines.size();

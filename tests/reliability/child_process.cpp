@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "tests/shared/run_checks.hpp"
+
 extern char** environ;
 
 namespace flowrun::reltest {
@@ -101,7 +103,15 @@ ChildResult wait_child(const Spawned& c, std::chrono::milliseconds limit) {
 ChildResult run_child(const std::vector<std::string>& argv, std::chrono::seconds limit,
                       const std::map<std::string, std::string>& env) {
   TempDir io;
-  return wait_child(spawn_child(argv, env, "", io.file("stdout"), io.file("stderr")), limit);
+  auto r = wait_child(spawn_child(argv, env, "", io.file("stdout"), io.file("stderr")), limit);
+  check_flowrun_run(argv, r);
+  return r;
+}
+
+void check_flowrun_run(const std::vector<std::string>& argv, const ChildResult& r) {
+  if (!r.exited() || argv.empty()) return;
+  if (argv[0] != flowrun_bin() && std::filesystem::path(argv[0]).filename() != "flowrun") return;
+  flowrun::testing::check_run_output({argv.begin() + 1, argv.end()}, r.exit_code, r.out, r.err);
 }
 
 TempDir::TempDir() {

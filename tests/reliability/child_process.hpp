@@ -21,9 +21,14 @@ struct ChildResult {
 };
 
 // argv[0] is the program path. `env` entries are added to (or override) this process's
-// environment; an empty value unsets the variable.
+// environment; an empty value unsets the variable. A `flowrun` run has its summary's balance
+// checked (check_flowrun_run).
 ChildResult run_child(const std::vector<std::string>& argv, std::chrono::seconds limit,
                       const std::map<std::string, std::string>& env = {});
+
+// When `argv` ran a pipeline with the `flowrun` binary and it finished (exit 0 or 1), every node
+// of its summary balances (tests/shared/run_checks.hpp); for runs started with spawn_child.
+void check_flowrun_run(const std::vector<std::string>& argv, const ChildResult& r);
 
 // A fresh directory under the system temp dir, removed by the destructor.
 struct TempDir {

@@ -153,7 +153,9 @@ Spawned DailyHarness::start(const std::string& db_path) {
 }
 
 ChildResult DailyHarness::run(std::chrono::seconds limit, const std::string& db_path) {
-  return wait_child(start(db_path), limit);
+  auto r = wait_child(start(db_path), limit);
+  check_flowrun_run(argv(), r);  // a finished run balances, node by node
+  return r;
 }
 
 Summary parse_summary(const std::string& text) {

@@ -14,6 +14,7 @@
 #include "engine/pipeline.hpp"
 #include "nodes/file/register.hpp"
 #include "tests/reliability/child_process.hpp"
+#include "tests/shared/run_checks.hpp"
 
 using namespace flowrun;
 using namespace flowrun::reltest;
@@ -85,7 +86,7 @@ TEST_CASE("a secret option's value never reaches logs, dead letters, summaries o
 
   auto loaded = load_pipeline_string(yaml, "secret.yaml", leaky_registry());
   REQUIRE(loaded.ok());
-  auto summary = run_pipeline(loaded.graph, leaky_registry());
+  auto summary = flowrun::testing::run_checked(loaded.graph, leaky_registry());
   spdlog::set_default_logger(old);
   ::unsetenv("FLOWRUN_TEST_SECRET");
 

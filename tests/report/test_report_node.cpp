@@ -10,6 +10,7 @@
 #include "nodes/store/register.hpp"
 #include "tests/report/report_test_util.hpp"
 #include "tests/store/test_nodes.hpp"
+#include "tests/shared/run_checks.hpp"
 
 using namespace flowrun;
 using namespace reporttest;
@@ -38,8 +39,7 @@ nodes:
   INFO(diags);
   REQUIRE(loaded.ok());
   if (before_run) before_run();
-  Ran r{run_pipeline(loaded.graph, reg), "", ""};
-  flowrun::testing::check_balanced(r.summary);
+  Ran r{flowrun::testing::run_checked(loaded.graph, reg), "", ""};
   auto st = store::Store::open("sqlite:" + (dir / "s.db").string());
   auto rows = st->query("SELECT status, summary FROM runs WHERE run_id = ?", {r.summary.run_id});
   REQUIRE(rows.size() == 1);

@@ -56,9 +56,7 @@ RunSummary run_yaml(const std::string& yaml) {
     for (const auto& d : loaded.diagnostics.all()) all += d.str() + "\n";
     FAIL(all);
   }
-  auto s = run_pipeline(loaded.graph, registry(), RunOptions{});
-  flowrun::testing::check_balanced(s);
-  return s;
+  return flowrun::testing::run_checked(loaded.graph, registry());
 }
 
 double counter(const RunSummary& s, const std::string& k) {

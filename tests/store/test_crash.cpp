@@ -10,7 +10,10 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
+
+#include "tests/shared/run_checks.hpp"
 
 namespace fs = std::filesystem;
 
@@ -33,17 +36,25 @@ long long count_rows(const std::string& db, const char* sql) {
   return n;
 }
 
-pid_t spawn(const std::string& pipeline, const std::string& log) {
+// `flowrun run PIPELINE --json`: stderr appended to `log`, the summary (stdout) to `summary`.
+pid_t spawn(const std::string& pipeline, const std::string& log, const std::string& summary) {
   pid_t pid = fork();
   if (pid == 0) {
     FILE* f = freopen(log.c_str(), "a", stderr);
     (void)f;
-    FILE* o = freopen("/dev/null", "w", stdout);
+    FILE* o = freopen(summary.c_str(), "w", stdout);
     (void)o;
-    execl(FLOWRUN_BIN, FLOWRUN_BIN, "--log-level", "warn", "run", pipeline.c_str(), static_cast<char*>(nullptr));
+    execl(FLOWRUN_BIN, FLOWRUN_BIN, "--log-level", "warn", "run", pipeline.c_str(), "--json", static_cast<char*>(nullptr));
     _exit(127);
   }
   return pid;
+}
+
+// A run that completed: every node of its summary balances (a SIGKILLed run prints none; the
+// rerun's rows show that nothing it held was lost).
+void check_summary(const std::string& summary) {
+  std::ifstream in(summary);
+  flowrun::testing::check_balanced(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
 }
 
 // Waits until `ready()` or the child exits; kills it with SIGKILL if still running.
@@ -87,18 +98,19 @@ nodes:
 )";
   }
   const std::string log = (dir / "flowrun.log").string();
+  const std::string summary = (dir / "summary.json").string();
   const char* props = "SELECT COUNT(*) FROM properties";
 
   int mid_run_kills = 0;
   int killed = 0;
   // Kill points: by time (possibly before the store exists), then by rows written.
   {
-    pid_t pid = spawn(pipeline, log);
+    pid_t pid = spawn(pipeline, log, summary);
     auto t0 = std::chrono::steady_clock::now();
     killed += kill_when(pid, [&] { return std::chrono::steady_clock::now() - t0 > std::chrono::milliseconds(30); });
   }
   for (long long threshold : {1LL, kRecords / 4LL, kRecords / 2LL, kRecords * 9LL / 10}) {
-    pid_t pid = spawn(pipeline, log);
+    pid_t pid = spawn(pipeline, log, summary);
     bool k = kill_when(pid, [&] { return count_rows(db, props) >= threshold; });
     killed += k;
     long long now = count_rows(db, props);
@@ -109,11 +121,12 @@ nodes:
   CHECK(mid_run_kills >= 1);
 
   // Run to completion.
-  pid_t pid = spawn(pipeline, log);
+  pid_t pid = spawn(pipeline, log, summary);
   int status = 0;
   waitpid(pid, &status, 0);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+  check_summary(summary);
 
   CHECK(count_rows(db, props) == kRecords);
   CHECK(count_rows(db, "SELECT COUNT(DISTINCT id) FROM properties") == kRecords);
@@ -129,8 +142,10 @@ nodes:
   CHECK(count_rows(db, "SELECT COUNT(*) FROM runs WHERE status = 'crashed'") >= mid_run_kills);
 
   // A second full run changes nothing.
-  pid = spawn(pipeline, log);
+  pid = spawn(pipeline, log, summary);
   waitpid(pid, &status, 0);
+  CHECK((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  check_summary(summary);
   CHECK(count_rows(db, props) == kRecords);
   CHECK(count_rows(db, "SELECT COUNT(*) FROM property_history") == kRecords);
   // properties and raw rows: all unchanged

@@ -60,8 +60,7 @@ RunSummary run_yaml(const std::string& yaml, std::map<std::string, std::string> 
   }
   RunOptions o;
   o.settings = std::move(settings);
-  auto s = run_pipeline(loaded.graph, registry(), o);
-  flowrun::testing::check_balanced(s);  // every record a node accepted ends somewhere
+  auto s = flowrun::testing::run_checked(loaded.graph, registry(), o);
   return s;
 }
 
@@ -284,7 +283,7 @@ nodes:
   REQUIRE(loaded.ok());
   // A node that cannot start fails the run (exit 1) with a summary that names it, so that the
   // ledger and the report record the failure; nothing is left half-open.
-  auto summary = run_pipeline(loaded.graph, registry());
+  auto summary = flowrun::testing::run_checked(loaded.graph, registry());
   CHECK(summary.exit_code == 1);
   CHECK(summary.status == "failed");
   CHECK_THAT(summary.failure, Catch::Contains("node 'store' could not start"));

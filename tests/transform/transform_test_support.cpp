@@ -51,8 +51,7 @@ RunSummary run_in(const TempDir& dir, const std::string& yaml) {
   auto loaded = load_in(dir, yaml);
   INFO(diagnostics_text(loaded));
   REQUIRE(loaded.ok());
-  auto s = run_pipeline(loaded.graph, registry());
-  check_balanced(s);  // every pipeline a transform test runs
+  auto s = flowrun::testing::run_checked(loaded.graph, registry());
   return s;
 }
 

@@ -187,11 +187,8 @@ class PostgresStore final : public Store {
     for (const auto& r : rows) {
       auto key = std::make_pair(r.source, r.source_id);
       auto it = known.find(key);
-      if (it == known.end()) ++c.inserted;
-      else if (it->second == r.content_hash) ++c.unchanged;
-      else ++c.updated;
-      c.changed.push_back(it == known.end() || it->second != r.content_hash);
-      known[key] = r.content_hash;
+      c.tally(it == known.end() ? nullptr : &it->second, r.content_hash);
+      known[key] = r.content_hash;  // a later row of the batch with this key compares with this one
       if (touch_unchanged || c.changed.back()) last[key] = &r;
     }
     if (last.empty()) {
@@ -229,11 +226,8 @@ class PostgresStore final : public Store {
     for (const auto& r : rows) {
       Key key{r.parent_id, r.chunk_index};
       auto it = known.find(key);
-      if (it == known.end()) ++c.inserted;
-      else if (it->second == r.content_hash) ++c.unchanged;
-      else ++c.updated;
-      c.changed.push_back(it == known.end() || it->second != r.content_hash);
-      known[key] = r.content_hash;
+      c.tally(it == known.end() ? nullptr : &it->second, r.content_hash);
+      known[key] = r.content_hash;  // a later row of the batch with this key compares with this one
       counts[r.parent_id] = r.chunk_count;
       if (touch_unchanged || c.changed.back()) last[key] = &r;
     }

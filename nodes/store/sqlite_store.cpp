@@ -212,10 +212,7 @@ class SqliteStore final : public Store {
     for (const auto& r : rows) {
       auto& s = sel_raw_->reset().bind(1, r.source).bind(2, r.source_id);
       std::optional<std::string> old = s.step() ? s.text(0) : std::nullopt;
-      if (!old) ++c.inserted;
-      else if (*old == r.content_hash) ++c.unchanged;
-      else ++c.updated;
-      c.changed.push_back(!old || *old != r.content_hash);
+      c.tally(old ? &*old : nullptr, r.content_hash);
       if (!touch_unchanged && !c.changed.back()) continue;
       upsert_raw_->reset().bind(1, r.source).bind(2, r.source_id).bind(3, r.fetched_at)
           .bind(4, r.content_hash).bind(5, r.body).bind_or_null(6, r.trace_id).bind_or_null(7, r.run_id).run();
@@ -235,10 +232,7 @@ class SqliteStore final : public Store {
       auto& s = sel_chunk_->reset().bind(1, r.parent_id).bind(2, r.chunk_index);
       std::optional<std::string> old = s.step() ? s.text(0) : std::nullopt;
       sel_chunk_->reset();
-      if (!old) ++c.inserted;
-      else if (*old == r.content_hash) ++c.unchanged;
-      else ++c.updated;
-      c.changed.push_back(!old || *old != r.content_hash);
+      c.tally(old ? &*old : nullptr, r.content_hash);
       counts[r.parent_id] = r.chunk_count;
       if (!touch_unchanged && !c.changed.back()) continue;
       upsert_chunk_->reset().bind(1, r.parent_id).bind(2, r.chunk_index).bind(3, r.chunk_count)

@@ -51,6 +51,14 @@ struct UpsertCounts {
   std::int64_t inserted = 0, updated = 0, unchanged = 0;
   std::int64_t removed = 0;   // chunks: stale rows deleted (a parent whose text now makes fewer)
   std::vector<bool> changed;  // per input row: inserted or updated (not unchanged)
+  // Counts one input row against the content hash the store holds for its key (null: no row yet);
+  // true when the row is new or changed.
+  bool tally(const std::string* stored, const std::string& hash) {
+    const bool is_changed = !stored || *stored != hash;
+    ++(!stored ? inserted : is_changed ? updated : unchanged);
+    changed.push_back(is_changed);
+    return is_changed;
+  }
   UpsertCounts& operator+=(const UpsertCounts& o) {
     inserted += o.inserted, updated += o.updated, unchanged += o.unchanged, removed += o.removed;
     return *this;

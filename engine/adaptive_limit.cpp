@@ -164,8 +164,8 @@ void AdaptiveLimit::restart_learning(Clock::time_point now) {
   ssthresh_ = bounds_.max;
   ceiling_ = last_good_peak_ = 0;
   rtt_ewma_us_ = base_rtt_us_ = sigma_ = 0;
-  recent_count_ = recent_next_ = 0;
-  wait_count_ = wait_next_ = 0;
+  recent_.clear();
+  recent_wait_.clear();
   slow_at_floor_ = slow_windows_ = 0;
   failing_ = false;
   open_window(now);
@@ -230,10 +230,10 @@ void AdaptiveLimit::close_window(Clock::time_point now) {
     // Slow even at min, again and again: the no-load time is wrong (learnt from lucky answers,
     // or the server got slower for good). What it does at min is its no-load time.
     if (whole_limit() <= bounds_.min && ++slow_at_floor_ >= kFloorWindows) {
-      recent_count_ = recent_next_ = 0;
+      recent_.clear();
       learn_base(log_mean);
       if (told) {
-        wait_count_ = wait_next_ = 0;
+        recent_wait_.clear();
         learn_wait(window_.wait_sum_us / window_.served);
       }
       slow_at_floor_ = 0;
@@ -265,51 +265,41 @@ void AdaptiveLimit::close_window(Clock::time_point now) {
 bool AdaptiveLimit::still_scaling(double log_mean) const {
   const int level = whole_limit();
   double best_half = 0;
-  for (int i = 0; i < recent_count_; ++i) {
-    const Seen& w = recent_[static_cast<std::size_t>(i)];
+  for (int i = 0; i < recent_.count; ++i) {
+    const Seen& w = recent_.seen[static_cast<std::size_t>(i)];
     if (w.level * 2 <= level && w.level * 8 >= level * 3)  // about half: 3/8 to 1/2 of it
-      best_half = std::max(best_half, w.level / std::exp(w.log_mean));
+      best_half = std::max(best_half, w.level / std::exp(w.value));
   }
   return best_half > 0 && level / std::exp(log_mean) >= kScalingGain * best_half;
 }
 
-// The no-load round trip: from the last 50 windows, the median of those run at the lowest
-// limits (the lower third). Not a minimum or a low percentile: with a server whose answers vary,
-// that is the luckiest window and everything else would look slow. Not all windows: those run
+// The no-load round trip: from the last 50 windows, the lower quartile of those run at the lowest
+// limits (the lower third). Not the minimum: with a server whose answers vary, that is the
+// luckiest window and everything else would look slow. Not all windows: those run
 // above the capacity are queueing, and counting them would make queueing look normal. The
 // lowest limits recently used are the ones least likely to queue (a cut brings the limit back to
 // the capacity). Returns this window's geometric mean over that.
 double AdaptiveLimit::learn_base(double log_mean) {
-  recent_[recent_next_] = {whole_limit(), log_mean};
-  recent_next_ = (recent_next_ + 1) % kBaseWindows;
-  recent_count_ = std::min(recent_count_ + 1, kBaseWindows);
-  std::array<Seen, kBaseWindows> by_level = recent_;
-  auto end = by_level.begin() + recent_count_;
-  std::sort(by_level.begin(), end, [](const Seen& a, const Seen& b) { return a.level < b.level; });
-  const int low = std::max(1, recent_count_ / 3);
-  std::vector<double> logs;
-  for (int i = 0; i < low; ++i) logs.push_back(by_level[static_cast<std::size_t>(i)].log_mean);
-  std::nth_element(logs.begin(), logs.begin() + low / 4, logs.end());
-  const double base_log = logs[static_cast<std::size_t>(low / 4)];
+  const double base_log = recent_.add(whole_limit(), log_mean);
   base_rtt_us_ = std::exp(base_log);
   return std::exp(log_mean - base_log);
 }
 
-// The wait outside the server's time that is no queue: from the last 50 windows with the
-// server's times, the one picked as learn_base() picks, among those at the lowest limits.
-// Returns it (this window included).
-double AdaptiveLimit::learn_wait(double wait_us) {
-  recent_wait_[static_cast<std::size_t>(wait_next_)] = {whole_limit(), wait_us};
-  wait_next_ = (wait_next_ + 1) % kBaseWindows;
-  wait_count_ = std::min(wait_count_ + 1, kBaseWindows);
-  std::array<Seen, kBaseWindows> by_level = recent_wait_;
-  auto end = by_level.begin() + wait_count_;
-  std::sort(by_level.begin(), end, [](const Seen& a, const Seen& b) { return a.level < b.level; });
-  const int low = std::max(1, wait_count_ / 3);
-  std::vector<double> waits;
-  for (int i = 0; i < low; ++i) waits.push_back(by_level[static_cast<std::size_t>(i)].log_mean);
-  std::nth_element(waits.begin(), waits.begin() + low / 4, waits.end());
-  return waits[static_cast<std::size_t>(low / 4)];
+// The wait outside the server's time that is no queue, picked as learn_base() picks the no-load
+// time. Returns it (this window included).
+double AdaptiveLimit::learn_wait(double wait_us) { return recent_wait_.add(whole_limit(), wait_us); }
+
+double AdaptiveLimit::RecentWindows::add(int level, double value) {
+  seen[static_cast<std::size_t>(next)] = {level, value};
+  next = (next + 1) % kBaseWindows;
+  count = std::min(count + 1, kBaseWindows);
+  std::array<Seen, kBaseWindows> by_level = seen;
+  std::sort(by_level.begin(), by_level.begin() + count, [](const Seen& a, const Seen& b) { return a.level < b.level; });
+  const int low = std::max(1, count / 3);
+  std::vector<double> values;
+  for (int i = 0; i < low; ++i) values.push_back(by_level[static_cast<std::size_t>(i)].value);
+  std::nth_element(values.begin(), values.begin() + low / 4, values.end());
+  return values[static_cast<std::size_t>(low / 4)];
 }
 
 void AdaptiveLimit::grow() {

@@ -139,15 +139,21 @@ class AdaptiveLimit {
   Window window_;
   static constexpr int kBaseWindows = 50;
   struct Seen {
-    int level = 0;        // the limit a window ran under
-    double log_mean = 0;  // and the log of its geometric mean round trip
+    int level = 0;      // the limit a window ran under
+    double value = 0;   // what it measured (the log of its mean round trip, or a wait)
+  };
+  // The last kBaseWindows windows' values, and the one to trust from them: the lower quartile of
+  // those run at the lowest limits (the lower third); learn_base() says why.
+  struct RecentWindows {
+    std::array<Seen, kBaseWindows> seen{};
+    int count = 0, next = 0;
+    double add(int level, double value);  // returns the pick, this window included
+    void clear() { count = next = 0; }
   };
   double rtt_ewma_us_ = 0, base_rtt_us_ = 0;
   double sigma_ = 0;                          // spread of log round trips within a window
-  std::array<Seen, kBaseWindows> recent_{};   // the last windows, for the no-load time
-  int recent_count_ = 0, recent_next_ = 0;
-  std::array<Seen, kBaseWindows> recent_wait_{};  // ... those with the server's times: mean wait per answer, us
-  int wait_count_ = 0, wait_next_ = 0;
+  RecentWindows recent_;       // log mean round trips, for the no-load time
+  RecentWindows recent_wait_;  // windows with the server's times: mean wait per answer, us
   int slow_windows_ = 0;                      // slow windows in a row
   int slow_at_floor_ = 0;                     // ... while at min
   double ssthresh_;                // below it the limit doubles per window, above it adds one

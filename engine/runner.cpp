@@ -5,13 +5,15 @@
 //                        its output ports are the pipeline ports.
 //   I/O transform/sink : async_node<Msg, Msg> whose body hands the record to the node's IoPool
 //                        (size = concurrency), then a port splitter multifunction_node.
-//   source             : a thread of its own running SourceNode::run(); it puts into the output
-//                        ports of a port-holder multifunction_node (graph.reserve_wait() held).
+//   source             : a thread of its own running SourceNode::run(); it queues what it emits
+//                        in a mailbox that a serial multifunction_node inside the graph drains
+//                        into its output ports (graph.reserve_wait() held while it runs).
 // Backpressure: every node counts the records inside it (`queued`); before a source emits, it
 // waits until every node downstream of it is below its `buffer`. Only sources ever wait, on
 // their own threads, so no oneTBB worker blocks and bounded memory cannot deadlock.
 // Completion: the main thread marks a node done when all its data predecessors are done and
 // nothing is inside it, calls close(), and wakes nodes that wait on it through `after:`.
+#include <oneapi/tbb/concurrent_queue.h>
 #include <oneapi/tbb/flow_graph.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -121,9 +123,15 @@ struct NodeRt {
   std::unique_ptr<std::atomic<std::int64_t>[]> port_counts;
   std::vector<int> downstream;  // every node reachable by data edges (for admission)
   std::int64_t admit_credit = 0;  // sources: emits left before admission looks at the queues again
+  bool shares_edge = false;       // sources: another producer feeds a node downstream (no credit)
   std::vector<int> data_preds, control_preds, data_succs, control_succs;
 
   std::unique_ptr<MultiNode> ports_node;  // owns the output ports
+  // Sources: records emitted on the source's own thread wait here for the drain body, which runs
+  // inside the graph's arena. A put from outside the arena wakes a worker through the kernel per
+  // record; one drain body takes every record queued meanwhile, and its puts spawn local tasks.
+  tbb::concurrent_queue<Msg> mailbox;
+  std::atomic<bool> drain_queued{false};  // a drain body is queued or running and will look again
   std::unique_ptr<AsyncNode> async;       // I/O nodes: the body
   std::unique_ptr<IoPool> pool;
   std::shared_ptr<AdaptiveLimit> adaptive;  // concurrency: adaptive (own or shared); else null
@@ -187,6 +195,9 @@ struct Runtime {
   bool dirty = false;
   std::atomic<bool> fatal{false};
   std::string fatal_reason;
+  std::atomic<int> admit_waiting{0};  // sources asleep in admit()
+  std::mutex admit_mu;
+  std::condition_variable admit_cv;
 
   Runtime(const Graph& gr, RunContext& c) : graph(gr), ctx(c) {}
 
@@ -262,24 +273,32 @@ struct Runtime {
       --src.admit_credit;
       return;
     }
-    int spins = 0;
     for (;;) {
-      std::int64_t room = std::numeric_limits<std::int64_t>::max();
-      bool shared = false;  // another producer feeds the same edge: its view of the room is as stale
-      for (int d : src.downstream) {
-        auto& n = *nodes[d];
-        room = std::min(room, n.spec->buffer - n.m.queued.load(std::memory_order_relaxed));
-        shared = shared || n.spec->inputs.size() > 1;
-      }
+      const std::int64_t room = downstream_room(src);
       if (room > 0 || fatal.load()) {
         // Credit (emits before the next look) only where this source alone fills the edge: two
         // sources each taking half of the same room overshoot the buffer.
-        src.admit_credit = room > 0 && !shared && src.downstream.size() > 0 ? std::max<std::int64_t>(room / 2, 1) - 1 : 0;
+        src.admit_credit = room > 0 && !src.shares_edge && !src.downstream.empty() ? std::max<std::int64_t>(room / 2, 1) - 1 : 0;
         return;
       }
-      if (++spins < 64) std::this_thread::yield();
-      else std::this_thread::sleep_for(std::chrono::microseconds(spins < 1000 ? 50 : 500));
+      // Full: sleep until a downstream node drains to half its buffer (leave() wakes us). Spinning
+      // here took a core from the very workers the source waits for. The timeout covers rooms
+      // that open without a leave() (a gate's stash).
+      admit_waiting.fetch_add(1);
+      {
+        std::unique_lock lock(admit_mu);
+        if (downstream_room(src) <= 0 && !fatal.load()) admit_cv.wait_for(lock, std::chrono::milliseconds(2));
+      }
+      admit_waiting.fetch_sub(1);
     }
+  }
+  std::int64_t downstream_room(const NodeRt& src) const {
+    std::int64_t room = std::numeric_limits<std::int64_t>::max();
+    for (int d : src.downstream) {
+      const auto& n = *nodes[d];
+      room = std::min(room, n.spec->buffer - n.m.queued.load(std::memory_order_relaxed));
+    }
+    return room;
   }
 
   // ---- the wrapped body ----------------------------------------------------------------------
@@ -429,7 +448,14 @@ struct Runtime {
 
   // A record has left node `n` (settled, held or sent on).
   void leave(NodeRt& n) {
-    if (n.m.queued.fetch_sub(1) == 1 && n.watched.load()) notify();
+    const std::int64_t left = n.m.queued.fetch_sub(1) - 1;
+    if (left == 0 && n.watched.load()) notify();
+    // A source sleeps in admit() while a node downstream is full; it wakes when one drains to
+    // half its buffer (once per drain, not per record).
+    if (left == n.spec->buffer / 2 && admit_waiting.load() > 0) {
+      std::lock_guard lock(admit_mu);
+      admit_cv.notify_all();
+    }
   }
 
   // Held until the `after:` nodes finish. Not counted as queued: those nodes may be fed by the
@@ -603,13 +629,14 @@ struct Runtime {
           for (int c : nodes[v]->consumers[p])
             if (!seen[c]) seen[c] = true, nodes[i]->downstream.push_back(c), stack.push_back(c);
       }
+      for (int d : nodes[i]->downstream) nodes[i]->shares_edge = nodes[i]->shares_edge || graph.nodes[d].inputs.size() > 1;
     }
 
     for (auto& np : nodes) {
       NodeRt* n = np.get();
       const std::size_t conc = n->spec->concurrency == 0 ? flow::unlimited : static_cast<std::size_t>(n->spec->concurrency);
       if (n->source) {
-        n->ports_node = std::make_unique<MultiNode>(g, flow::serial, [](const Msg&, OutPorts&) {});
+        n->ports_node = std::make_unique<MultiNode>(g, flow::serial, [n](const Msg&, OutPorts& ports) { drain(*n, ports); });
       } else if (n->io) {
         int threads = n->spec->concurrency == 0 ? 256 : n->spec->concurrency;
         n->pool = std::make_unique<IoPool>(threads, n->adaptive.get());
@@ -641,6 +668,22 @@ struct Runtime {
     }
   }
 
+  // The source side of the mailbox: queue the record, then kick a drain body unless one is
+  // queued or running (it looks at the mailbox again after clearing the flag: see drain()).
+  static void post(NodeRt& n, const Msg& m) {
+    n.mailbox.push(m);
+    if (!n.drain_queued.exchange(true)) n.ports_node->try_put(Msg{});
+  }
+  static void drain(NodeRt& n, OutPorts& ports) {
+    for (;;) {
+      Msg m;
+      while (n.mailbox.try_pop(m)) put_port(ports, m.port, m);
+      n.drain_queued.store(false);
+      std::atomic_thread_fence(std::memory_order_seq_cst);  // against post(): push, then exchange
+      if (n.mailbox.empty() || n.drain_queued.exchange(true)) return;
+    }
+  }
+
   void connect(NodeRt& from, int port, NodeRt& to) {
     edge_from_port(*from.ports_node, port, *to.input, std::make_index_sequence<kMaxOutputPorts>());
   }
@@ -658,10 +701,7 @@ struct Runtime {
       std::unique_lock lock(mon_mu);
       done_cv.wait(lock, [&] { return controls_done(n) || ctx.stopping(); });
     }
-    BodyEmitter em(*this, n, [&n](int p, const Msg& m) {
-      auto& ports = n.ports_node->output_ports();
-      put_port(ports, p, m);
-    });
+    BodyEmitter em(*this, n, [&n](int, const Msg& m) { post(n, m); });
     const auto t0 = now_us();
     if (!ctx.stopping()) {
       try {
@@ -697,6 +737,7 @@ struct Runtime {
       bool ready = n.source ? n.finished.load() : (preds_done && controls_done(n) && n.m.queued.load() == 0);
       if (!ready) continue;
       BodyEmitter em(*this, n, [&n](int p, const Msg& m) { put_port(n.ports_node->output_ports(), p, m); });
+      if (n.source) em.deliver = [&n](int, const Msg& m) { post(n, m); };
       if (n.io && n.async) {
         // close() of an I/O node may emit: route through its splitter like process() does
         em.deliver = [&n](int, const Msg& m) { n.ports_node->try_put(m); };

@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
   const std::int64_t n = argc > 1 ? std::atoll(argv[1]) : 200000;
   const std::string conc = argc > 2 ? argv[2] : "1";
   const int rounds = argc > 3 ? std::atoi(argv[3]) : 3;
+  const std::string only = argc > 4 ? argv[4] : "";  // "flowrun" or "tbb": one side, for perf record
   for (std::int64_t i = 0; i < n; ++i) prebuilt().push_back(make_record(i));
   Registry reg = make_registry();
   const std::string yaml = "name: chain\nnodes:\n"
@@ -108,8 +109,8 @@ int main(int argc, char** argv) {
   }
   Rate tbb, fr;
   for (int rep = 0; rep < rounds; ++rep) {
-    measure(tbb, n, [&] { run_tbb(n, conc == "unlimited"); });
-    measure(fr, n, [&] { run_flowrun(loaded.graph, reg, n); });
+    if (only != "flowrun") measure(tbb, n, [&] { run_tbb(n, conc == "unlimited"); });
+    if (only != "tbb") measure(fr, n, [&] { run_flowrun(loaded.graph, reg, n); });
   }
   std::printf("chain of 5 nodes (source, 3 pass-through, sink), %lld records, concurrency %s, best of %d\n",
               (long long)n, conc.c_str(), rounds);

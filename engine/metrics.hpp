@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/striped_counter.hpp"
+
 namespace flowrun {
 
 // Log-scale latency histogram (microseconds), lock-free to record; percentiles are approximate
@@ -41,13 +43,17 @@ struct AdaptiveSummary {
 };
 
 struct NodeMetrics {
-  std::atomic<std::int64_t> in{0}, out{0}, errors{0}, filtered{0}, emitted{0};
+  // Counted per record by whichever thread runs a body: striped (engine/striped_counter.hpp).
+  StripedCounter in, out, errors, filtered, emitted;
+  StripedCounter busy_us;                  // of the timed bodies (every one of I/O nodes, 1 in 8 of CPU nodes)
   std::atomic<std::int64_t> held{0};       // accepted, not yet settled (open batches)
   std::atomic<std::int64_t> unwritten{0};  // accepted and lost: no write, no dead-letter path
-  std::atomic<std::int64_t> busy_us{0};    // of the timed bodies (every one of I/O nodes, 1 in 8 of CPU nodes)
-  std::atomic<std::int64_t> queued{0};      // inside the node now: waiting or running
-  std::atomic<std::int64_t> max_queued{0};  // high-water mark of `queued`
-  std::atomic<std::int64_t> in_flight{0}, max_in_flight{0};  // running bodies
+  // Each on a line of its own: producers raise `queued`, the node's bodies lower it and count
+  // `in_flight`, and admission reads `queued` of every node downstream of a source.
+  alignas(64) std::atomic<std::int64_t> queued{0};  // inside the node now: waiting or running
+  std::atomic<std::int64_t> max_queued{0};          // high-water mark of `queued`
+  alignas(64) std::atomic<std::int64_t> in_flight{0};
+  std::atomic<std::int64_t> max_in_flight{0};  // running bodies
   LatencyHistogram latency;  // of the timed bodies
   const AdaptiveLimit* adaptive = nullptr;  // concurrency: adaptive; owned by the runner
 };

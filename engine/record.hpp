@@ -19,7 +19,6 @@ struct Envelope {
   std::string source_id;  // the source's own id for it (APN, MLS#, line number, ...)
   std::string trace_id;   // unique per record per run; every log line about it carries this
   int attempt = 0;        // retries so far (LLM, HTTP), for reports
-  std::int64_t created_us = 0;  // when the source emitted it (steady clock, microseconds)
   // Only on records that came over a cluster edge: acknowledges the input message once every
   // record derived from it has reached its end (engine/handoff.hpp). Null otherwise.
   std::shared_ptr<Handoff> handoff;

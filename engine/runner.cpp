@@ -15,6 +15,9 @@
 // nothing is inside it, calls close(), and wakes nodes that wait on it through `after:`.
 #include <oneapi/tbb/concurrent_queue.h>
 #include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/task_arena.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -120,7 +123,7 @@ struct NodeRt {
   NodeMetrics m;
   std::vector<std::string> port_names;
   std::vector<std::vector<int>> consumers;  // by port index
-  std::unique_ptr<std::atomic<std::int64_t>[]> port_counts;
+  std::unique_ptr<StripedCounter[]> port_counts;
   std::vector<int> downstream;  // every node reachable by data edges (for admission)
   std::int64_t admit_credit = 0;  // sources: emits left before admission looks at the queues again
   bool shares_edge = false;       // sources: another producer feeds a node downstream (no credit)
@@ -184,7 +187,19 @@ void edge_from_port(MultiNode& from, int port, flow::receiver<Msg>& to, std::ind
 struct Runtime {
   const Graph& graph;
   RunContext& ctx;
-  flow::graph g;
+  // The graph's own arena, with a worker for every core. By default oneTBB keeps one slot of
+  // an arena for the thread that waits on it, but ours spends the run in drive() and joins only
+  // at the end, while sources run on threads of their own that mostly wait on the network: the
+  // default left one core of two idle for the nodes (docs/benchmarks/engine.md).
+  tbb::global_control workers{tbb::global_control::max_allowed_parallelism,
+                              static_cast<std::size_t>(tbb::info::default_concurrency()) + 1};
+  tbb::task_arena arena{tbb::info::default_concurrency(), 0};
+  std::unique_ptr<flow::graph> graph_in_arena = [this] {
+    std::unique_ptr<flow::graph> made;
+    arena.execute([&] { made = std::make_unique<flow::graph>(); });  // a graph runs in the arena it is made in
+    return made;
+  }();
+  flow::graph& g = *graph_in_arena;
   std::vector<std::unique_ptr<NodeRt>> nodes;
   std::atomic<std::int64_t> seq{0};
   RecordTrace* trace = nullptr;  // --trace-file: per-record events; null (the usual case): none
@@ -214,13 +229,13 @@ struct Runtime {
   // Accounts for one record leaving `from` on `port`, before it is put into the graph, so that
   // every consumer's `queued` is raised before the producer can be seen as finished.
   void account_emit(NodeRt& from, int port) {
-    from.port_counts[port].fetch_add(1, std::memory_order_relaxed);
+    from.port_counts[port].add(1);
     if (port == 1) {
       // counted per input in the body; sources count their own error rows here
-      if (from.source) from.m.errors.fetch_add(1, std::memory_order_relaxed);
+      if (from.source) from.m.errors.add(1);
     } else {
-      from.m.emitted.fetch_add(1, std::memory_order_relaxed);
-      if (from.source) from.m.out.fetch_add(1, std::memory_order_relaxed);
+      from.m.emitted.add(1);
+      if (from.source) from.m.out.add(1);
     }
     for (int c : from.consumers[port]) {  // what each consumer received: from port_counts
       auto& to = *nodes[c];
@@ -261,7 +276,6 @@ struct Runtime {
       id.reserve(ctx.run_id().size() + 1 + number.size());
       id.append(ctx.run_id()).append(1, '-').append(number.data(), number.size());
     }
-    if (r.env.created_us == 0) r.env.created_us = now_us();
   }
 
   // Sources wait here while any node downstream is at its buffer: the bounded edges. Reading
@@ -349,7 +363,7 @@ struct Runtime {
     }
     void written(std::int64_t n) override {
       node.m.held.fetch_sub(n, std::memory_order_relaxed);
-      node.m.out.fetch_add(n, std::memory_order_relaxed);
+      node.m.out.add(n);
       rt.let_go(node, n);
     }
     void broken(const std::string& reason) override { rt.mark_broken(node, reason); }
@@ -416,10 +430,11 @@ struct Runtime {
   // node's own failures) is lost, not dead-lettered: it counts as unwritten.
   void settle_one(NodeRt& n, Outcome o) {
     switch (o) {
-      case Outcome::out: n.m.out.fetch_add(1, std::memory_order_relaxed); break;
-      case Outcome::filtered: n.m.filtered.fetch_add(1, std::memory_order_relaxed); break;
+      case Outcome::out: n.m.out.add(1); break;
+      case Outcome::filtered: n.m.filtered.add(1); break;
       case Outcome::error:
-        (n.consumers[1].empty() ? n.m.unwritten : n.m.errors).fetch_add(1, std::memory_order_relaxed);
+        if (n.consumers[1].empty()) n.m.unwritten.fetch_add(1, std::memory_order_relaxed);
+        else n.m.errors.add(1);
         break;
     }
   }
@@ -474,8 +489,8 @@ struct Runtime {
     if (!n.gate_open.load(std::memory_order_acquire) && stash_until_gate(n, msg)) return;
     // A clock read costs about as much as a small CPU body on a VM, so CPU nodes time one body in
     // eight (the summary scales busy time by in / timed); I/O bodies are slow, each is timed.
-    const bool timed = n.io || (n.m.in.fetch_add(1, std::memory_order_relaxed) & 7) == 0;
-    if (n.io) n.m.in.fetch_add(1, std::memory_order_relaxed);
+    // (`in` is striped per thread: its stripe's count samples this thread's bodies of this node.)
+    const bool timed = (n.m.in.add(1) & 7) == 0 || n.io;
     BodyEmitter em(*this, n, deliver);
     Taken taken = take(msg);
     Record& in = taken.rec;  // what reaches dead letters if the body throws
@@ -526,7 +541,7 @@ struct Runtime {
     }
     const auto dt = timed || trace ? now_us() - t0 : 0;
     if (timed) {
-      n.m.busy_us.fetch_add(dt, std::memory_order_relaxed);
+      n.m.busy_us.add(dt);
       n.m.latency.record(dt);
     }
     if (trace) trace_body(n, em, trace_id, threw, t0, dt, em.last_attempt >= 0 ? em.last_attempt : in.env.attempt);
@@ -588,7 +603,7 @@ struct Runtime {
         throw std::logic_error("node '" + n->spec->id + "' has " + std::to_string(n->port_names.size()) +
                                " output ports; at most " + std::to_string(kMaxOutputPorts) + " are supported");
       n->consumers.resize(n->port_names.size());
-      n->port_counts = std::make_unique<std::atomic<std::int64_t>[]>(n->port_names.size());
+      n->port_counts = std::make_unique<StripedCounter[]>(n->port_names.size());
       const NodeDescriptor* d = n->spec->desc ? n->spec->desc : registry.find(n->spec->type);
       try {
         n->impl = d->create ? d->create(n->spec->options, n->spec->info) : d->factory(n->spec->config);
@@ -678,8 +693,9 @@ struct Runtime {
     for (;;) {
       Msg m;
       while (n.mailbox.try_pop(m)) put_port(ports, m.port, m);
-      n.drain_queued.store(false);
-      std::atomic_thread_fence(std::memory_order_seq_cst);  // against post(): push, then exchange
+      // An exchange, not a store: it reads post()'s exchange (a release after its push), so a
+      // push whose kick found the flag still set is seen by the empty() below.
+      n.drain_queued.exchange(false);
       if (n.mailbox.empty() || n.drain_queued.exchange(true)) return;
     }
   }

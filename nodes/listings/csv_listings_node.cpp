@@ -64,7 +64,6 @@ void CsvListingsSource::emit_error(Emitter& out, const std::string& file, int li
                         {"error", json::object{{"file", file}, {"line", line}, {"reason", reason}}}});
   r.env.source = node_.id;
   r.env.source_id = base + ":" + std::to_string(line);
-  r.env.created_us = now_us();
   spdlog::warn("{}: {}:{}: {}", node_.id, file, line, reason);
   ++stats_.bad_rows;
   out.emit("errors", std::move(r));
@@ -131,7 +130,6 @@ void CsvListingsSource::read_file(RunContext& ctx, Emitter& out, const std::stri
     r.env.source = node_.id;
     std::string mls = mls_col >= 0 ? trim(row.cells[static_cast<std::size_t>(mls_col)]) : "";
     r.env.source_id = mls.empty() ? base + ":" + std::to_string(row.line) : mls;
-    r.env.created_us = now_us();
     out.emit(std::move(r));
     ++stats_.records;
   }

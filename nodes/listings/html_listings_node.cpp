@@ -361,7 +361,6 @@ void HtmlListingsSource::emit_card(RunContext& ctx, Emitter& out, const HtmlDocu
   Record r(std::move(data));
   r.env.source = node_.id;
   r.env.source_id = url;
-  r.env.created_us = now_us();
   out.emit(std::move(r));
   ++stats_.records;
   count(ctx, "records");
@@ -410,7 +409,6 @@ void HtmlListingsSource::crawl(RunContext& ctx, Emitter& out, const std::string&
                               {"error", json::object{{"url", url}, {"reason", f.failure}}}});
       err.env.source = node_.id;
       err.env.source_id = url;
-      err.env.created_us = now_us();
       out.emit("errors", std::move(err));
       return;
     }

@@ -204,7 +204,6 @@ bool MaricopaSource::crawl(const std::string& q, RunContext& ctx, Emitter& out,
       rec.env.source = node_.id;
       rec.env.source_id = !apn.empty() ? apn
                                        : o_.search + ":" + q + ":" + std::to_string(page) + ":" + std::to_string(i + 1);
-      rec.env.created_us = now_us();
       out.emit(std::move(rec));
       ++emitted_;
       if (o_.limit > 0 && emitted_ >= o_.limit) return false;

@@ -51,7 +51,6 @@ Record decode(std::string_view payload, const std::string& run_id) {
   r.env.source_id = text("source_id");
   r.env.trace_id = text("trace_id");
   if (const auto* a = e.if_contains("attempt"); a && a->is_int64()) r.env.attempt = static_cast<int>(a->get_int64());
-  r.env.created_us = now_us();
   if (auto* m = o.if_contains("meta"); m && m->is_object()) r.meta = std::move(m->as_object());
   return r;
 }

@@ -10,12 +10,14 @@ set -euo pipefail
 # only the benchmark that chose LuaJIT over it (tools/bench/transform), run by ctest at a tiny size.
 # libnats-dev + nats-server: the NATS JetStream transport of clustered runs (docs/cluster.md) and
 # the real server its tests start on loopback.
+# libmimalloc-dev: the allocator flowrun links (CMake option FLOWRUN_MALLOC; measured in
+# docs/benchmarks/allocator.md).
 # bc + time: tools/bench/*/run.sh measure CPU seconds with /usr/bin/time and do their sums with bc.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtbb-dev libyaml-cpp-dev libboost-json1.81-dev catch2
   libcurl4-openssl-dev libssl-dev libsqlite3-dev sqlite3 libxml2-dev libpq-dev postgresql
-  libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev zlib1g-dev
+  libspdlog-dev libfmt-dev libcli11-dev libcpp-httplib-dev zlib1g-dev libmimalloc-dev
   libhowardhinnant-date-dev tzdata
   libluajit-5.1-dev libjq-dev
   graphviz jq miller chromium fonts-liberation python3 bc time

@@ -125,6 +125,10 @@ struct NodeRt {
   std::vector<std::vector<int>> consumers;  // by port index
   std::unique_ptr<StripedCounter[]> port_counts;
   std::vector<int> downstream;  // every node reachable by data edges (for admission)
+  // Sources, by downstream node: it and the nodes between the source and it, whose records may
+  // still reach it. Transforms never wait, so a node's edge stays within its buffer only if what
+  // is upstream of it counts too (a fast node would otherwise pour its queue into a slow one).
+  std::vector<std::vector<int>> reaching;
   std::int64_t admit_credit = 0;  // sources: emits left before admission looks at the queues again
   bool shares_edge = false;       // sources: another producer feeds a node downstream (no credit)
   std::vector<int> data_preds, control_preds, data_succs, control_succs;
@@ -297,20 +301,23 @@ struct Runtime {
       }
       // Full: sleep until a downstream node drains to half its buffer (leave() wakes us). Spinning
       // here took a core from the very workers the source waits for. The timeout covers rooms
-      // that open without a leave() (a gate's stash).
+      // that open without such a drain (records moving on between nodes, a gate's stash).
       admit_waiting.fetch_add(1);
       {
         std::unique_lock lock(admit_mu);
-        if (downstream_room(src) <= 0 && !fatal.load()) admit_cv.wait_for(lock, std::chrono::milliseconds(2));
+        if (downstream_room(src) <= 0 && !fatal.load()) admit_cv.wait_for(lock, std::chrono::milliseconds(1));
       }
       admit_waiting.fetch_sub(1);
     }
   }
+  // The least room at any node downstream: its buffer less what is in it and in the nodes
+  // between the source and it.
   std::int64_t downstream_room(const NodeRt& src) const {
     std::int64_t room = std::numeric_limits<std::int64_t>::max();
-    for (int d : src.downstream) {
-      const auto& n = *nodes[d];
-      room = std::min(room, n.spec->buffer - n.m.queued.load(std::memory_order_relaxed));
+    for (std::size_t k = 0; k < src.downstream.size(); ++k) {
+      std::int64_t inside = 0;
+      for (int u : src.reaching[k]) inside += nodes[u]->m.queued.load(std::memory_order_relaxed);
+      room = std::min(room, nodes[src.downstream[k]]->spec->buffer - inside);
     }
     return room;
   }
@@ -645,6 +652,14 @@ struct Runtime {
             if (!seen[c]) seen[c] = true, nodes[i]->downstream.push_back(c), stack.push_back(c);
       }
       for (int d : nodes[i]->downstream) nodes[i]->shares_edge = nodes[i]->shares_edge || graph.nodes[d].inputs.size() > 1;
+    }
+    for (auto& src : nodes) {
+      if (!src->source) continue;
+      for (int d : src->downstream) {
+        auto& r = src->reaching.emplace_back(std::vector<int>{d});
+        for (int u : src->downstream)
+          if (u != d && std::count(nodes[u]->downstream.begin(), nodes[u]->downstream.end(), d)) r.push_back(u);
+      }
     }
 
     for (auto& np : nodes) {

@@ -291,7 +291,7 @@ struct Runtime {
       --src.admit_credit;
       return;
     }
-    for (;;) {
+    for (int waits = 0;; ) {
       const std::int64_t room = downstream_room(src);
       if (room > 0 || fatal.load()) {
         // Credit (emits before the next look) only where this source alone fills the edge: two
@@ -301,13 +301,15 @@ struct Runtime {
       }
       // Full: sleep until a downstream node drains to half its buffer (leave() wakes us). Spinning
       // here took a core from the very workers the source waits for. The timeout covers rooms
-      // that open without such a drain (records moving on between nodes, a gate's stash).
+      // that open without such a drain (records moving on between nodes, a gate's stash); it
+      // doubles up to 16 ms while nothing opens, so a long stall downstream costs no CPU.
       admit_waiting.fetch_add(1);
       {
         std::unique_lock lock(admit_mu);
-        if (downstream_room(src) <= 0 && !fatal.load()) admit_cv.wait_for(lock, std::chrono::milliseconds(1));
+        if (downstream_room(src) <= 0 && !fatal.load()) admit_cv.wait_for(lock, std::chrono::milliseconds(1 << waits));
       }
       admit_waiting.fetch_sub(1);
+      waits = std::min(waits + 1, 4);
     }
   }
   // The least room at any node downstream: its buffer less what is in it and in the nodes

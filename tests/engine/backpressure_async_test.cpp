@@ -94,6 +94,21 @@ TEST_CASE("control: the same sleep in a CPU node is limited by the oneTBB worker
   CHECK(obs().threads.at("cpu").size() <= static_cast<std::size_t>(cores));
 }
 
+TEST_CASE("a CPU node with concurrency 2 runs two bodies at once while its source runs", "[run][async]") {
+  // The graph's arena keeps no slot for the main thread (it waits in the completion loop), so on
+  // two cores both workers take bodies; with oneTBB's default one core went unused.
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  reset_observations();
+  auto s = run_checked(load_ok(R"(nodes:
+  src: {type: counter, count: 16}
+  cpu: {type: cpu_sleepy, ms: 20, concurrency: 2, inputs: [src]}
+  sink: {type: capture, inputs: [cpu]}
+)"), test_registry());
+  CHECK(node(s, "sink").in == 16);
+  std::lock_guard lock(obs().mu);
+  CHECK(obs().max_concurrent.at("cpu") == std::min(2, cores));
+}
+
 TEST_CASE("concurrency: 1 on a blocking_io node means one body at a time", "[run][async]") {
   reset_observations();
   auto s = run_checked(load_ok(R"(nodes:

@@ -9,8 +9,9 @@
 //                        in a mailbox that a serial multifunction_node inside the graph drains
 //                        into its output ports (graph.reserve_wait() held while it runs).
 // Backpressure: every node counts the records inside it (`queued`); before a source emits, it
-// waits until every node downstream of it is below its `buffer`. Only sources ever wait, on
-// their own threads, so no oneTBB worker blocks and bounded memory cannot deadlock.
+// waits until every node downstream of it is below its `buffer`, counting what is inside the
+// nodes between the source and it too. Only sources ever wait, on their own threads, so no
+// oneTBB worker blocks and bounded memory cannot deadlock.
 // Completion: the main thread marks a node done when all its data predecessors are done and
 // nothing is inside it, calls close(), and wakes nodes that wait on it through `after:`.
 #include <oneapi/tbb/concurrent_queue.h>

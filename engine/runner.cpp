@@ -882,6 +882,17 @@ boost::json::object resource_report(const Resources& resources) {
 }
 
 // ok, failed (with the first reason, on one line) or interrupted.
+// The first node whose counts do not add up (in = out + errors + filtered + unwritten, and in =
+// what its producers sent it), said with its counts; "" when every node balances.
+std::string first_unbalanced(const RunSummary& s) {
+  for (const auto& n : s.nodes)
+    if (!n.balanced)
+      return fmt::format("node '{}' does not balance: in {}, received {}, out {}, errors {}, filtered {}, unwritten {}, "
+                         "held {} (in must equal received and the sum of the other four)",
+                         n.id, n.in, n.received, n.out, n.errors, n.filtered, n.unwritten, n.held);
+  return "";
+}
+
 void decide_outcome(RunSummary& s, Runtime& rt, bool interrupted) {
   auto fail = [&](std::string why) {
     s.status = "failed", s.exit_code = 1;
@@ -1049,9 +1060,18 @@ RunSummary run_pipeline(const Graph& graph, const Registry& registry, const RunO
   RunSummary s = snapshot(rt, started_at, t0);
   s.finished_at = iso_now();
   s.resources = resource_report(*resources);
+  // Before a clustered run merges the other processes' counts (a redelivered message is counted
+  // by each process that took it): this process's own nodes must balance.
+  const std::string lost = first_unbalanced(s);
   // A clustered run's main process waits here for the other processes and merges their counts.
   const std::string cluster_failure = opts.complete ? opts.complete(s, ctx, interrupted || rt.fatal) : "";
   decide_outcome(s, rt, interrupted);
+  if (!lost.empty() && !interrupted) {
+    // Records the engine cannot place (a node's counts that do not add up): never an exit 0.
+    spdlog::error("{}", lost);
+    s.status = "failed", s.exit_code = 1;
+    if (s.failure.empty()) s.failure = lost;
+  }
   if (!cluster_failure.empty() && !interrupted) {
     s.status = "failed", s.exit_code = 1;
     if (s.failure.empty()) s.failure = cluster_failure;

@@ -78,6 +78,22 @@ TEST_CASE("every node balances: in = out + errors + filtered, and in = received"
   CHECK(s.dead_letters == 142);
 }
 
+TEST_CASE("a node whose counts do not add up fails the run, naming it and its counts", "[run][counts]") {
+  TempCwd tmp;
+  reset_observations();
+  // The sink holds each record and then says it wrote two: 10 in, 20 out.
+  auto s = run_expecting_imbalance(load_ok(R"(nodes:
+  src: {type: counter, count: 10}
+  sink: {type: miscounting_sink, inputs: [src]}
+)"), test_registry());
+  CHECK(node(s, "sink").in == 10);
+  CHECK(node(s, "sink").out == 20);
+  CHECK_FALSE(node(s, "sink").balanced);
+  CHECK(s.exit_code == 1);
+  CHECK(s.status == "failed");
+  CHECK(s.failure.find("node 'sink' does not balance: in 10, received 10, out 20") != std::string::npos);
+}
+
 TEST_CASE("a throwing node sends the record to its errors port with message and node id", "[run][errors]") {
   auto s = run(R"(nodes:
   src: {type: counter, count: 100}

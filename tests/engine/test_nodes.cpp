@@ -150,6 +150,17 @@ class Capture : public ProcessNode {
 };
 
 // Spins (rather than sleeps) so that the delay is short and the sink is simply slower than the source.
+// A broken sink: it holds each record, then says it wrote two. Its counts cannot add up, which
+// is what the engine's own balance verdict is tested with.
+class MiscountingSink : public ProcessNode {
+ public:
+  explicit MiscountingSink(const NodeConfig&) {}
+  void process(Record, RunContext&, Emitter& out) override {
+    out.hold();
+    out.written(2);
+  }
+};
+
 class SlowSink : public ProcessNode {
  public:
   explicit SlowSink(const NodeConfig& c) : us_(c.get_int("us", 50)) {}
@@ -208,6 +219,7 @@ const Registry& test_registry() {
     reg.add(describe<Sleepy>("cpu_sleepy", Role::transform, {{"ms", OptionType::integer, "100", "sleep per record", false, {}}}));
     reg.add(describe<Capture>("capture", Role::sink));
     reg.add(describe<Tally>("tally", Role::transform));
+    reg.add(describe<MiscountingSink>("miscounting_sink", Role::sink));
     reg.add(describe<SlowSink>("slow_sink", Role::sink, {{"us", OptionType::integer, "50", "spin per record", false, {}}}));
     auto slow_io = describe<SlowSink>("slow_io_sink", Role::sink, {{"us", OptionType::integer, "50", "spin per record", false, {}}});
     slow_io.blocking_io = true;

@@ -29,7 +29,8 @@ void reset_observations();
 std::int64_t next_event();
 
 // Registry with the file node family plus: counter, ticker (sources); pass, throw_if, filter_odd,
-// split, tally, sleepy (blocking_io), cpu_sleepy (transforms); capture, slow_sink (sinks).
+// split, tally, sleepy (blocking_io), cpu_sleepy (transforms); capture, slow_sink,
+// miscounting_sink (sinks; the last one's counts never add up, on purpose).
 const Registry& test_registry();
 
 // Loads YAML text as file "t.yaml"; returns the result (diagnostics included).

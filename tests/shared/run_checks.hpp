@@ -129,6 +129,16 @@ inline RunSummary run_checked(const Graph& graph, const Registry& registry, cons
   check_balanced(s);
   return s;
 }
+
+// Only for the test of the engine's own verdict on a node whose counts do not add up (it runs a
+// deliberately broken node): runs without the balance check, and requires that some node fails it.
+inline RunSummary run_expecting_imbalance(const Graph& graph, const Registry& registry) {
+  RunSummary s = run_pipeline(graph, registry);
+  bool any = false;
+  for (const auto& n : s.nodes) any = any || !n.balanced;
+  REQUIRE(any);
+  return s;
+}
 #endif
 
 }  // namespace flowrun::testing

@@ -1,7 +1,9 @@
 // Bounded edges (a slow sink never holds more than its buffer plus a little) and blocking I/O
 // nodes (concurrency: 32 keeps exactly 32 bodies in flight on a 2-core machine). Counts, never times.
 #include <catch2/catch.hpp>
+#include <string>
 #include <thread>
+#include <utility>
 
 #include "tests/engine/test_nodes.hpp"
 
@@ -74,6 +76,19 @@ TEST_CASE("a blocking_io node with concurrency 32 keeps exactly 32 bodies in fli
   CHECK(obs().threads.at("io").size() == 32);
 }
 
+// Runs `count` records through a CPU node that sleeps 20 ms per record with `concurrency`;
+// returns how many of its bodies were in flight at once and on how many threads they ran.
+std::pair<int, std::size_t> run_cpu_sleepy(int count, int concurrency) {
+  reset_observations();
+  auto s = run_checked(load_ok("nodes:\n  src: {type: counter, count: " + std::to_string(count) +
+                               "}\n  cpu: {type: cpu_sleepy, ms: 20, concurrency: " + std::to_string(concurrency) +
+                               ", inputs: [src]}\n  sink: {type: capture, inputs: [cpu]}\n"),
+                       test_registry());
+  CHECK(node(s, "sink").in == count);
+  std::lock_guard lock(obs().mu);
+  return {obs().max_concurrent.at("cpu"), obs().threads.at("cpu").size()};
+}
+
 TEST_CASE("control: the same sleep in a CPU node is limited by the oneTBB workers", "[run][async]") {
   // Shows the test above can fail: without blocking_io the bodies occupy TBB workers, of which
   // a 2-core machine has about 2, so 32 are never in flight at once.
@@ -82,31 +97,16 @@ TEST_CASE("control: the same sleep in a CPU node is limited by the oneTBB worker
     SUCCEED("too many cores for this control to mean anything");
     return;
   }
-  reset_observations();
-  auto s = run_checked(load_ok(R"(nodes:
-  src: {type: counter, count: 64}
-  cpu: {type: cpu_sleepy, ms: 20, concurrency: 32, inputs: [src]}
-  sink: {type: capture, inputs: [cpu]}
-)"), test_registry());
-  CHECK(node(s, "sink").in == 64);
-  std::lock_guard lock(obs().mu);
-  CHECK(obs().max_concurrent.at("cpu") <= static_cast<int>(cores));
-  CHECK(obs().threads.at("cpu").size() <= static_cast<std::size_t>(cores));
+  const auto [at_once, threads] = run_cpu_sleepy(64, 32);
+  CHECK(at_once <= static_cast<int>(cores));
+  CHECK(threads <= static_cast<std::size_t>(cores));
 }
 
 TEST_CASE("a CPU node with concurrency 2 runs two bodies at once while its source runs", "[run][async]") {
   // The graph's arena keeps no slot for the main thread (it waits in the completion loop), so on
   // two cores both workers take bodies; with oneTBB's default one core went unused.
   const int cores = static_cast<int>(std::thread::hardware_concurrency());
-  reset_observations();
-  auto s = run_checked(load_ok(R"(nodes:
-  src: {type: counter, count: 16}
-  cpu: {type: cpu_sleepy, ms: 20, concurrency: 2, inputs: [src]}
-  sink: {type: capture, inputs: [cpu]}
-)"), test_registry());
-  CHECK(node(s, "sink").in == 16);
-  std::lock_guard lock(obs().mu);
-  CHECK(obs().max_concurrent.at("cpu") == std::min(2, cores));
+  CHECK(run_cpu_sleepy(16, 2).first == std::min(2, cores));
 }
 
 TEST_CASE("concurrency: 1 on a blocking_io node means one body at a time", "[run][async]") {

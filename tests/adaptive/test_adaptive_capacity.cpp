@@ -197,7 +197,10 @@ TEST_CASE("an open breaker does not shrink the adaptive limit to nothing for goo
   const auto& after = run.phases[2];
   INFO("before: " << describe(before) << "; after: " << describe(after));
   CHECK(after.done_per_s >= 0.9 * before.done_per_s);
-  CHECK(after.limit_min >= 7);
+  // Back near the 8 slots, not stuck where the 503s cut it. The window's lowest limit was 6-8 in
+  // both phases with a CPU hog beside the test (and 6 in two full-suite runs at -j2), so 7 was a
+  // bound on the machine's load, not on the limiter; a limit the breaker left shrunk sits at 1-2.
+  CHECK(after.limit_min >= 5);
   bool tripped = false;
   for (const auto& [name, r] : run.summary.resources)
     if (name == "llm") tripped = r.as_object().at("trips").as_int64() > 0;

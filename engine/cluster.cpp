@@ -204,7 +204,8 @@ void check_placement(const Graph& g, const Registry& registry, Diagnostics& diag
                                  "': each worker writes its own, and records are acknowledged before the file is "
                                  "complete; put file outputs in group main or use the store");
     if (n.desc && n.desc->store_url) {
-      const std::string url = n.desc->store_url(n.options).empty() ? g.store : n.desc->store_url(n.options);
+      std::string url = n.desc->store_url(n.options);
+      if (url.empty()) url = g.store;  // the node writes the pipeline's `store:`
       if (!url.empty() && registry.store_on_one_machine(url))
         diags.warning(n.where, "node '" + n.id + "' writes the store " + url.substr(0, url.find(':') + 1) + " in group '" +
                                    n.group + "': a SQLite file lives on one machine, so each worker writes its own; "

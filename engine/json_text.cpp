@@ -53,7 +53,7 @@ void append_json_string(std::string& out, std::string_view s) {
   }
   out.push_back('"');
   std::size_t run = 0;  // start of the current run of characters that need no escape
-  for (std::size_t i = 0; i < s.size(); ++i) {
+  for (std::size_t i = clean; i < s.size(); ++i) {  // s[0, clean) needs none: scanned above
     const auto c = static_cast<unsigned char>(s[i]);
     if (!kEscape[c]) continue;
     out.append(s.data() + run, i - run);

@@ -39,20 +39,23 @@ std::vector<const NodeDescriptor*> Registry::all() const {
   return out;
 }
 
-bool Registry::store_on_one_machine(const std::string& url) const {
-  const std::string scheme = url.substr(0, url.find(':'));
+const StoreScheme* Registry::store_scheme(const std::string& url) const {
+  const auto colon = url.find(':');
+  if (colon == std::string::npos) return nullptr;
   for (const auto& s : store_schemes_)
-    if (s.scheme == scheme) return s.one_machine;
-  return false;
+    if (s.scheme == url.substr(0, colon)) return &s;
+  return nullptr;
+}
+
+bool Registry::store_on_one_machine(const std::string& url) const {
+  const StoreScheme* s = store_scheme(url);
+  return s && s->one_machine;
 }
 
 std::string Registry::resolve_store(const std::string& url, const std::string& base_dir, std::string& why) const {
-  const std::string scheme = url.substr(0, url.find(':'));
+  if (const StoreScheme* s = store_scheme(url)) return s->resolve(url, base_dir, why);
   std::string known;
-  for (const auto& s : store_schemes_) {
-    if (s.scheme == scheme && url.find(':') != std::string::npos) return s.resolve(url, base_dir, why);
-    known += (known.empty() ? "" : ", ") + s.scheme + ":";
-  }
+  for (const auto& s : store_schemes_) known += (known.empty() ? "" : ", ") + s.scheme + ":";
   why = known.empty() ? "this build of flowrun has no store backend"
                       : "unsupported store URL '" + url + "'; flowrun stores in " + known;
   return url;

@@ -97,6 +97,7 @@ class Registry {
   // The URL resolved by its scheme; an unknown scheme sets `why` (naming the known ones).
   std::string resolve_store(const std::string& url, const std::string& base_dir, std::string& why) const;
   bool store_on_one_machine(const std::string& url) const;  // its scheme says so (StoreScheme)
+  const StoreScheme* store_scheme(const std::string& url) const;  // by the URL's scheme; null if none
 
   void add_observer(RunObserver o) { observers_.push_back(std::move(o)); }
   const std::vector<RunObserver>& observers() const { return observers_; }

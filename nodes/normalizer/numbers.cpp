@@ -16,22 +16,9 @@ bool is_digit(char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0;
 bool is_alpha(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 
 // True for "", "na", "n/a", "none", "null", "-", "--", "nan" in any case, with any spaces around
-// (a UTF-8 no-break space counts as one, as in squish()). On every number parsed: no allocation.
+// (as squish() counts them). On every number parsed: no allocation.
 bool is_blank_word(std::string_view s) {
-  auto space_at_front = [&] {
-    if (s.empty()) return std::size_t{0};
-    const auto c = static_cast<unsigned char>(s.front());
-    if (c == ' ' || (c >= '\t' && c <= '\r')) return std::size_t{1};
-    return c == 0xC2 && s.size() > 1 && static_cast<unsigned char>(s[1]) == 0xA0 ? std::size_t{2} : std::size_t{0};
-  };
-  auto space_at_back = [&] {
-    if (s.empty()) return std::size_t{0};
-    const auto c = static_cast<unsigned char>(s.back());
-    if (c == ' ' || (c >= '\t' && c <= '\r')) return std::size_t{1};
-    return c == 0xA0 && s.size() > 1 && static_cast<unsigned char>(s[s.size() - 2]) == 0xC2 ? std::size_t{2} : std::size_t{0};
-  };
-  for (std::size_t n; (n = space_at_front()) > 0;) s.remove_prefix(n);
-  for (std::size_t n; (n = space_at_back()) > 0;) s.remove_suffix(n);
+  s = trim_space(s);
   if (s.size() > 4) return false;  // the longest blank word is 4 letters
   char t[4];
   for (std::size_t i = 0; i < s.size(); ++i) t[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[i])));

@@ -7,19 +7,29 @@ namespace flowrun::normalizer {
 
 static bool is_space_byte(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
+std::size_t space_at(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (is_space_byte(c)) return 1;
+  return c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xA0 ? 2 : 0;
+}
+
+std::string_view trim_space(std::string_view s) {
+  for (std::size_t n; !s.empty() && (n = space_at(s, 0)) > 0;) s.remove_prefix(n);
+  for (;;) {
+    if (!s.empty() && is_space_byte(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    else if (s.size() >= 2 && space_at(s, s.size() - 2) == 2) s.remove_suffix(2);
+    else return s;
+  }
+}
+
 std::string squish(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   bool pending_space = false;
   for (std::size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    bool space = is_space_byte(c);
-    // UTF-8 no-break space (C2 A0), common in scraped HTML text.
-    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xA0) {
-      space = true;
-      ++i;
-    }
-    if (space) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (const std::size_t n = space_at(s, i); n > 0) {
+      i += n - 1;
       pending_space = !out.empty();
       continue;
     }

@@ -8,6 +8,11 @@
 
 namespace flowrun::normalizer {
 
+// The length of the space at s[i]: 1 for ASCII white space, 2 for a UTF-8 no-break space (C2 A0,
+// common in scraped HTML text), 0 for anything else. What squish() and trim_space() count as space.
+std::size_t space_at(std::string_view s, std::size_t i);
+// `s` without the spaces at either end; no copy.
+std::string_view trim_space(std::string_view s);
 // Trims, turns tabs/newlines/NBSP into spaces and collapses runs of spaces ("MARYVALE  3").
 std::string squish(std::string_view s);
 std::string to_upper(std::string_view s);

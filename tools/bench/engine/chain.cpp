@@ -3,7 +3,8 @@
 // Alternates the two, best of `rounds` each, prints records/s (wall) and records per CPU-second
 // (user + system of the whole process, which on a loaded machine says more than the wall clock)
 // and flowrun's ratio to tbb for both.
-//   bench_engine_chain [records=200000] [concurrency=1|unlimited] [rounds=3]
+//   bench_engine_chain [records=200000] [concurrency=1|unlimited] [rounds=3] [flowrun|tbb]
+// (the last: run that side only, e.g. under perf record; the ratios then mean nothing)
 #include <oneapi/tbb/flow_graph.h>
 #include <sys/resource.h>
 

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "tests/cli/child_process.hpp"
@@ -242,4 +243,65 @@ TEST_CASE("flowrun nodes wraps whole words to the terminal width", "[cli][nodes]
   for (std::string l; std::getline(in, l); ++lines) CHECK(l.size() <= 72);
   CHECK(lines > 10);
   CHECK(has(r.out, "dead_letter_store"));  // full type names, never cut
+}
+
+// The Docker image's runtime stage (tools/deploy/Dockerfile) installs shared libraries by Debian
+// package name; one missing there is a container whose flowrun cannot start. No Docker engine runs
+// here, so this reads the stage's package list and checks it against what the built binary links:
+// every library flowrun names (DT_NEEDED) must come from a listed package, or from one that
+// debian:12-slim has (libc6, libgcc-s1, libstdc++6). Sanitizer runtimes belong to test builds.
+TEST_CASE("the Docker image installs the package of every library flowrun links", "[cli][deploy]") {
+  // The runtime stage's `apt-get install ... --no-install-recommends PKG... &&` (continued lines).
+  std::ifstream in(kSrc / "tools/deploy/Dockerfile");
+  std::string line, runtime;
+  bool in_runtime = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("FROM ", 0) == 0) in_runtime = has(line, "slim");
+    else if (in_runtime) runtime += line + "\n";
+  }
+  REQUIRE(!runtime.empty());
+  std::set<std::string> listed;
+  {
+    std::istringstream words(runtime.substr(runtime.find("--no-install-recommends")));
+    std::string w;
+    words >> w;  // the flag itself
+    while (words >> w && w != "&&")
+      if (w != "\\") listed.insert(w);
+  }
+  REQUIRE(listed.count("libtbb12"));  // the list was found
+
+  const auto needed = run_child({"/usr/bin/readelf", "-d", kBin}, kSrc);
+  REQUIRE(needed.code == 0);
+  const auto resolved = run_child({"/usr/bin/ldd", kBin}, kSrc);
+  REQUIRE(resolved.code == 0);
+  std::istringstream dyn(needed.out);
+  int checked = 0;
+  while (std::getline(dyn, line)) {
+    const auto at = line.find("Shared library: [");
+    if (at == std::string::npos) continue;
+    const std::string lib = line.substr(at + 17, line.find(']', at) - at - 17);
+    if (lib.rfind("libasan", 0) == 0 || lib.rfind("libubsan", 0) == 0 || lib.rfind("libtsan", 0) == 0) continue;
+    // ldd: "\tlibfoo.so.1 => /lib/x86_64-linux-gnu/libfoo.so.1 (0x...)"; dpkg knows the real file's name.
+    const auto l = resolved.out.find("\t" + lib + " => ");
+    REQUIRE(l != std::string::npos);
+    const auto from = resolved.out.find("=> ", l) + 3;
+    const fs::path file = fs::canonical(resolved.out.substr(from, resolved.out.find(' ', from) - from));
+    const auto owner = run_child({"/usr/bin/dpkg", "-S", "*/" + file.filename().string()}, kSrc);
+    INFO(lib << " is " << file << ", owned by: " << owner.out << owner.err);
+    REQUIRE(owner.code == 0);
+    // "pkg:arch: /path" per match; other architectures' copies (lib32) match the name too.
+    std::string package;
+    std::istringstream owners(owner.out);
+    for (std::string o; std::getline(owners, o);) {
+      const auto sep = o.find(": /");
+      std::error_code ec;
+      if (sep != std::string::npos && fs::equivalent(o.substr(sep + 2), file, ec))
+        package = o.substr(0, o.find_first_of(":,"));
+    }
+    REQUIRE(!package.empty());
+    if (package == "libc6" || package == "libgcc-s1" || package == "libstdc++6") continue;
+    CHECK(listed.count(package) == 1);
+    ++checked;
+  }
+  CHECK(checked >= 10);
 }

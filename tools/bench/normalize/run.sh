@@ -3,7 +3,8 @@
 # file to file by flowrun, a single-threaded Python script, jq and Miller, one after the other in
 # one run. Prints a Markdown table (records/s, CPU seconds, records per CPU-second and flowrun's
 # ratio to each on both), issue 15's P2 ratios against their targets, the CPU per record of the
-# normalizer and the JSONL sink on their own (bench_normalize_stages), and an agreement check
+# normalizer and the JSONL sink on their own (bench_normalize_stages), the floor (passthrough.yaml:
+# the same rows read and written again, no normalizer), and an agreement check
 # between the outputs, field by field.
 # usage: tools/bench/normalize/run.sh [N=1000000] [WORKDIR=/tmp/flowrun-bench-normalize]
 #        FLOWRUN=path/to/flowrun overrides the binary (default: build/flowrun),
@@ -46,6 +47,8 @@ measure flowrun "$WORK/flowrun.jsonl" "$FLOWRUN" run --quiet --var "input=$RAW" 
 if [ -n "${BASE_FLOWRUN:-}" ]; then
   measure base "$WORK/base.jsonl" "$BASE_FLOWRUN" run --quiet --var "input=$RAW" --var "output=$WORK/base.jsonl" "$HERE/pipeline.yaml"
 fi
+# The floor: the same rows read and written again without the normalizer.
+measure passthrough "$WORK/passthrough.jsonl" "$FLOWRUN" run --quiet --var "input=$RAW" --var "output=$WORK/passthrough.jsonl" "$HERE/passthrough.yaml"
 measure python "$WORK/python.jsonl" sh -c "'$PYTHON' '$HERE/normalize.py' '$RAW' > '$WORK/python.jsonl'"
 measure jq "$WORK/jq.jsonl" sh -c "jq -c -f '$HERE/normalize.jq' '$RAW' > '$WORK/jq.jsonl'"
 measure mlr "$WORK/mlr.jsonl" sh -c "mlr --ijsonl --ojsonl put -f '$HERE/normalize.mlr' '$RAW' > '$WORK/mlr.jsonl'"
@@ -83,5 +86,7 @@ printf "  parse (file source's JSON parse): %6.2f us\n" "$parse_us"
 printf "  normalizer                      : %6.2f us (target <= 4 us: %s)\n" "$norm_us" "$(verdict "$norm_us <= 4")"
 printf "  jsonl sink                      : %6.2f us (target <= 2 us: %s)\n" "$sink_us" "$(verdict "$sink_us <= 2")"
 printf "  flowrun whole process           : %6.2f us\n" "$(echo "${CPU[flowrun]} * 1000000 / $N" | bc -l)"
+printf "  floor, file -> jsonl without the normalizer (whole process): %.2f us; 5x python allows %.2f us\n" \
+  "$(echo "${CPU[passthrough]} * 1000000 / $N" | bc -l)" "$(echo "${CPU[python]} * 1000000 / $N / 5" | bc -l)"
 echo
 python3 "$HERE/compare.py" "$WORK/flowrun.jsonl" ${BASE_FLOWRUN:+"$WORK/base.jsonl"} "$WORK/python.jsonl" "$WORK/jq.jsonl" "$WORK/mlr.jsonl"

@@ -270,9 +270,12 @@ TEST_CASE("the Docker image installs the package of every library flowrun links"
   }
   REQUIRE(listed.count("libtbb12"));  // the list was found
 
-  const auto needed = run_child({"/usr/bin/readelf", "-d", kBin}, kSrc);
+  // Children write their output beside their working directory (.child.out): a folder of our
+  // own, not the repository root that other tests run children from at the same time.
+  TempDir work;
+  const auto needed = run_child({"/usr/bin/readelf", "-d", kBin}, work.dir);
   REQUIRE(needed.code == 0);
-  const auto resolved = run_child({"/usr/bin/ldd", kBin}, kSrc);
+  const auto resolved = run_child({"/usr/bin/ldd", kBin}, work.dir);
   REQUIRE(resolved.code == 0);
   std::istringstream dyn(needed.out);
   int checked = 0;
@@ -286,7 +289,7 @@ TEST_CASE("the Docker image installs the package of every library flowrun links"
     REQUIRE(l != std::string::npos);
     const auto from = resolved.out.find("=> ", l) + 3;
     const fs::path file = fs::canonical(resolved.out.substr(from, resolved.out.find(' ', from) - from));
-    const auto owner = run_child({"/usr/bin/dpkg", "-S", "*/" + file.filename().string()}, kSrc);
+    const auto owner = run_child({"/usr/bin/dpkg", "-S", "*/" + file.filename().string()}, work.dir);
     INFO(lib << " is " << file << ", owned by: " << owner.out << owner.err);
     REQUIRE(owner.code == 0);
     // "pkg:arch: /path" per match; other architectures' copies (lib32) match the name too.

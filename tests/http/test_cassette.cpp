@@ -9,6 +9,7 @@
 #include "loopback_server.hpp"
 #include "nodes/http/cassette.hpp"
 #include "nodes/http/http_client.hpp"
+#include "tests/shared/temp_dir.hpp"
 
 using namespace flowrun::http;
 using namespace std::chrono_literals;
@@ -17,18 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("flowrun-http-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using flowrun::testing::TempDir;
 
 std::string slurp_dir(const fs::path& dir) {
   std::string all;

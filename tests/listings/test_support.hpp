@@ -17,6 +17,7 @@
 #include "engine/options.hpp"
 #include "engine/registry.hpp"
 #include "engine/resources.hpp"
+#include "tests/shared/temp_dir.hpp"
 
 namespace listings_test {
 
@@ -61,22 +62,7 @@ std::unique_ptr<T> make_source(const flowrun::NodeDescriptor& d, const std::stri
 }
 
 // A scratch directory removed at the end of the test.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "flowrun-listings-XXXXXX").string();
-    path = mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    auto p = path / name;
-    std::ofstream(p, std::ios::binary) << content;
-    return p.string();
-  }
-};
+using flowrun::testing::TempDir;
 
 inline std::string str(const boost::json::value& v) {
   return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);

@@ -18,6 +18,7 @@
 #include "nodes/maricopa/assessor_body.hpp"
 #include "nodes/maricopa/register.hpp"
 #include "tools/fixtures/assessor/assessor_server.hpp"
+#include "tests/shared/temp_dir.hpp"
 
 using namespace flowrun;
 using namespace flowrun::fixtures;
@@ -99,18 +100,7 @@ struct Harness {
 
 std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : ""; }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("flowrun-maricopa-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using flowrun::testing::TempDir;
 
 }  // namespace
 

@@ -17,24 +17,14 @@
 #include "nodes/normalizer/register.hpp"
 #include "nodes/validator/register.hpp"
 #include "tests/shared/run_checks.hpp"
+#include "tests/shared/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("flowrun-norm-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
-};
+using flowrun::testing::TempDir;
 
 std::vector<json::object> read_jsonl(const fs::path& p) {
   std::vector<json::object> out;

@@ -17,6 +17,7 @@
 #include "tools/fixtures/notify/smtp_server.hpp"
 #include "tools/fixtures/notify/webhook_server.hpp"
 #include "tests/shared/run_checks.hpp"
+#include "tests/shared/temp_dir.hpp"
 
 using namespace flowrun;
 namespace fs = std::filesystem;
@@ -24,18 +25,7 @@ namespace json = boost::json;
 
 namespace {
 
-struct TempDir {
-  fs::path dir;
-  explicit TempDir(const std::string& tag)
-      : dir(fs::temp_directory_path() / ("flowrun-notify-" + std::to_string(getpid()) + "-" + tag)) {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-};
+using flowrun::testing::TempDir;
 
 // A port nothing listens on: bound, then closed.
 int closed_port() {
@@ -133,7 +123,7 @@ TEST_CASE("notify: the message has the headline, the top new listings, money and
 TEST_CASE("notify: a webhook gets the run's headline when it ends", "[notify][webhook]") {
   TempDir t("hook");
   fixtures::WebhookServer hook;
-  auto s = run_notify(t.dir, "webhook: " + hook.url("/hooks/T000/B000"));
+  auto s = run_notify(t.path, "webhook: " + hook.url("/hooks/T000/B000"));
   CHECK(s.status == "ok");
   REQUIRE(hook.posts().size() == 1);
   const auto post = hook.posts()[0];
@@ -150,7 +140,7 @@ TEST_CASE("notify: a webhook answering 503 is retried, one that is down is a war
   TempDir t("retry");
   {
     fixtures::WebhookServer flaky(2, 503);
-    auto s = run_notify(t.dir, "webhook: " + flaky.url(), "");
+    auto s = run_notify(t.path, "webhook: " + flaky.url(), "");
     CHECK(s.status == "ok");
     CHECK(flaky.requests() == 3);
     CHECK(flaky.posts().size() == 1);
@@ -158,7 +148,7 @@ TEST_CASE("notify: a webhook answering 503 is retried, one that is down is a war
   }
   {
     fixtures::WebhookServer broken(100, 503);  // never recovers
-    auto s = run_notify(t.dir, "webhook: " + broken.url() + ", retries: 2", "");
+    auto s = run_notify(t.path, "webhook: " + broken.url() + ", retries: 2", "");
     CHECK(s.status == "ok");
     CHECK(s.exit_code == 0);
     CHECK(broken.requests() == 3);
@@ -167,7 +157,7 @@ TEST_CASE("notify: a webhook answering 503 is retried, one that is down is a war
   }
   // Down: the URL holds a token (from the environment); the warning must not show it.
   ::setenv("FLOWRUN_TEST_HOOK", ("http://127.0.0.1:" + std::to_string(closed_port()) + "/hooks/SECRET-TOKEN-42").c_str(), 1);
-  auto s = run_notify(t.dir, "webhook: \"${env.FLOWRUN_TEST_HOOK}\", retries: 1");
+  auto s = run_notify(t.path, "webhook: \"${env.FLOWRUN_TEST_HOOK}\", retries: 1");
   ::unsetenv("FLOWRUN_TEST_HOOK");
   CHECK(s.status == "ok");
   CHECK(counter(s, "notify.failed") == 1);
@@ -179,17 +169,17 @@ TEST_CASE("notify: a webhook answering 503 is retried, one that is down is a war
 TEST_CASE("notify: `when: failure` stays quiet on a good run and speaks when a node cannot start", "[notify][webhook]") {
   TempDir t("failure");
   fixtures::WebhookServer hook;
-  auto ok = run_notify(t.dir, "when: failure, webhook: " + hook.url());
+  auto ok = run_notify(t.path, "when: failure, webhook: " + hook.url());
   CHECK(ok.status == "ok");
   CHECK(hook.posts().empty());
 
   auto reg = registry();
-  const std::string yaml = "name: daily\nstore: sqlite:" + (t.dir / "s.db").string() + R"(
+  const std::string yaml = "name: daily\nstore: sqlite:" + (t.path / "s.db").string() + R"(
 nodes:
   gen: {type: test_gen, count: 3}
   store: {type: store, inputs: [gen], url: "sqlite:/proc/no/such/place.db"}
   tell: {type: notify, inputs: [gen], when: failure, webhook: )" + hook.url() + "}\n";
-  auto loaded = load(yaml, t.dir, reg);
+  auto loaded = load(yaml, t.path, reg);
   auto failed = flowrun::testing::run_checked(loaded.graph, reg);
   CHECK(failed.exit_code == 1);
   INFO(to_json_text(failed.to_json()));
@@ -203,7 +193,7 @@ TEST_CASE("notify: e-mail over SMTP with STARTTLS and a password from the enviro
   TempDir t("smtp");
   fixtures::SmtpServer smtp({true, "s3cret-pass", 0});
   ::setenv("FLOWRUN_TEST_SMTP_PASSWORD", "s3cret-pass", 1);
-  auto s = run_notify(t.dir, "smtp: \"" + smtp.url() + "\", smtp_user: reports@example.com, smtp_password: "
+  auto s = run_notify(t.path, "smtp: \"" + smtp.url() + "\", smtp_user: reports@example.com, smtp_password: "
                              "\"${env.FLOWRUN_TEST_SMTP_PASSWORD}\", ca_file: " + smtp.ca_file() +
                              ", mail_from: reports@example.com, mail_to: [investor@example.com, partner@example.com]");
   ::unsetenv("FLOWRUN_TEST_SMTP_PASSWORD");
@@ -226,7 +216,7 @@ TEST_CASE("notify: SMTP retries a refused connection, gives up on a wrong passwo
   TempDir t("smtp-fail");
   {
     fixtures::SmtpServer busy({true, "", 1});  // the first connection gets 421
-    auto s = run_notify(t.dir, "smtp: \"" + busy.url() + "\", ca_file: " + busy.ca_file() +
+    auto s = run_notify(t.path, "smtp: \"" + busy.url() + "\", ca_file: " + busy.ca_file() +
                                ", mail_from: a@example.com, mail_to: b@example.com");
     CHECK(counter(s, "notify.sent") == 1);
     CHECK(busy.connections() == 2);
@@ -234,7 +224,7 @@ TEST_CASE("notify: SMTP retries a refused connection, gives up on a wrong passwo
   }
   {
     fixtures::SmtpServer strict({true, "right", 0});
-    auto s = run_notify(t.dir, "smtp: \"" + strict.url() + "\", smtp_user: u, smtp_password: wrong-pass-77, ca_file: " +
+    auto s = run_notify(t.path, "smtp: \"" + strict.url() + "\", smtp_user: u, smtp_password: wrong-pass-77, ca_file: " +
                                strict.ca_file() + ", mail_from: a@example.com, mail_to: b@example.com");
     CHECK(s.status == "ok");
     CHECK(counter(s, "notify.failed") == 1);
@@ -245,14 +235,14 @@ TEST_CASE("notify: SMTP retries a refused connection, gives up on a wrong passwo
   }
   {
     fixtures::SmtpServer plain({false, "", 0});  // offers no STARTTLS
-    auto s = run_notify(t.dir, "smtp: \"" + plain.url() + "\", mail_from: a@example.com, mail_to: b@example.com");
+    auto s = run_notify(t.path, "smtp: \"" + plain.url() + "\", mail_from: a@example.com, mail_to: b@example.com");
     CHECK(counter(s, "notify.failed") == 1);
     CHECK(plain.mails().empty());
-    auto relay = run_notify(t.dir, "smtp: \"" + plain.url() + "\", starttls: off, mail_from: a@example.com, mail_to: b@example.com");
+    auto relay = run_notify(t.path, "smtp: \"" + plain.url() + "\", starttls: off, mail_from: a@example.com, mail_to: b@example.com");
     CHECK(counter(relay, "notify.sent") == 1);
     CHECK(plain.mails().size() == 1);
   }
-  auto down = run_notify(t.dir, "smtp: \"smtp://127.0.0.1:" + std::to_string(closed_port()) +
+  auto down = run_notify(t.path, "smtp: \"smtp://127.0.0.1:" + std::to_string(closed_port()) +
                                     "\", retries: 1, mail_from: a@example.com, mail_to: b@example.com");
   CHECK(down.status == "ok");
   CHECK(counter(down, "notify.failed") == 1);

@@ -4,7 +4,6 @@
 // their parent, stand in order, carry their embedding and lineage, and together cover the text;
 // a rerun changes nothing, and a text that now makes fewer chunks leaves no stale ones.
 #include <catch2/catch.hpp>
-#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include "nodes/store/store.hpp"
 #include "pg_server.hpp"
 #include "tests/shared/run_checks.hpp"
+#include "tests/shared/temp_dir.hpp"
 #include "tools/fixtures/llm/fake_llm_server.hpp"
 
 using namespace flowrun;
@@ -25,20 +25,7 @@ namespace json = boost::json;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    static int n = 0;
-    path = fs::temp_directory_path() /
-           ("flowrun-chunks-" + std::to_string(getpid()) + "-" + tag + "-" + std::to_string(++n));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using flowrun::testing::TempDir;
 
 const Registry& registry() {
   static Registry r = [] {

@@ -306,5 +306,5 @@ TEST_CASE("the Docker image installs the package of every library flowrun links"
     CHECK(listed.count(package) == 1);
     ++checked;
   }
-  CHECK(checked >= 10);
+  CHECK(checked >= 5);  // oneTBB, yaml-cpp, Boost.JSON, spdlog, fmt at least, even in a FLOWRUN_ONLY build
 }

@@ -249,7 +249,8 @@ TEST_CASE("flowrun nodes wraps whole words to the terminal width", "[cli][nodes]
 // package name; one missing there is a container whose flowrun cannot start. No Docker engine runs
 // here, so this reads the stage's package list and checks it against what the built binary links:
 // every library flowrun names (DT_NEEDED) must come from a listed package, or from one that
-// debian:12-slim has (libc6, libgcc-s1, libstdc++6). Sanitizer runtimes belong to test builds.
+// debian:12-slim has (libc6, libgcc-s1, libstdc++6). Checked on the default build, which is what
+// the image builds.
 TEST_CASE("the Docker image installs the package of every library flowrun links", "[cli][deploy]") {
   // The runtime stage's `apt-get install ... --no-install-recommends PKG... &&` (continued lines).
   std::ifstream in(kSrc / "tools/deploy/Dockerfile");
@@ -275,6 +276,12 @@ TEST_CASE("the Docker image installs the package of every library flowrun links"
   TempDir work;
   const auto needed = run_child({"/usr/bin/readelf", "-d", kBin}, work.dir);
   REQUIRE(needed.code == 0);
+  // The image builds the default configuration; a sanitizer build links more (its runtimes, and
+  // Boost's container library under ASan). The default build's test run checks the image.
+  if (has(needed.out, "[libasan.so") || has(needed.out, "[libtsan.so")) {
+    SUCCEED("a sanitizer build: not what the Docker image builds");
+    return;
+  }
   const auto resolved = run_child({"/usr/bin/ldd", kBin}, work.dir);
   REQUIRE(resolved.code == 0);
   std::istringstream dyn(needed.out);
@@ -283,7 +290,6 @@ TEST_CASE("the Docker image installs the package of every library flowrun links"
     const auto at = line.find("Shared library: [");
     if (at == std::string::npos) continue;
     const std::string lib = line.substr(at + 17, line.find(']', at) - at - 17);
-    if (lib.rfind("libasan", 0) == 0 || lib.rfind("libubsan", 0) == 0 || lib.rfind("libtsan", 0) == 0) continue;
     // ldd: "\tlibfoo.so.1 => /lib/x86_64-linux-gnu/libfoo.so.1 (0x...)"; dpkg knows the real file's name.
     const auto l = resolved.out.find("\t" + lib + " => ");
     REQUIRE(l != std::string::npos);
